@@ -1,0 +1,33 @@
+# Two commands set the portal up on a fresh clone: `make run` and `make test`.
+PORT ?= 8000
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+FIXTURE := fixtures/kubecon-eu-2022.json
+
+.PHONY: install run test migrate clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall whenever the dependencies change.
+$(INSTALLED): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --editable ".[test]"
+	touch $@
+
+install: $(INSTALLED)
+
+run: export DEBUG ?= true
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py loaddata $(FIXTURE)
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Tests run with DEBUG off, as production does; the key only signs test sessions.
+test: export SECRET_KEY ?= test-only-secret-key-not-for-production
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
