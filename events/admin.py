@@ -1,0 +1,426 @@
+"""The organisers' interface: every model of the portal in the Django admin, times in each event's zone."""
+
+import csv
+import datetime as dt
+from operator import attrgetter
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import schedule, signups
+from .models import (
+    Booth,
+    BoothShift,
+    Event,
+    OfficeHours,
+    Room,
+    Signup,
+    Speaker,
+    Talk,
+    TalkSpeaker,
+    Track,
+)
+
+
+def format_local(value, event, fmt="%a %d %b %Y, %H:%M"):
+    """`value` in the event's zone, labelled with the zone's abbreviation (e.g. CEST)."""
+    if value is None:
+        return "–"
+    local = event.localtime(value)
+    return f"{local:{fmt}} {local.tzname()}"
+
+
+def zone_label(event):
+    now = event.localtime(timezone.now())
+    return _("Times are in the event’s time zone, %(zone)s (now %(abbr)s, UTC%(offset)s).") % {
+        "zone": event.time_zone,
+        "abbr": now.tzname(),
+        "offset": f"{now:%z}"[:3] + ":" + f"{now:%z}"[3:],
+    }
+
+
+class LocalTimesForm(forms.ModelForm):
+    """Reads the datetimes typed into the form as wall-clock times of the form's event."""
+
+    event_path = "event"
+
+    def _event(self):
+        if isinstance(self.cleaned_data.get("event"), Event):
+            return self.cleaned_data["event"]
+        try:
+            return attrgetter(self.event_path)(self.instance)
+        except (ObjectDoesNotExist, AttributeError):
+            return None
+
+    def clean(self):
+        cleaned = super().clean()
+        event = self._event()
+        if event is None:
+            return cleaned
+        # The form parsed the input in the zone active while rendering; re-read it in the event's zone,
+        # so choosing another event on the same form still means "local time at that event".
+        current = timezone.get_current_timezone()
+        for name, field in self.fields.items():
+            if isinstance(field, forms.DateTimeField | forms.SplitDateTimeField) and cleaned.get(name):
+                cleaned[name] = timezone.make_aware(timezone.make_naive(cleaned[name], current), event.tzinfo)
+        return cleaned
+
+
+class EventLocalTimesMixin:
+    """Renders a change form, and its inlines, in the zone of the object's event and says so."""
+
+    event_path = "event"
+
+    def _event_for(self, request, object_id):
+        if object_id:
+            obj = self.get_object(request, unquote(object_id))
+            try:
+                return attrgetter(self.event_path)(obj) if obj else None
+            except (ObjectDoesNotExist, AttributeError):
+                return None
+        event_id = request.GET.get("event")
+        if event_id and event_id.isdigit():
+            return Event.objects.filter(pk=event_id).first()
+        events = list(Event.objects.all()[:2])
+        return events[0] if len(events) == 1 else None
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        event = self._event_for(request, object_id)
+        extra_context = {**(extra_context or {}), "event_zone_label": zone_label(event) if event else ""}
+        if event is None:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        with timezone.override(event.tzinfo):
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            # A TemplateResponse renders lazily, after this block: render it while the zone is active.
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+        return response
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        for field in form.base_fields.values():
+            if isinstance(field, forms.SplitDateTimeField | forms.DateTimeField):
+                field.help_text = _("Local time at the event (its time zone is shown above the form).")
+        return form
+
+
+class RoomInline(admin.TabularInline):
+    model = Room
+    extra = 0
+
+
+class TrackInline(admin.TabularInline):
+    model = Track
+    extra = 0
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["name", "start_date", "end_date", "city", "time_zone", "talk_count"]
+    search_fields = ["name", "slug", "city", "venue"]
+    prepopulated_fields = {"slug": ["name"]}
+    date_hierarchy = "start_date"
+    inlines = [RoomInline, TrackInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "time_zone", ("start_date", "end_date")]}),
+        (_("Place"), {"fields": ["venue", "city", "website"]}),
+        (_("Description"), {"fields": ["description"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_talk_count=Count("talks"))
+
+    @admin.display(description=_("talks"), ordering="_talk_count")
+    def talk_count(self, obj):
+        return obj._talk_count
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    list_display = ["name", "event", "order"]
+    list_editable = ["order"]
+    list_filter = ["event"]
+    list_select_related = ["event"]
+    search_fields = ["name", "event__name"]
+
+
+@admin.register(Track)
+class TrackAdmin(admin.ModelAdmin):
+    list_display = ["name", "event", "colour", "order"]
+    list_editable = ["order"]
+    list_filter = ["event"]
+    list_select_related = ["event"]
+    search_fields = ["name", "event__name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Speaker)
+class SpeakerAdmin(admin.ModelAdmin):
+    list_display = ["name", "affiliation", "talk_count"]
+    search_fields = ["name", "affiliation"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_talk_count=Count("talks"))
+
+    @admin.display(description=_("talks"), ordering="_talk_count")
+    def talk_count(self, obj):
+        return obj._talk_count
+
+
+class TalkDayFilter(admin.SimpleListFilter):
+    title = _("day")
+    parameter_name = "day"
+
+    def lookups(self, request, model_admin):
+        days = set()
+        for event in Event.objects.all():
+            days.update(event.days())
+        return [(day.isoformat(), f"{day:%a %d %b %Y}") for day in sorted(days)]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            day = dt.date.fromisoformat(self.value())
+        except ValueError:
+            return queryset.none()
+        return queryset.on_day(day)
+
+
+class TalkSpeakerInline(admin.TabularInline):
+    model = TalkSpeaker
+    extra = 0
+    autocomplete_fields = ["speaker"]
+    fields = ["speaker", "position"]
+
+
+class TalkAdminForm(LocalTimesForm):
+    class Meta:
+        model = Talk
+        fields = "__all__"
+
+
+@admin.register(Talk)
+class TalkAdmin(EventLocalTimesMixin, admin.ModelAdmin):
+    form = TalkAdminForm
+    list_display = ["title", "event", "local_time", "room", "track", "kind", "status", "speaker_names"]
+    list_filter = ["event", TalkDayFilter, "track", "kind", "status"]
+    list_select_related = ["event", "room", "track"]
+    search_fields = ["title", "abstract", "speakers__name"]
+    date_hierarchy = "starts_at"
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [TalkSpeakerInline]
+    actions = ["publish", "unpublish"]
+    readonly_fields = ["uuid", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["event", "title", "slug", "status", "kind"]}),
+        (_("When and where"), {"fields": [("starts_at", "ends_at"), "room", "track"]}),
+        (_("Abstract"), {"fields": ["abstract"]}),
+        (_("Links"), {"fields": ["conference_url", "slides_url", "video_url"], "classes": ["collapse"]}),
+        (_("Record"), {"fields": ["uuid", "created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("speakers")
+
+    @admin.display(description=_("time (event’s zone)"), ordering="starts_at")
+    def local_time(self, obj):
+        start, end = obj.event.localtime(obj.starts_at), obj.event.localtime(obj.ends_at)
+        return f"{start:%a %d %b, %H:%M}–{end:%H:%M} {start.tzname()}"
+
+    @admin.display(description=_("speakers"))
+    def speaker_names(self, obj):
+        return ", ".join(speaker.name for speaker in obj.speakers.all())
+
+    @admin.action(description=_("Publish selected talks"), permissions=["change"])
+    def publish(self, request, queryset):
+        count = queryset.update(status=Talk.Status.PUBLISHED, updated_at=timezone.now())
+        self.message_user(request, ngettext("%d talk published.", "%d talks published.", count) % count)
+
+    @admin.action(description=_("Unpublish selected talks (back to draft)"), permissions=["change"])
+    def unpublish(self, request, queryset):
+        count = queryset.update(status=Talk.Status.DRAFT, updated_at=timezone.now())
+        self.message_user(request, ngettext("%d talk unpublished.", "%d talks unpublished.", count) % count)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        self.warn_about_clashes(request, form.instance)
+
+    def warn_about_clashes(self, request, talk):
+        """Tell the organiser when the saved talk shares its room or a speaker with another talk at that time."""
+        others = list(
+            Talk.objects.filter(event_id=talk.event_id)
+            .exclude(status=Talk.Status.CANCELLED)
+            .overlapping(talk.starts_at, talk.ends_at)
+            .exclude(pk=talk.pk)
+            .select_related("room")
+            .prefetch_related("speakers")
+        )
+        if not others:
+            return
+        talk = Talk.objects.prefetch_related("speakers").select_related("room").get(pk=talk.pk)
+        for a, b in schedule.find_room_clashes([talk, *others]):
+            other = b if a.pk == talk.pk else a
+            messages.warning(
+                request,
+                _("Room %(room)s is already taken at that time by “%(other)s”.")
+                % {"room": talk.room, "other": other.title},
+            )
+        for speaker, a, b in schedule.find_speaker_clashes([talk, *others]):
+            other = b if a.pk == talk.pk else a
+            messages.warning(
+                request,
+                _("%(speaker)s is also speaking in “%(other)s” at that time.")
+                % {"speaker": speaker.name, "other": other.title},
+            )
+
+    def changelist_view(self, request, extra_context=None):
+        event_id = request.GET.get("event__id__exact")
+        if request.method == "GET" and event_id and event_id.isdigit():
+            talks = list(
+                Talk.objects.filter(event_id=event_id)
+                .exclude(status=Talk.Status.CANCELLED)
+                .select_related("room")
+                .prefetch_related("speakers")
+            )
+            for a, b in schedule.find_room_clashes(talks):
+                messages.warning(
+                    request,
+                    _("Room clash in %(room)s: “%(a)s” and “%(b)s”.") % {"room": a.room, "a": a.title, "b": b.title},
+                )
+            for speaker, a, b in schedule.find_speaker_clashes(talks):
+                messages.warning(
+                    request,
+                    _("%(speaker)s is in two talks at once: “%(a)s” and “%(b)s”.")
+                    % {"speaker": speaker.name, "a": a.title, "b": b.title},
+                )
+        return super().changelist_view(request, extra_context)
+
+
+class BoothShiftForm(LocalTimesForm):
+    event_path = "booth.event"
+
+    class Meta:
+        model = BoothShift
+        fields = "__all__"
+
+
+class BoothShiftInline(admin.TabularInline):
+    model = BoothShift
+    form = BoothShiftForm
+    extra = 0
+
+
+@admin.register(Booth)
+class BoothAdmin(EventLocalTimesMixin, admin.ModelAdmin):
+    list_display = ["name", "event", "location", "shift_count"]
+    list_filter = ["event"]
+    list_select_related = ["event"]
+    search_fields = ["name", "location", "description"]
+    inlines = [BoothShiftInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_shift_count=Count("shifts"))
+
+    @admin.display(description=_("shifts"), ordering="_shift_count")
+    def shift_count(self, obj):
+        return obj._shift_count
+
+
+class SignupInline(admin.TabularInline):
+    model = Signup
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["slot", "name", "email", "question", "status", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("slot"))
+    def slot(self, obj):
+        return format_local(obj.slot_start, obj.office_hours.event, "%a %d %b, %H:%M")
+
+
+class OfficeHoursForm(LocalTimesForm):
+    class Meta:
+        model = OfficeHours
+        fields = "__all__"
+
+
+@admin.register(OfficeHours)
+class OfficeHoursAdmin(EventLocalTimesMixin, admin.ModelAdmin):
+    form = OfficeHoursForm
+    list_display = ["title", "event", "local_time", "format", "seats_per_slot", "confirmed_count", "waitlist_count"]
+    list_filter = ["event", "format"]
+    list_select_related = ["event"]
+    search_fields = ["title", "description", "hosts__name"]
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ["hosts"]
+    inlines = [SignupInline]
+    actions = ["export_signups_csv"]
+    fieldsets = [
+        (None, {"fields": ["event", "title", "description", "hosts"]}),
+        (_("When and where"), {"fields": [("starts_at", "ends_at"), "format", "location", "join_url"]}),
+        (_("Signup"), {"fields": ["slot_minutes", "seats_per_slot", "signup_deadline"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _confirmed=Count("signups", filter=signups.CONFIRMED_FILTER),
+                _waitlisted=Count("signups", filter=signups.WAITLISTED_FILTER),
+            )
+        )
+
+    @admin.display(description=_("time (event’s zone)"), ordering="starts_at")
+    def local_time(self, obj):
+        start, end = obj.event.localtime(obj.starts_at), obj.event.localtime(obj.ends_at)
+        return f"{start:%a %d %b, %H:%M}–{end:%H:%M} {start.tzname()}"
+
+    @admin.display(description=_("confirmed"), ordering="_confirmed")
+    def confirmed_count(self, obj):
+        return obj._confirmed
+
+    @admin.display(description=_("waiting list"), ordering="_waitlisted")
+    def waitlist_count(self, obj):
+        return obj._waitlisted
+
+    @admin.action(description=_("Export signups of selected office hours as CSV"), permissions=["view"])
+    def export_signups_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="signups.csv"'
+        writer = csv.writer(response)
+        for row in signups.signup_rows(Signup.objects.filter(office_hours__in=queryset)):
+            writer.writerow(row)
+        return response
+
+
+@admin.register(Signup)
+class SignupAdmin(EventLocalTimesMixin, admin.ModelAdmin):
+    event_path = "office_hours.event"
+    list_display = ["name", "email", "office_hours", "slot", "status", "created_at"]
+    list_filter = ["status", "office_hours__event", "office_hours", "slot_start"]
+    list_select_related = ["office_hours__event"]
+    search_fields = ["name", "email", "question"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["token", "created_at", "cancelled_at"]
+
+    @admin.display(description=_("slot (event’s zone)"), ordering="slot_start")
+    def slot(self, obj):
+        return format_local(obj.slot_start, obj.office_hours.event, "%a %d %b, %H:%M")

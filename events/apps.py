@@ -1,0 +1,9 @@
+"""The events app: conferences, their talks, booth and office hours."""
+
+from django.apps import AppConfig
+
+
+class EventsConfig(AppConfig):
+    name = "events"
+    verbose_name = "Events"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,476 @@
+"""Events, their talks, speakers, booth and office hours, with the rules the database enforces."""
+
+import datetime as dt
+import secrets
+import uuid
+import zoneinfo
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator, URLValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_time_zone(value):
+    """Accept only IANA zone names that this machine's zone database knows."""
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("“%(value)s” is not an IANA time zone name, such as Europe/Madrid."), params={"value": value}
+        )
+
+
+def validate_url_lines(value):
+    """Each non-empty line must be an http(s) address."""
+    check = URLValidator(schemes=["http", "https"])
+    for line in value.splitlines():
+        if line.strip():
+            try:
+                check(line.strip())
+            except ValidationError:
+                raise ValidationError(
+                    _("“%(line)s” is not a web address. Put one http(s) address per line."),
+                    params={"line": line.strip()},
+                ) from None
+
+
+def day_bounds(day, tz):
+    """The first instant of `day` and of the day after it, as aware datetimes in `tz` (DST-safe)."""
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return start, end
+
+
+class EventQuerySet(models.QuerySet):
+    def upcoming(self, today):
+        """Events that have not ended before `today`, soonest first."""
+        return self.filter(end_date__gte=today).order_by("start_date")
+
+    def past(self, today):
+        """Events that ended before `today`, latest first."""
+        return self.filter(end_date__lt=today).order_by("-start_date")
+
+
+class Event(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True, help_text=_("Used in addresses: /<slug>/schedule/"))
+    time_zone = models.CharField(
+        max_length=64,
+        validators=[validate_time_zone],
+        help_text=_("IANA time zone of the venue, e.g. Europe/Madrid. Every time of the event is shown in it."),
+    )
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    venue = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True, help_text=_("Markdown."))
+    website = models.URLField(blank=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start_date", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start_date__lte=F("end_date")), name="event_starts_before_it_ends"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("events:event_detail", kwargs={"event": self.slug})
+
+    @cached_property
+    def tzinfo(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def clean(self):
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The last day cannot be before the first day.")})
+
+    def days(self):
+        """Every date from the first to the last day."""
+        count = (self.end_date - self.start_date).days + 1
+        return [self.start_date + dt.timedelta(days=n) for n in range(count)]
+
+    def localtime(self, value):
+        """An aware datetime shown in the event's zone."""
+        return timezone.localtime(value, self.tzinfo)
+
+    def today(self, now=None):
+        """The date it is now at the venue."""
+        return self.localtime(now or timezone.now()).date()
+
+
+class Room(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="rooms")
+    name = models.CharField(max_length=200)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["event", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "name"], name="room_name_unique_per_event"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Track(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="tracks")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100)
+    order = models.PositiveIntegerField(default=0)
+    colour = models.CharField(
+        max_length=7,
+        default="#3f51b5",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1a2b3c."))],
+    )
+
+    class Meta:
+        ordering = ["event", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "name"], name="track_name_unique_per_event"),
+            models.UniqueConstraint(fields=["event", "slug"], name="track_slug_unique_per_event"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Speaker(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    affiliation = models.CharField(max_length=200, blank=True)
+    bio = models.TextField(blank=True, help_text=_("Markdown."))
+    photo_url = models.URLField(blank=True)
+    links = models.TextField(
+        blank=True, validators=[validate_url_lines], help_text=_("One web address per line.")
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.affiliation})" if self.affiliation else self.name
+
+    @property
+    def link_list(self):
+        return [line.strip() for line in self.links.splitlines() if line.strip()]
+
+
+class TalkQuerySet(models.QuerySet):
+    def public(self):
+        """Talks attendees may see: published ones and cancelled ones (shown as cancelled)."""
+        return self.filter(status__in=[Talk.Status.PUBLISHED, Talk.Status.CANCELLED])
+
+    def published(self):
+        """Talks that take place as announced."""
+        return self.filter(status=Talk.Status.PUBLISHED)
+
+    def on_day(self, day, tz=None):
+        """Talks starting on `day` in `tz`, or in each talk's own event zone when `tz` is not given."""
+        if tz is not None:
+            start, end = day_bounds(day, tz)
+            return self.filter(starts_at__gte=start, starts_at__lt=end)
+        by_zone = Q(pk__in=[])
+        for name in Event.objects.values_list("time_zone", flat=True).distinct():
+            start, end = day_bounds(day, zoneinfo.ZoneInfo(name))
+            by_zone |= Q(event__time_zone=name, starts_at__gte=start, starts_at__lt=end)
+        return self.filter(by_zone)
+
+    def overlapping(self, starts_at, ends_at):
+        """Talks that share at least a minute with [starts_at, ends_at)."""
+        return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+
+    def in_schedule_order(self):
+        return self.order_by("starts_at", "room__order", "room__name", "title")
+
+
+class Talk(models.Model):
+    class Kind(models.TextChoices):
+        TALK = "talk", _("Talk")
+        KEYNOTE = "keynote", _("Keynote")
+        PANEL = "panel", _("Panel")
+        TUTORIAL = "tutorial", _("Tutorial")
+        LIGHTNING = "lightning", _("Lightning talk")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="talks")
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200)
+    abstract = models.TextField(blank=True, help_text=_("Markdown."))
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    room = models.ForeignKey(Room, on_delete=models.SET_NULL, null=True, blank=True, related_name="talks")
+    track = models.ForeignKey(Track, on_delete=models.SET_NULL, null=True, blank=True, related_name="talks")
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.TALK)
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
+    speakers = models.ManyToManyField(Speaker, through="TalkSpeaker", related_name="talks", blank=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    conference_url = models.URLField(_("official conference page"), max_length=500, blank=True)
+    slides_url = models.URLField(max_length=500, blank=True)
+    video_url = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TalkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "title"]
+        constraints = [
+            models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="talk_starts_before_it_ends"),
+            models.UniqueConstraint(fields=["event", "slug"], name="talk_slug_unique_per_event"),
+        ]
+        indexes = [models.Index(fields=["event", "starts_at"], name="talk_event_start_idx")]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("events:talk_detail", kwargs={"event": self.event.slug, "talk": self.slug})
+
+    def clean(self):
+        errors = {}
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors["ends_at"] = _("A talk must end after it starts.")
+        if self.room_id and self.event_id and self.room.event_id != self.event_id:
+            errors["room"] = _("This room belongs to another event.")
+        if self.track_id and self.event_id and self.track.event_id != self.event_id:
+            errors["track"] = _("This track belongs to another event.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def duration(self):
+        return self.ends_at - self.starts_at
+
+    @property
+    def duration_minutes(self):
+        return int(self.duration.total_seconds() // 60)
+
+    @property
+    def is_public(self):
+        return self.status in (self.Status.PUBLISHED, self.Status.CANCELLED)
+
+    @property
+    def is_cancelled(self):
+        return self.status == self.Status.CANCELLED
+
+    def overlapping(self):
+        """Other public talks of the same event that share time with this one."""
+        return (
+            Talk.objects.public()
+            .filter(event_id=self.event_id)
+            .overlapping(self.starts_at, self.ends_at)
+            .exclude(pk=self.pk)
+        )
+
+
+class TalkSpeaker(models.Model):
+    talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="talk_speakers")
+    speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE, related_name="talk_speakers")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("speaker")
+        constraints = [
+            models.UniqueConstraint(fields=["talk", "speaker"], name="talkspeaker_once_per_talk"),
+        ]
+
+    def __str__(self):
+        return f"{self.speaker.name} in “{self.talk.title}”"
+
+
+class Booth(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="booths")
+    name = models.CharField(max_length=200)
+    location = models.CharField(max_length=200, blank=True, help_text=_("E.g. hall and booth number."))
+    description = models.TextField(
+        blank=True, help_text=_("Markdown. What attendees find there: demos, swag, people.")
+    )
+
+    class Meta:
+        ordering = ["event", "name"]
+
+    def __str__(self):
+        return f"{self.name} at {self.event}"
+
+    def get_absolute_url(self):
+        return reverse("events:booth", kwargs={"event": self.event.slug})
+
+
+class BoothShift(models.Model):
+    booth = models.ForeignKey(Booth, on_delete=models.CASCADE, related_name="shifts")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    staff = models.CharField(max_length=500, blank=True, help_text=_("Who is at the booth, e.g. “Cilium maintainers”."))
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="boothshift_starts_before_it_ends"),
+        ]
+
+    def __str__(self):
+        return f"{self.booth.name}, {self.starts_at:%Y-%m-%d %H:%M} UTC"
+
+    def clean(self):
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("A shift must end after it starts.")})
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A signup slot of an office-hours session."""
+
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+class OfficeHoursQuerySet(models.QuerySet):
+    def open_for_signup(self, now):
+        """Sessions that still take signups at `now`: before the deadline, or before the start without one."""
+        return self.filter(
+            Q(signup_deadline__isnull=False, signup_deadline__gt=now)
+            | Q(signup_deadline__isnull=True, starts_at__gt=now)
+        )
+
+
+class OfficeHours(models.Model):
+    class Format(models.TextChoices):
+        VIRTUAL = "virtual", _("Virtual")
+        IN_PERSON = "in_person", _("In person")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="office_hours")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, help_text=_("Markdown."))
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    format = models.CharField(max_length=20, choices=Format, default=Format.VIRTUAL)
+    location = models.CharField(max_length=200, blank=True, help_text=_("Room or place, for in-person sessions."))
+    join_url = models.URLField(
+        _("private join link"),
+        max_length=500,
+        blank=True,
+        help_text=_("Sent only to confirmed attendees by email; never shown on a public page."),
+    )
+    slot_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Length of one signup slot. Empty: one slot for the whole session."),
+    )
+    seats_per_slot = models.PositiveIntegerField(default=5, validators=[MinValueValidator(1)])
+    signup_deadline = models.DateTimeField(
+        null=True, blank=True, help_text=_("Empty: signup closes when the session starts.")
+    )
+    hosts = models.ManyToManyField(Speaker, related_name="office_hours", blank=True)
+
+    objects = OfficeHoursQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("office hours")
+        verbose_name_plural = _("office hours")
+        constraints = [
+            models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="officehours_starts_before_it_ends"),
+            models.CheckConstraint(condition=Q(seats_per_slot__gte=1), name="officehours_has_a_seat"),
+            models.CheckConstraint(
+                condition=Q(slot_minutes__isnull=True) | Q(slot_minutes__gte=1),
+                name="officehours_slots_last_a_minute",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.event})"
+
+    def get_absolute_url(self):
+        return reverse("events:office_hours", kwargs={"event": self.event.slug}) + f"#office-hours-{self.pk}"
+
+    def clean(self):
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("Office hours must end after they start.")})
+        if self.signup_deadline and self.ends_at and self.signup_deadline > self.ends_at:
+            raise ValidationError({"signup_deadline": _("The signup deadline cannot be after the session ends.")})
+
+    @property
+    def signup_closes_at(self):
+        return self.signup_deadline or self.starts_at
+
+    def is_open_for_signup(self, now):
+        return now < self.signup_closes_at
+
+    def slots(self):
+        """The session cut into slots of `slot_minutes`; the last one ends with the session."""
+        if not self.slot_minutes:
+            return [Slot(self.starts_at, self.ends_at)]
+        step = dt.timedelta(minutes=self.slot_minutes)
+        slots, start = [], self.starts_at
+        while start < self.ends_at:
+            slots.append(Slot(start, min(start + step, self.ends_at)))
+            start += step
+        return slots
+
+
+def new_signup_token():
+    return secrets.token_urlsafe(32)
+
+
+class SignupQuerySet(models.QuerySet):
+    def active(self):
+        """Signups that hold a seat or a place on the waiting list."""
+        return self.exclude(status=Signup.Status.CANCELLED)
+
+    def confirmed(self):
+        return self.filter(status=Signup.Status.CONFIRMED)
+
+    def waitlisted(self):
+        """The waiting list, first come first served."""
+        return self.filter(status=Signup.Status.WAITLISTED).order_by("created_at", "pk")
+
+
+class Signup(models.Model):
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        WAITLISTED = "waitlisted", _("On the waiting list")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    office_hours = models.ForeignKey(OfficeHours, on_delete=models.CASCADE, related_name="signups")
+    slot_start = models.DateTimeField()
+    name = models.CharField(max_length=200)
+    email = models.EmailField(max_length=254)
+    question = models.TextField(max_length=2000, blank=True)
+    status = models.CharField(max_length=20, choices=Status, default=Status.CONFIRMED)
+    token = models.CharField(max_length=64, unique=True, default=new_signup_token, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = SignupQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["office_hours", "slot_start", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                "office_hours",
+                condition=~Q(status="cancelled"),
+                name="signup_once_per_email_per_session",
+            ),
+        ]
+        indexes = [models.Index(fields=["office_hours", "slot_start", "status"], name="signup_slot_status_idx")]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"

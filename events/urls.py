@@ -1,0 +1,18 @@
+"""Public addresses of the portal, all in one place."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "events"
+
+urlpatterns = [
+    path("", views.EventListView.as_view(), name="event_list"),
+    path("<slug:event>/", views.EventDetailView.as_view(), name="event_detail"),
+    path("<slug:event>/schedule/", views.ScheduleView.as_view(), name="schedule"),
+    path("<slug:event>/talks/<slug:talk>/", views.TalkDetailView.as_view(), name="talk_detail"),
+    path("<slug:event>/speakers/", views.SpeakerListView.as_view(), name="speaker_list"),
+    path("<slug:event>/speakers/<slug:speaker>/", views.SpeakerDetailView.as_view(), name="speaker_detail"),
+    path("<slug:event>/booth/", views.BoothView.as_view(), name="booth"),
+    path("<slug:event>/office-hours/", views.OfficeHoursView.as_view(), name="office_hours"),
+]
