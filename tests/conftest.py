@@ -1,0 +1,60 @@
+"""Shared fixtures: plain static storage, users of each role, and a guard that PostgreSQL runs are real."""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+
+
+def pytest_sessionstart(session):
+    if os.environ.get("REQUIRE_POSTGRES") and "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        raise pytest.UsageError("REQUIRE_POSTGRES is set but DATABASE_URL does not point at PostgreSQL.")
+
+
+@pytest.fixture(autouse=True)
+def plain_static_storage(settings):
+    # The manifest storage needs collectstatic; tests render templates without it.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def organiser(db):
+    user = User.objects.create_user("olga", "olga@example.org", "a-long-organiser-password", is_staff=True)
+    user.groups.add(Group.objects.get(name="Organisers"))
+    return user
+
+
+@pytest.fixture
+def organiser_client(client, organiser):
+    client.force_login(organiser)
+    return client
+
+
+@pytest.fixture
+def superuser_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def kubecon(db):
+    """The shipped fixture of KubeCon + CloudNativeCon Europe 2022."""
+    from django.core.management import call_command
+
+    from events.models import Event
+
+    call_command("loaddata", "fixtures/kubecon-eu-2022.json", verbosity=0)
+    return Event.objects.get(slug="kubecon-eu-2022")

@@ -1,0 +1,251 @@
+"""The organisers' admin: every page opens, organisers edit content but not users, times in the event zone."""
+
+import csv
+import io
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.urls import reverse
+
+from events.models import Booth, BoothShift, Event, OfficeHours, Room, Signup, Speaker, Talk, TalkSpeaker, Track
+from tests.factories import (
+    at,
+    make_event,
+    make_office_hours,
+    make_room,
+    make_shift,
+    make_signup,
+    make_speaker,
+    make_talk,
+    make_track,
+)
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [Event, Room, Track, Speaker, Talk, Booth, OfficeHours, Signup]
+
+
+@pytest.fixture
+def one_of_each():
+    event = make_event()
+    room, track, speaker = make_room(event), make_track(event), make_speaker()
+    talk = make_talk(event, room=room, track=track, speakers=[speaker])
+    shift = make_shift(Booth.objects.create(event=event, name="Booth"))
+    signup = make_signup(make_office_hours(event))
+    return {
+        Event: event, Room: room, Track: track, Speaker: speaker, Talk: talk,
+        Booth: shift.booth, OfficeHours: signup.office_hours, Signup: signup,
+    }
+
+
+def admin_urls(model, obj):
+    info = model._meta.app_label, model._meta.model_name
+    return [
+        reverse("admin:%s_%s_changelist" % info),
+        reverse("admin:%s_%s_add" % info),
+        reverse("admin:%s_%s_change" % info, args=[obj.pk]),
+    ]
+
+
+@pytest.mark.parametrize("role", ["superuser_client", "organiser_client"])
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_every_admin_page_opens_for_superusers_and_organisers(request, role, model, one_of_each):
+    client = request.getfixturevalue(role)
+
+    for url in admin_urls(model, one_of_each[model]):
+        response = client.get(url)
+        assert response.status_code == 200, url
+
+
+@pytest.mark.parametrize("url", ["admin:auth_user_changelist", "admin:auth_group_changelist", "admin:auth_user_add"])
+def test_organisers_are_refused_users_and_groups(organiser_client, url):
+    response = organiser_client.get(reverse(url))
+
+    assert response.status_code == 403
+
+
+def test_the_organisers_group_holds_events_permissions_only():
+    group = Group.objects.get(name="Organisers")
+    app_labels = set(group.permissions.values_list("content_type__app_label", flat=True))
+
+    assert app_labels == {"events"}
+    assert group.permissions.filter(codename="change_signup").exists()
+
+
+def test_staff_without_the_group_sees_no_events_content(client):
+    client.force_login(User.objects.create_user("sam", password="x-long-password", is_staff=True))
+
+    assert client.get(reverse("admin:events_talk_changelist")).status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_the_login(client):
+    response = client.get(reverse("admin:events_signup_changelist"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+def talk_form(event, **overrides):
+    data = {
+        "event": event.pk,
+        "title": "eBPF for everyone",
+        "slug": "ebpf-for-everyone",
+        "status": "published",
+        "kind": "talk",
+        "starts_at_0": "2022-05-16",
+        "starts_at_1": "10:45",
+        "ends_at_0": "2022-05-16",
+        "ends_at_1": "11:15",
+        "abstract": "",
+        "talk_speakers-TOTAL_FORMS": "0",
+        "talk_speakers-INITIAL_FORMS": "0",
+    }
+    return {**data, **overrides}
+
+
+def test_times_typed_in_the_admin_are_the_events_local_time(organiser_client):
+    event = make_event(time_zone="Europe/Madrid")
+    make_event(time_zone="America/Detroit")  # with two events, the add form cannot guess the zone
+
+    response = organiser_client.post(reverse("admin:events_talk_add"), talk_form(event))
+
+    assert response.status_code == 302
+    talk = Talk.objects.get(slug="ebpf-for-everyone")
+    assert talk.starts_at == at(16, 10, 45)
+    assert event.localtime(talk.starts_at).tzname() == "CEST"
+
+
+def test_the_change_form_shows_times_in_the_events_zone(organiser_client):
+    talk = make_talk(make_event(time_zone="Europe/Madrid"), starts_at=at(16, 10, 45))
+
+    response = organiser_client.get(reverse("admin:events_talk_change", args=[talk.pk]))
+
+    assert 'value="10:45:00"' in response.content.decode()
+    assert "Europe/Madrid (now CE" in response.content.decode()
+
+
+def test_the_talk_list_shows_times_with_the_zone_abbreviation(organiser_client):
+    make_talk(make_event(time_zone="Europe/Madrid"), title="eBPF", starts_at=at(16, 10, 45))
+
+    response = organiser_client.get(reverse("admin:events_talk_changelist"))
+
+    assert "Mon 16 May, 10:45–11:15 CEST" in response.content.decode()
+
+
+def test_saving_a_talk_warns_when_its_room_is_taken(organiser_client):
+    event = make_event()
+    room = make_room(event, name="Hall 1")
+    make_talk(event, title="Already there", room=room, starts_at=at(16, 10, 30))
+
+    response = organiser_client.post(
+        reverse("admin:events_talk_add"), talk_form(event, room=room.pk), follow=True
+    )
+
+    messages = [str(m) for m in response.context["messages"]]
+    assert "Room Hall 1 is already taken at that time by “Already there”." in messages
+
+
+def test_saving_a_talk_warns_when_a_speaker_is_elsewhere_at_that_time(organiser_client):
+    event = make_event()
+    speaker = make_speaker(name="Ada Lovelace")
+    make_talk(event, title="Her other talk", speakers=[speaker], starts_at=at(16, 11))
+    form = talk_form(
+        event,
+        **{
+            "talk_speakers-TOTAL_FORMS": "1",
+            "talk_speakers-0-speaker": speaker.pk,
+            "talk_speakers-0-position": "0",
+        },
+    )
+
+    response = organiser_client.post(reverse("admin:events_talk_add"), form, follow=True)
+
+    messages = [str(m) for m in response.context["messages"]]
+    assert "Ada Lovelace is also speaking in “Her other talk” at that time." in messages
+    assert TalkSpeaker.objects.filter(speaker=speaker).count() == 2
+
+
+def test_a_talk_without_clashes_saves_without_warnings(organiser_client):
+    event = make_event()
+    make_talk(event, room=make_room(event), starts_at=at(16, 10, 30))
+
+    response = organiser_client.post(reverse("admin:events_talk_add"), talk_form(event), follow=True)
+
+    assert [m.level_tag for m in response.context["messages"]] == ["success"]
+
+
+def test_a_talk_ending_before_it_starts_is_refused_with_a_message(organiser_client):
+    event = make_event()
+
+    response = organiser_client.post(reverse("admin:events_talk_add"), talk_form(event, ends_at_1="10:00"))
+
+    assert response.status_code == 200
+    assert "A talk must end after it starts." in response.content.decode()
+    assert Talk.objects.count() == 0
+
+
+def test_publish_and_unpublish_actions(organiser_client):
+    event = make_event()
+    drafts = [make_talk(event, status=Talk.Status.DRAFT) for _ in range(2)]
+    url = reverse("admin:events_talk_changelist")
+
+    organiser_client.post(url, {"action": "publish", "_selected_action": [t.pk for t in drafts]})
+    assert Talk.objects.published().count() == 2
+
+    organiser_client.post(url, {"action": "unpublish", "_selected_action": [drafts[0].pk]})
+    assert list(Talk.objects.published()) == [drafts[1]]
+
+
+def test_the_talk_list_filters_by_day_in_the_events_zone(organiser_client):
+    event = make_event()
+    make_talk(event, title="Monday talk", starts_at=at(16, 10))
+    make_talk(event, title="Tuesday talk", starts_at=at(17, 0, 30))
+
+    response = organiser_client.get(reverse("admin:events_talk_changelist"), {"day": "2022-05-17"})
+
+    assert [t.title for t in response.context["cl"].result_list] == ["Tuesday talk"]
+
+
+def test_exporting_signups_as_csv(organiser_client):
+    office_hours = make_office_hours(make_event(time_zone="Europe/Madrid"))
+    make_signup(office_hours, name="Ada", email="ada@example.org", question="=HYPERLINK(evil)")
+    make_signup(office_hours, name="Bob", email="bob@example.org", status=Signup.Status.WAITLISTED)
+
+    response = organiser_client.post(
+        reverse("admin:events_officehours_changelist"),
+        {"action": "export_signups_csv", "_selected_action": [office_hours.pk]},
+    )
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:6] == ["office hours", "slot", "name", "email", "question", "status"]
+    assert [row[1:6] for row in rows[1:]] == [
+        ["2022-05-18T12:30:00+02:00", "Ada", "ada@example.org", "'=HYPERLINK(evil)", "Confirmed"],
+        ["2022-05-18T12:30:00+02:00", "Bob", "bob@example.org", "How does Cluster Mesh route?", "On the waiting list"],
+    ]
+
+
+def test_signups_are_read_only_on_the_office_hours_page(organiser_client):
+    signup = make_signup(name="Ada Lovelace")
+
+    response = organiser_client.get(reverse("admin:events_officehours_change", args=[signup.office_hours.pk]))
+
+    content = response.content.decode()
+    assert "Ada Lovelace" in content
+    assert 'name="signups-0-name"' not in content
+
+
+def test_booth_shifts_are_edited_on_the_booth_in_the_events_zone(organiser_client):
+    booth = Booth.objects.create(event=make_event(time_zone="Europe/Madrid"), name="Booth")
+    data = {
+        "event": booth.event.pk, "name": "Booth", "location": "Hall 2", "description": "",
+        "shifts-TOTAL_FORMS": "1", "shifts-INITIAL_FORMS": "0",
+        "shifts-0-starts_at_0": "2022-05-17", "shifts-0-starts_at_1": "10:00",
+        "shifts-0-ends_at_0": "2022-05-17", "shifts-0-ends_at_1": "12:00",
+        "shifts-0-staff": "Maintainers",
+    }
+
+    response = organiser_client.post(reverse("admin:events_booth_change", args=[booth.pk]), data)
+
+    assert response.status_code == 302
+    assert BoothShift.objects.get().starts_at == at(17, 10)

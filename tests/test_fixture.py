@@ -1,0 +1,102 @@
+"""The shipped fixture is the announcement, exactly: titles, CEST times, booth and office hours."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+
+from events.models import Booth, BoothShift, Event, OfficeHours, Room, Speaker, Talk, TalkSpeaker, Track
+
+pytestmark = pytest.mark.django_db
+
+CEST = ZoneInfo("Europe/Madrid")
+
+# (title, day of May 2022, start, end) as the announcement gives them, in CEST.
+ANNOUNCED = [
+    ("IKEA Private Cloud, eBPF Based Networking, Load Balancing, and Observability with Cilium", 16, "10:45", "11:15"),
+    ("Leveraging Cilium and SRv6 for Telco Networking", 16, "10:50", "11:20"),
+    ("Connecting Klusters on the edge with deep dive into Cilium Cluster Mesh", 17, "11:35", "11:45"),
+    ("The Future of Service Mesh: Is eBPF a Silver Lining or a Silver Bullet", 17, "16:05", "17:05"),
+    ("Transparent Live Migration of Services Between Kubernetes Clusters", 19, "15:25", "16:00"),
+    ("Cilium: Welcome, Vision and Updates", 19, "15:25", "16:00"),
+    ("Choosing Cloud Native Technologies for the Journey to Multi-cloud", 19, "15:25", "16:00"),
+    ("Kubernetes Networking 101", 20, "11:00", "12:30"),
+    ("Logs Told Us It Was DNS, It Felt Like DNS, It Had To Be DNS, It Wasn’t DNS", 20, "11:55", "12:30"),
+    ("Better Bandwidth Management with eBPF", 20, "14:00", "14:35"),
+    ("A Guided Tour of Cilium Service Mesh", 20, "16:00", "16:35"),
+]
+
+
+def cest(day, hhmm):
+    hour, minute = map(int, hhmm.split(":"))
+    return dt.datetime(2022, 5, day, hour, minute, tzinfo=CEST)
+
+
+def test_the_event_is_kubecon_eu_2022_in_valencia(kubecon):
+    assert kubecon.name == "KubeCon + CloudNativeCon Europe 2022"
+    assert kubecon.time_zone == "Europe/Madrid"
+    assert (kubecon.start_date, kubecon.end_date) == (dt.date(2022, 5, 16), dt.date(2022, 5, 20))
+    assert kubecon.city == "Valencia, Spain"
+
+
+def test_the_eleven_announced_talks_are_published_at_their_cest_times(kubecon):
+    talks = {t.title: t for t in kubecon.talks.all()}
+
+    assert len(talks) == 11
+    assert sorted(talks) == sorted(title for title, *_ in ANNOUNCED)
+    for title, day, start, end in ANNOUNCED:
+        talk = talks[title]
+        assert (talk.starts_at, talk.ends_at) == (cest(day, start), cest(day, end)), title
+        assert talk.status == Talk.Status.PUBLISHED
+        assert kubecon.localtime(talk.starts_at).tzname() == "CEST"
+
+
+def test_the_only_speaker_is_the_one_the_announcement_names(kubecon):
+    assert [(s.name, s.affiliation) for s in Speaker.objects.all()] == [("Daniel Bernier", "Bell Canada")]
+    srv6 = kubecon.talks.get(title="Leveraging Cilium and SRv6 for Telco Networking")
+    assert [s.name for s in srv6.speakers.all()] == ["Daniel Bernier"]
+    assert TalkSpeaker.objects.count() == 1
+
+
+def test_no_rooms_or_tracks_are_invented(kubecon):
+    assert Room.objects.count() == 0
+    assert Track.objects.count() == 0
+
+
+def test_abstracts_are_as_written_with_bullets_as_markdown_lists(kubecon):
+    ikea = kubecon.talks.get(slug__startswith="ikea-private-cloud")
+    assert ikea.abstract.startswith("The digital systems of IKEA are situated in public cloud")
+    assert "\n- Connecting Kubernetes workloads across our BGP network\n" in ikea.abstract
+    assert ikea.abstract.endswith("build and instrument your network and obtain great observability.")
+    tour = kubecon.talks.get(title="A Guided Tour of Cilium Service Mesh")
+    assert "\n- Compare the resources used (in both userspace and the kernel) for both models\n" in tour.abstract
+
+
+def test_the_booth_offers_swag(kubecon):
+    booth = Booth.objects.get(event=kubecon)
+    assert booth.name == "Cilium booth"
+    assert "swag" in booth.description
+    assert BoothShift.objects.count() == 0
+
+
+def test_virtual_office_hours_on_wednesday_from_12_30_to_13_15_cest(kubecon):
+    office_hours = OfficeHours.objects.get(event=kubecon)
+
+    assert office_hours.format == OfficeHours.Format.VIRTUAL
+    assert (office_hours.starts_at, office_hours.ends_at) == (cest(18, "12:30"), cest(18, "13:15"))
+    assert kubecon.localtime(office_hours.starts_at).strftime("%A %H:%M %Z") == "Wednesday 12:30 CEST"
+    assert office_hours.join_url == ""
+
+
+def test_loading_the_fixture_twice_changes_nothing(kubecon):
+    models = [Event, Talk, Speaker, TalkSpeaker, Booth, OfficeHours]
+    before = {m.__name__: sorted(m.objects.values_list()) for m in models}
+
+    call_command("loaddata", "fixtures/kubecon-eu-2022.json", verbosity=0)
+
+    after = {m.__name__: sorted(m.objects.values_list()) for m in models}
+    # updated_at moves with every save; everything else stays as it was.
+    for rows in (before, after):
+        rows["Talk"] = [row[:-1] for row in rows["Talk"]]
+    assert after == before

@@ -1,0 +1,194 @@
+"""Rules of the data model, most of them enforced by the database itself."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from events.models import Event, Signup, Talk
+from tests.factories import (
+    at,
+    make_event,
+    make_office_hours,
+    make_room,
+    make_shift,
+    make_signup,
+    make_talk,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_database_rejects_a_talk_that_ends_before_it_starts():
+    event = make_event()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_talk(event, starts_at=at(16, 11), ends_at=at(16, 10))
+
+
+def test_database_rejects_a_talk_that_ends_when_it_starts():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_talk(starts_at=at(16, 11), ends_at=at(16, 11))
+
+
+def test_a_one_minute_talk_is_allowed():
+    talk = make_talk(starts_at=at(16, 11), ends_at=at(16, 11, 1))
+
+    assert talk.duration == dt.timedelta(minutes=1)
+
+
+def test_database_rejects_a_booth_shift_that_ends_before_it_starts():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_shift(starts_at=at(17, 12), ends_at=at(17, 10))
+
+
+def test_database_rejects_office_hours_without_seats():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_office_hours(seats_per_slot=0)
+
+
+def test_talk_slugs_are_unique_per_event_but_not_across_events():
+    first, second = make_event(), make_event()
+    make_talk(first, slug="keynote")
+    make_talk(second, slug="keynote")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_talk(first, slug="keynote")
+
+
+def test_database_rejects_a_second_active_signup_with_the_same_email():
+    office_hours = make_office_hours()
+    make_signup(office_hours, email="ada@example.org")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_signup(office_hours, email="ADA@example.org")
+
+
+def test_the_same_email_may_sign_up_again_after_cancelling():
+    office_hours = make_office_hours()
+    make_signup(office_hours, email="ada@example.org", status=Signup.Status.CANCELLED)
+
+    again = make_signup(office_hours, email="ada@example.org")
+
+    assert office_hours.signups.active().get() == again
+
+
+def test_the_same_email_may_sign_up_for_two_sessions():
+    make_signup(make_office_hours(), email="ada@example.org")
+    make_signup(make_office_hours(), email="ada@example.org")
+
+    assert Signup.objects.filter(email="ada@example.org").count() == 2
+
+
+def test_signup_tokens_are_long_and_distinct():
+    office_hours = make_office_hours()
+    tokens = {make_signup(office_hours).token for _ in range(20)}
+
+    assert len(tokens) == 20
+    assert min(len(token) for token in tokens) >= 40
+
+
+def test_event_time_zone_must_be_an_iana_name():
+    event = make_event(time_zone="Europe/Valencia")
+
+    with pytest.raises(ValidationError) as error:
+        event.full_clean()
+
+    assert list(error.value.message_dict) == ["time_zone"]
+
+
+def test_talk_room_must_belong_to_the_talks_event():
+    talk = make_talk()
+    talk.room = make_room(make_event())
+
+    with pytest.raises(ValidationError) as error:
+        talk.full_clean()
+
+    assert list(error.value.message_dict) == ["room"]
+
+
+def test_only_published_and_cancelled_talks_are_public():
+    event = make_event()
+    published = make_talk(event, status=Talk.Status.PUBLISHED)
+    cancelled = make_talk(event, status=Talk.Status.CANCELLED)
+    make_talk(event, status=Talk.Status.DRAFT)
+
+    assert set(Talk.objects.public()) == {published, cancelled}
+    assert list(Talk.objects.published()) == [published]
+
+
+def test_on_day_uses_the_events_time_zone():
+    madrid = make_event(time_zone="Europe/Madrid")
+    # 00:30 CEST on 17 May is still 16 May in UTC: it belongs to the 17th at the venue.
+    just_after_midnight = make_talk(madrid, starts_at=at(17, 0, 30))
+    late_evening = make_talk(madrid, starts_at=at(16, 23, 0))
+
+    assert list(Talk.objects.on_day(dt.date(2022, 5, 17))) == [just_after_midnight]
+    assert list(Talk.objects.on_day(dt.date(2022, 5, 16))) == [late_evening]
+    assert list(Talk.objects.on_day(dt.date(2022, 5, 17), madrid.tzinfo)) == [just_after_midnight]
+
+
+def test_on_day_handles_events_in_different_zones():
+    madrid = make_event(time_zone="Europe/Madrid")
+    detroit = make_event(time_zone="America/Detroit")
+    in_madrid = make_talk(madrid, starts_at=at(16, 23, 30))
+    # 23:30 in Detroit on 16 May is 05:30 on 17 May in Madrid.
+    in_detroit = make_talk(detroit, starts_at=at(16, 23, 30, tz=detroit.tzinfo))
+
+    assert set(Talk.objects.on_day(dt.date(2022, 5, 16))) == {in_madrid, in_detroit}
+
+
+def test_overlapping_finds_talks_sharing_time_and_not_those_touching_it():
+    event = make_event()
+    talk = make_talk(event, starts_at=at(16, 10, 45), ends_at=at(16, 11, 15))
+    parallel = make_talk(event, starts_at=at(16, 10, 50), ends_at=at(16, 11, 20))
+    make_talk(event, starts_at=at(16, 11, 15), ends_at=at(16, 11, 45))  # starts when the first ends
+    make_talk(event, starts_at=at(16, 10, 50), status=Talk.Status.DRAFT)
+    make_talk(make_event(), starts_at=at(16, 10, 50))
+
+    assert list(talk.overlapping()) == [parallel]
+
+
+def test_office_hours_are_cut_into_slots():
+    office_hours = make_office_hours(starts_at=at(18, 12, 30), ends_at=at(18, 13, 15), slot_minutes=15)
+
+    starts = [slot.starts_at for slot in office_hours.slots()]
+
+    assert starts == [at(18, 12, 30), at(18, 12, 45), at(18, 13, 0)]
+    assert office_hours.slots()[-1].ends_at == at(18, 13, 15)
+
+
+def test_the_last_slot_is_shortened_to_end_with_the_session():
+    office_hours = make_office_hours(starts_at=at(18, 12, 30), ends_at=at(18, 13, 0), slot_minutes=20)
+
+    assert [(s.starts_at, s.ends_at) for s in office_hours.slots()] == [
+        (at(18, 12, 30), at(18, 12, 50)),
+        (at(18, 12, 50), at(18, 13, 0)),
+    ]
+
+
+def test_office_hours_without_slot_length_have_one_slot():
+    office_hours = make_office_hours(slot_minutes=None)
+
+    assert [(s.starts_at, s.ends_at) for s in office_hours.slots()] == [
+        (office_hours.starts_at, office_hours.ends_at)
+    ]
+
+
+def test_signup_closes_at_the_deadline_or_else_at_the_start():
+    with_deadline = make_office_hours(signup_deadline=at(18, 9))
+    without = make_office_hours()
+
+    assert list(type(without).objects.open_for_signup(at(18, 10))) == [without]
+    assert with_deadline.is_open_for_signup(at(18, 8, 59)) is True
+    assert with_deadline.is_open_for_signup(at(18, 9)) is False
+    assert without.is_open_for_signup(at(18, 12, 30)) is False
+
+
+def test_events_split_into_upcoming_and_past():
+    past = make_event(start_date=dt.date(2022, 5, 16), end_date=dt.date(2022, 5, 20))
+    running = make_event(start_date=dt.date(2026, 11, 25), end_date=dt.date(2026, 11, 27))
+
+    assert list(Event.objects.upcoming(dt.date(2026, 11, 26))) == [running]
+    assert list(Event.objects.past(dt.date(2026, 11, 26))) == [past]
