@@ -1,6 +1,7 @@
 """Public pages: thin views over QuerySet chains and the schedule module."""
 
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView
@@ -95,3 +96,11 @@ class OfficeHoursView(EventMixin, TemplateView):
     def get_context_data(self, **kwargs):
         sessions = OfficeHours.objects.filter(event=self.event).prefetch_related("hosts")
         return super().get_context_data(sessions=sessions, **kwargs)
+
+
+def _export_pending(request, event, talk=None):
+    # The exports are being built (iCal, frab XML, c3voc JSON); until then these addresses say so.
+    raise Http404("This export is not available yet.")
+
+
+schedule_ics = schedule_xml = schedule_json = talk_ics = _export_pending

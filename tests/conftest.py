@@ -58,3 +58,6 @@ def kubecon(db):
 
     call_command("loaddata", "fixtures/kubecon-eu-2022.json", verbosity=0)
     return Event.objects.get(slug="kubecon-eu-2022")
+
+
+from tests.browser import chromium, page, phone_page  # noqa: E402,F401  (browser fixtures)
