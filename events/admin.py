@@ -38,11 +38,12 @@ def format_local(value, event, fmt="%a %d %b %Y, %H:%M"):
 
 
 def zone_label(event):
-    now = event.localtime(timezone.now())
-    return _("Times are in the event’s time zone, %(zone)s (now %(abbr)s, UTC%(offset)s).") % {
+    during = dt.datetime.combine(event.start_date, dt.time(12), tzinfo=event.tzinfo)
+    offset = f"{during:%z}"
+    return _("Times are in the event’s time zone, %(zone)s (%(abbr)s, UTC%(offset)s during the event).") % {
         "zone": event.time_zone,
-        "abbr": now.tzname(),
-        "offset": f"{now:%z}"[:3] + ":" + f"{now:%z}"[3:],
+        "abbr": during.tzname(),
+        "offset": f"{offset[:3]}:{offset[3:]}",
     }
 
 

@@ -121,7 +121,7 @@ def test_the_change_form_shows_times_in_the_events_zone(organiser_client):
     response = organiser_client.get(reverse("admin:events_talk_change", args=[talk.pk]))
 
     assert 'value="10:45:00"' in response.content.decode()
-    assert "Europe/Madrid (now CE" in response.content.decode()
+    assert "Europe/Madrid (CEST, UTC+02:00 during the event)" in response.content.decode()
 
 
 def test_the_talk_list_shows_times_with_the_zone_abbreviation(organiser_client):
