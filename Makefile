@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 FIXTURE := fixtures/kubecon-eu-2022.json
 
-.PHONY: install run test migrate clean
+.PHONY: install run test bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ run: install
 test: export SECRET_KEY ?= test-only-secret-key-not-for-production
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Throughput of the 600-talk conference beside a static ceiling; prints a Markdown table.
+bench: install
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
