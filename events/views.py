@@ -33,7 +33,8 @@ class EventMixin:
         return response
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(event=self.event, **kwargs)
+        # The URL's "event" keyword (a slug) gives way to the Event itself.
+        return super().get_context_data(**{**kwargs, "event": self.event})
 
 
 class EventDetailView(EventMixin, TemplateView):

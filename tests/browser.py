@@ -17,6 +17,13 @@ CHROMIUM_ARGS = [
 ]
 
 
+def skip_or_fail(reason):
+    """Skip a browser test with its reason, except in CI (REQUIRE_BROWSER=1), where it must run."""
+    if os.environ.get("REQUIRE_BROWSER"):
+        pytest.fail(f"REQUIRE_BROWSER is set, but: {reason}")
+    pytest.skip(reason)
+
+
 def chromium_path():
     return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -26,7 +33,7 @@ def chromium():
     """A running headless Chromium (Debian's package), shared by the browser tests of one run."""
     path = chromium_path()
     if not path:
-        pytest.skip("Chromium is not installed (apt-get install chromium); .ci/run installs it.")
+        skip_or_fail("Chromium is not installed (apt-get install chromium); .ci/run installs it.")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
     # test itself (not by the live server thread) are still plain synchronous calls.

@@ -26,3 +26,22 @@ def test_draft_talks_are_a_404(client):
     talk = make_talk(make_event(), status=Talk.Status.DRAFT)
 
     assert client.get(talk.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/kubecon-eu-2022/",
+        "/kubecon-eu-2022/schedule/",
+        "/kubecon-eu-2022/talks/leveraging-cilium-and-srv6-for-telco-networking/",
+        "/kubecon-eu-2022/speakers/",
+        "/kubecon-eu-2022/speakers/daniel-bernier/",
+        "/kubecon-eu-2022/booth/",
+        "/kubecon-eu-2022/office-hours/",
+    ],
+)
+def test_every_page_of_the_event_renders_with_its_name(client, kubecon, path):
+    response = client.get(path)
+
+    assert response.status_code == 200
+    assert "KubeCon + CloudNativeCon Europe 2022" in response.content.decode()

@@ -1,0 +1,52 @@
+"""An axe-core audit of every public page of the fixture in headless Chromium: no serious or critical violations."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser import skip_or_fail
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+EVENT = "/kubecon-eu-2022"
+PAGES = [
+    "/",
+    f"{EVENT}/",
+    f"{EVENT}/schedule/",
+    f"{EVENT}/schedule/?day=2022-05-19",
+    f"{EVENT}/talks/leveraging-cilium-and-srv6-for-telco-networking/",
+    f"{EVENT}/speakers/",
+    f"{EVENT}/speakers/daniel-bernier/",
+    f"{EVENT}/booth/",
+    f"{EVENT}/office-hours/",
+    f"{EVENT}/no-such-page/",
+]
+
+
+@pytest.fixture
+def audited_page(chromium):
+    if not AXE.exists():
+        skip_or_fail("axe-core is not installed (npm ci); .ci/run installs it.")
+    # The portal's CSP refuses injected scripts, as it should; the audit context lifts it to add axe.
+    context = chromium.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("width", [375, 1440])
+def test_public_pages_have_no_serious_accessibility_violations(audited_page, live_server, kubecon, path, width):
+    audited_page.set_viewport_size({"width": width, "height": 900})
+    response = audited_page.goto(live_server.url + path)
+    assert response.status == (404 if "no-such-page" in path else 200)
+    audited_page.add_script_tag(path=str(AXE))
+
+    result = audited_page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
