@@ -24,7 +24,7 @@ def slot_label(event, seats):
     if seats.is_full:
         waiting = ngettext("%d waiting", "%d waiting", seats.waitlisted) % seats.waitlisted
         return _("%(when)s · full: join the waiting list (%(waiting)s)") % {"when": when, "waiting": waiting}
-    left = ngettext("%(left)d of %(seats)d seat left", "%(left)d of %(seats)d seats left", seats.seats_left)
+    left = ngettext("%(left)d seat left of %(seats)d", "%(left)d seats left of %(seats)d", seats.seats_left)
     return f"{when} · " + left % {"left": seats.seats_left, "seats": seats.seats}
 
 
