@@ -483,11 +483,3 @@ class Signup(models.Model):
 
     def get_cancel_url(self):
         return reverse("events:signup_cancel", kwargs={"event": self.office_hours.event.slug, "token": self.token})
-
-    @property
-    def slot_ends_at(self):
-        """The end of this signup's slot, from the session's slots."""
-        for slot in self.office_hours.slots():
-            if slot.starts_at == self.slot_start:
-                return slot.ends_at
-        return self.office_hours.ends_at

@@ -98,6 +98,14 @@ def slot_seats(sessions):
     return result
 
 
+def slot_end(signup):
+    """When the signup's slot ends: the next slot's start, or the session's end for the last one."""
+    for slot in signup.office_hours.slots():
+        if slot.starts_at == signup.slot_start:
+            return slot.ends_at
+    return signup.office_hours.ends_at
+
+
 def sign_up(office_hours, *, slot, name, email, question, now=None):
     """Give the attendee a seat in `slot` while one is free, else a place on its waiting list.
 
@@ -198,7 +206,7 @@ def signup_calendar(signup, *, cancel_url=""):
     entry.add("uid", f"office-hours-signup-{signup.pk}-{signup.created_at:%Y%m%dT%H%M%S}@community-event-portal")
     entry.add("dtstamp", timezone.now().astimezone(dt.UTC))
     entry.add("dtstart", event.localtime(signup.slot_start))
-    entry.add("dtend", event.localtime(signup.slot_ends_at))
+    entry.add("dtend", event.localtime(slot_end(signup)))
     entry.add("summary", f"{office_hours.title} ({event.name})")
     lines = [_("Your question or topic: %(question)s") % {"question": signup.question}]
     if office_hours.join_url and signup.status == Signup.Status.CONFIRMED:
@@ -238,7 +246,7 @@ def send_signup_email(signup, *, absolute_url, promoted=False):
             "office_hours": office_hours,
             "event": event,
             "slot_start": slot_start,
-            "slot_end": event.localtime(signup.slot_ends_at),
+            "slot_end": event.localtime(slot_end(signup)),
             "is_confirmed": is_confirmed,
             "is_promoted": promoted,
             "join_url": office_hours.join_url if is_confirmed else "",

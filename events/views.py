@@ -241,7 +241,7 @@ class SignupTokenMixin(EventMixin):
             signup=signup,
             office_hours=signup.office_hours,
             slot_start=self.event.localtime(signup.slot_start),
-            slot_end=self.event.localtime(signup.slot_ends_at),
+            slot_end=self.event.localtime(signups.slot_end(signup)),
             is_confirmed=signup.status == Signup.Status.CONFIRMED,
             is_waitlisted=signup.status == Signup.Status.WAITLISTED,
             is_cancelled=signup.status == Signup.Status.CANCELLED,
