@@ -372,7 +372,7 @@ class OfficeHoursAdmin(EventLocalTimesMixin, admin.ModelAdmin):
     date_hierarchy = "starts_at"
     autocomplete_fields = ["hosts"]
     inlines = [SignupInline]
-    actions = ["export_signups_csv"]
+    actions = ["export_signups_csv", "promote_from_waitlist"]
     fieldsets = [
         (None, {"fields": ["event", "title", "description", "hosts"]}),
         (_("When and where"), {"fields": [("starts_at", "ends_at"), "format", "location", "join_url"]}),
@@ -411,6 +411,33 @@ class OfficeHoursAdmin(EventLocalTimesMixin, admin.ModelAdmin):
             writer.writerow(row)
         return response
 
+    @admin.action(description=_("Promote from the waiting list into free seats"), permissions=["change"])
+    def promote_from_waitlist(self, request, queryset):
+        promoted = []
+        for office_hours in queryset.select_related("event"):
+            promoted += signups.promote_from_waitlist(office_hours)
+        for signup in promoted:
+            try:
+                signups.send_signup_email(signup, absolute_url=request.build_absolute_uri, promoted=True)
+            except Exception:  # the promotion stands; tell the organiser who did not get the email
+                messages.error(request, _("Could not email %(signup)s.") % {"signup": signup})
+        if promoted:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d person moved from the waiting list to a seat and was emailed: %(names)s.",
+                    "%(count)d people moved from the waiting list to a seat and were emailed: %(names)s.",
+                    len(promoted),
+                )
+                % {"count": len(promoted), "names": ", ".join(signup.name for signup in promoted)},
+            )
+        else:
+            self.message_user(
+                request,
+                _("No free seat in a slot that has not started, or nobody waiting for one."),
+                messages.WARNING,
+            )
+
 
 @admin.register(Signup)
 class SignupAdmin(EventLocalTimesMixin, admin.ModelAdmin):
@@ -420,7 +447,7 @@ class SignupAdmin(EventLocalTimesMixin, admin.ModelAdmin):
     list_select_related = ["office_hours__event"]
     search_fields = ["name", "email", "question"]
     date_hierarchy = "created_at"
-    readonly_fields = ["token", "created_at", "cancelled_at"]
+    readonly_fields = ["token", "created_at", "cancelled_at", "consented_at"]
 
     @admin.display(description=_("slot (event’s zone)"), ordering="slot_start")
     def slot(self, obj):

@@ -457,6 +457,9 @@ class Signup(models.Model):
     token = models.CharField(max_length=64, unique=True, default=new_signup_token, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    consented_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text=_("When the attendee agreed that these details are kept.")
+    )
 
     objects = SignupQuerySet.as_manager()
 
@@ -474,3 +477,9 @@ class Signup(models.Model):
 
     def __str__(self):
         return f"{self.name} <{self.email}>"
+
+    def get_absolute_url(self):
+        return reverse("events:signup_detail", kwargs={"event": self.office_hours.event.slug, "token": self.token})
+
+    def get_cancel_url(self):
+        return reverse("events:signup_cancel", kwargs={"event": self.office_hours.event.slug, "token": self.token})

@@ -1,8 +1,17 @@
 """Write actions and reports on office-hours signups."""
 
-from django.db.models import Q
+import datetime as dt
+from dataclasses import dataclass
 
-from .models import Signup
+import icalendar
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import OfficeHours, Signup
 
 CONFIRMED_FILTER = Q(signups__status=Signup.Status.CONFIRMED)
 WAITLISTED_FILTER = Q(signups__status=Signup.Status.WAITLISTED)
@@ -30,3 +39,233 @@ def signup_rows(signups):
             event.localtime(signup.created_at).isoformat(timespec="seconds"),
             event.localtime(signup.cancelled_at).isoformat(timespec="seconds") if signup.cancelled_at else "",
         ]
+
+
+class SignupError(Exception):
+    """A signup or cancellation the rules do not allow; the message is written for the attendee."""
+
+
+def _already_signed_up():
+    return _("This email address is already signed up for this session. Check your inbox for the confirmation.")
+
+
+@dataclass(frozen=True)
+class SlotSeats:
+    """One slot of a session with how many seats are taken and how many people wait."""
+
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    seats: int
+    confirmed: int
+    waitlisted: int
+
+    @property
+    def seats_left(self):
+        return max(self.seats - self.confirmed, 0)
+
+    @property
+    def is_full(self):
+        return self.seats_left == 0
+
+
+def slot_seats(sessions):
+    """Every slot of each session with its seats taken and its waiting list, in one query: {pk: [SlotSeats]}."""
+    sessions = list(sessions)
+    counts = {
+        (row["office_hours"], row["slot_start"]): row
+        for row in Signup.objects.filter(office_hours__in=sessions)
+        .order_by()
+        .values("office_hours", "slot_start")
+        .annotate(
+            confirmed=Count("pk", filter=Q(status=Signup.Status.CONFIRMED)),
+            waitlisted=Count("pk", filter=Q(status=Signup.Status.WAITLISTED)),
+        )
+    }
+    result = {}
+    for session in sessions:
+        result[session.pk] = []
+        for slot in session.slots():
+            row = counts.get((session.pk, slot.starts_at), {})
+            result[session.pk].append(
+                SlotSeats(
+                    starts_at=slot.starts_at,
+                    ends_at=slot.ends_at,
+                    seats=session.seats_per_slot,
+                    confirmed=row.get("confirmed", 0),
+                    waitlisted=row.get("waitlisted", 0),
+                )
+            )
+    return result
+
+
+def slot_end(signup):
+    """When the signup's slot ends: the next slot's start, or the session's end for the last one."""
+    for slot in signup.office_hours.slots():
+        if slot.starts_at == signup.slot_start:
+            return slot.ends_at
+    return signup.office_hours.ends_at
+
+
+def sign_up(office_hours, *, slot, name, email, question, now=None):
+    """Give the attendee a seat in `slot` while one is free, else a place on its waiting list.
+
+    The session row is locked for the whole decision, so concurrent signups are counted one after the other and a
+    slot never holds more confirmed signups than it has seats. One active signup per email and session.
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            locked = OfficeHours.objects.select_for_update().get(pk=office_hours.pk)
+            if not locked.is_open_for_signup(now):
+                raise SignupError(_("Signup for this session has closed."))
+            if slot not in {each.starts_at for each in locked.slots()}:
+                raise SignupError(_("Choose one of the slots of this session."))
+            if locked.signups.active().filter(email__iexact=email).exists():
+                raise SignupError(_already_signed_up())
+            taken = locked.signups.confirmed().filter(slot_start=slot).count()
+            status = Signup.Status.CONFIRMED if taken < locked.seats_per_slot else Signup.Status.WAITLISTED
+            return locked.signups.create(
+                slot_start=slot,
+                name=name,
+                email=email,
+                question=question,
+                status=status,
+                created_at=now,
+                consented_at=now,
+            )
+    except IntegrityError:
+        # The constraint signup_once_per_email_per_session backs up the check above.
+        raise SignupError(_already_signed_up()) from None
+
+
+def _fill_free_seats(locked, slot_start, now):
+    """Confirm people from the waiting list of one slot, first come first served, while seats are free."""
+    if now >= slot_start:
+        return []  # a seat in a slot that has begun helps nobody
+    free = locked.seats_per_slot - locked.signups.confirmed().filter(slot_start=slot_start).count()
+    if free <= 0:
+        return []
+    promoted = list(locked.signups.waitlisted().filter(slot_start=slot_start)[:free])
+    for signup in promoted:
+        signup.status = Signup.Status.CONFIRMED
+        signup.save(update_fields=["status"])
+    return promoted
+
+
+def cancel_signup(signup, *, now=None):
+    """Cancel a signup; a seat it frees goes to the first person on that slot's waiting list, who is returned.
+
+    Cancelling twice changes nothing. A session that is over cannot be cancelled any more.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = OfficeHours.objects.select_for_update().get(pk=signup.office_hours_id)
+        current = locked.signups.get(pk=signup.pk)
+        if current.status == Signup.Status.CANCELLED:
+            return None
+        if now >= locked.ends_at:
+            raise SignupError(_("This session is over, so there is nothing left to cancel."))
+        had_seat = current.status == Signup.Status.CONFIRMED
+        current.status, current.cancelled_at = Signup.Status.CANCELLED, now
+        current.save(update_fields=["status", "cancelled_at"])
+        signup.status, signup.cancelled_at = current.status, current.cancelled_at
+        promoted = _fill_free_seats(locked, current.slot_start, now) if had_seat else []
+    return promoted[0] if promoted else None
+
+
+def promote_from_waitlist(office_hours, *, slot=None, now=None):
+    """Fill the free seats of one slot (or of every slot) from its waiting list; returns the promoted signups.
+
+    Seats free up without a cancellation when organisers add seats or remove a signup.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = OfficeHours.objects.select_for_update().get(pk=office_hours.pk)
+        starts = [slot] if slot is not None else [each.starts_at for each in locked.slots()]
+        return [signup for start in starts for signup in _fill_free_seats(locked, start, now)]
+
+
+def waitlist_position(signup):
+    """1 for the first person waiting in the signup's slot; None when the signup is not waiting."""
+    if signup.status != Signup.Status.WAITLISTED:
+        return None
+    ahead = (
+        Signup.objects.waitlisted()
+        .filter(office_hours_id=signup.office_hours_id, slot_start=signup.slot_start)
+        .filter(Q(created_at__lt=signup.created_at) | Q(created_at=signup.created_at, pk__lt=signup.pk))
+        .count()
+    )
+    return ahead + 1
+
+
+def signup_calendar(signup, *, cancel_url=""):
+    """The signup's slot as an iCalendar file (bytes), in the event's zone, with the join link for a seat."""
+    office_hours = signup.office_hours
+    event = office_hours.event
+    entry = icalendar.Event()
+    entry.add("uid", f"office-hours-signup-{signup.pk}-{signup.created_at:%Y%m%dT%H%M%S}@community-event-portal")
+    entry.add("dtstamp", timezone.now().astimezone(dt.UTC))
+    entry.add("dtstart", event.localtime(signup.slot_start))
+    entry.add("dtend", event.localtime(slot_end(signup)))
+    entry.add("summary", f"{office_hours.title} ({event.name})")
+    lines = [_("Your question or topic: %(question)s") % {"question": signup.question}]
+    if office_hours.join_url and signup.status == Signup.Status.CONFIRMED:
+        lines.append(_("Join: %(url)s") % {"url": office_hours.join_url})
+        entry.add("location", office_hours.join_url)
+        entry.add("url", office_hours.join_url)
+    elif office_hours.location:
+        entry.add("location", office_hours.location)
+    if cancel_url:
+        lines.append(_("Cancel: %(url)s") % {"url": cancel_url})
+    entry.add("description", "\n".join(lines))
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Community event portal//Office hours//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    calendar.add_component(entry)
+    # The zone's rules around the slot only, not its whole history since 1970.
+    day = event.localtime(signup.slot_start).date()
+    calendar.add_missing_timezones(first_date=day - dt.timedelta(days=366), last_date=day + dt.timedelta(days=366))
+    return calendar.to_ical()
+
+
+def send_signup_email(signup, *, absolute_url, promoted=False):
+    """Email the attendee where they stand: a seat (with .ics and join link) or a place on the waiting list.
+
+    `absolute_url` turns a path into a full address, e.g. `request.build_absolute_uri`. Times are rendered in the
+    event's zone.
+    """
+    office_hours = signup.office_hours
+    event = office_hours.event
+    is_confirmed = signup.status == Signup.Status.CONFIRMED
+    cancel_url = absolute_url(signup.get_cancel_url())
+    with timezone.override(event.tzinfo):
+        slot_start = event.localtime(signup.slot_start)
+        context = {
+            "signup": signup,
+            "office_hours": office_hours,
+            "event": event,
+            "slot_start": slot_start,
+            "slot_end": event.localtime(slot_end(signup)),
+            "is_confirmed": is_confirmed,
+            "is_promoted": promoted,
+            "join_url": office_hours.join_url if is_confirmed else "",
+            "waitlist_position": waitlist_position(signup),
+            "cancel_url": cancel_url,
+            "page_url": absolute_url(signup.get_absolute_url()),
+        }
+        text = render_to_string("emails/signup.txt", context)
+        html = render_to_string("emails/signup.html", context)
+        when = f"{slot_start:%a %d %b, %H:%M} {slot_start.tzname()}"
+    if promoted:
+        subject = _("A seat is free for you: %(title)s, %(when)s")
+    elif is_confirmed:
+        subject = _("You are signed up: %(title)s, %(when)s")
+    else:
+        subject = _("You are on the waiting list: %(title)s, %(when)s")
+    message = EmailMultiAlternatives(subject % {"title": office_hours.title, "when": when}, text, to=[signup.email])
+    message.attach_alternative(html, "text/html")
+    if is_confirmed:
+        message.attach("office-hours.ics", signup_calendar(signup, cancel_url=cancel_url), "text/calendar")
+    message.send()
+    return message

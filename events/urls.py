@@ -20,3 +20,17 @@ urlpatterns = [
     path("<slug:event>/booth/", views.BoothView.as_view(), name="booth"),
     path("<slug:event>/office-hours/", views.OfficeHoursView.as_view(), name="office_hours"),
 ]
+
+urlpatterns += [
+    path(
+        "<slug:event>/office-hours/<int:pk>/signup/",
+        views.OfficeHoursSignupView.as_view(),
+        name="office_hours_signup",
+    ),
+    path("<slug:event>/office-hours/signups/<str:token>/", views.SignupDetailView.as_view(), name="signup_detail"),
+    path(
+        "<slug:event>/office-hours/signups/<str:token>/cancel/",
+        views.SignupCancelView.as_view(),
+        name="signup_cancel",
+    ),
+]

@@ -1,13 +1,21 @@
 """Public pages: thin views over QuerySet chains and the schedule module."""
 
+import logging
+from dataclasses import dataclass
+
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import schedule
-from .models import Event, OfficeHours, Speaker, Talk
+from . import schedule, signups
+from .forms import SignupForm
+from .models import Event, OfficeHours, Signup, Speaker, Talk
+
+logger = logging.getLogger(__name__)
 
 
 class EventListView(TemplateView):
@@ -91,12 +99,189 @@ class BoothView(EventMixin, TemplateView):
         return super().get_context_data(booths=self.event.booths.prefetch_related("shifts"), **kwargs)
 
 
+@dataclass
+class SessionCard:
+    """One office-hours session as the page shows it: open or closed, its slots, and its form when open."""
+
+    session: OfficeHours
+    is_open: bool
+    slots: list
+    form: SignupForm | None = None
+    error: str = ""
+
+
 class OfficeHoursView(EventMixin, TemplateView):
     template_name = "events/office_hours.html"
 
+    def get_context_data(self, bound_form=None, error="", error_pk=None, **kwargs):
+        # TemplateView hands the URL's arguments in too; `event` here is the slug, EventMixin adds the object.
+        kwargs.pop("event", None)
+        kwargs.pop("pk", None)
+        now = timezone.now()
+        sessions = list(OfficeHours.objects.filter(event=self.event).prefetch_related("hosts"))
+        seats = signups.slot_seats(sessions)
+        cards = []
+        for session in sessions:
+            session.event = self.event  # the forms label slots in the event's zone without a query each
+            card = SessionCard(session=session, is_open=session.is_open_for_signup(now), slots=seats[session.pk])
+            if card.is_open:
+                is_target = bound_form is not None and bound_form.office_hours.pk == session.pk
+                card.form = bound_form if is_target else SignupForm(office_hours=session, slot_seats=card.slots)
+            if session.pk == error_pk:
+                card.error = error
+            cards.append(card)
+        return super().get_context_data(sessions=cards, **kwargs)
+
+
+# Office-hours signup: a POST-only action, then pages reached only through the signup's unguessable token.
+
+SIGNUP_RATE_LIMIT = 10  # signup POSTs one client may send...
+SIGNUP_RATE_WINDOW = 600  # ...within this many seconds
+
+
+def _signup_rate_exceeded(request):
+    """Counts this client's signup POSTs in the cache; True once it sent more than the limit in the window."""
+    # REMOTE_ADDR, not X-Forwarded-For: a client can write any forwarded address it likes.
+    key = f"office-hours-signup-rate:{request.META.get('REMOTE_ADDR', 'unknown')}"
+    cache.add(key, 0, SIGNUP_RATE_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the entry expired between add() and incr()
+        cache.set(key, 1, SIGNUP_RATE_WINDOW)
+        count = 1
+    return count > SIGNUP_RATE_LIMIT
+
+
+def _send_signup_email(request, signup, promoted=False):
+    # The signup is stored whatever the mail server says; a failed email is logged, not shown as an error page.
+    try:
+        signups.send_signup_email(signup, absolute_url=request.build_absolute_uri, promoted=promoted)
+    except Exception:
+        logger.exception("Could not send the office-hours email for signup %s", signup.pk)
+
+
+class OfficeHoursSignupView(OfficeHoursView):
+    """POST only: validates the form, signs up through signups.sign_up() and redirects to the confirmation."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        if _signup_rate_exceeded(request):
+            return _problem(
+                request,
+                self.event,
+                _("Too many signups from here"),
+                _("There were too many signup attempts from your network. Please wait ten minutes and try again."),
+                status=429,
+            )
+        office_hours = get_object_or_404(self.event.office_hours.all(), pk=kwargs["pk"])
+        office_hours.event = self.event
+        if not office_hours.is_open_for_signup(timezone.now()):
+            context = self.get_context_data(error=_("Signup for this session has closed."), error_pk=office_hours.pk)
+            return self.render_to_response(context, status=409)
+        seats = signups.slot_seats([office_hours])[office_hours.pk]
+        form = SignupForm(request.POST, office_hours=office_hours, slot_seats=seats)
+        if not form.is_valid():
+            context = self.get_context_data(
+                bound_form=form,
+                error=_("Please correct the fields marked below."),
+                error_pk=office_hours.pk,
+            )
+            return self.render_to_response(context, status=400)
+        try:
+            signup = signups.sign_up(office_hours, **form.signup_data())
+        except signups.SignupError as exc:
+            context = self.get_context_data(bound_form=form, error=str(exc), error_pk=office_hours.pk)
+            return self.render_to_response(context, status=409)
+        _send_signup_email(request, signup)
+        return redirect(signup.get_absolute_url())
+
+
+def _problem(request, event, title, message, status):
+    with timezone.override(event.tzinfo):
+        return render(
+            request,
+            "events/signup_problem.html",
+            {"event": event, "title": title, "message": message},
+            status=status,
+        )
+
+
+class SignupTokenMixin(EventMixin):
+    """Finds the signup named by the token in the address; an unknown or altered token gets a 404 that says so."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.signup = None
+        return super().dispatch(request, *args, **kwargs)
+
+    def find_signup(self):
+        self.signup = (
+            Signup.objects.filter(token=self.kwargs["token"], office_hours__event=self.event)
+            .select_related("office_hours__event")
+            .first()
+        )
+        return self.signup
+
+    def not_found(self):
+        return _problem(
+            self.request,
+            self.event,
+            _("Signup not found"),
+            _(
+                "This signup link is not valid. Check that you opened the whole address from your confirmation email."
+            ),
+            status=404,
+        )
+
     def get_context_data(self, **kwargs):
-        sessions = OfficeHours.objects.filter(event=self.event).prefetch_related("hosts")
-        return super().get_context_data(sessions=sessions, **kwargs)
+        # TemplateView hands the URL's arguments in too; the token stays out of the context on purpose.
+        kwargs.pop("event", None)
+        kwargs.pop("token", None)
+        signup = self.signup
+        return super().get_context_data(
+            signup=signup,
+            office_hours=signup.office_hours,
+            slot_start=self.event.localtime(signup.slot_start),
+            slot_end=self.event.localtime(signups.slot_end(signup)),
+            is_confirmed=signup.status == Signup.Status.CONFIRMED,
+            is_waitlisted=signup.status == Signup.Status.WAITLISTED,
+            is_cancelled=signup.status == Signup.Status.CANCELLED,
+            waitlist_position=signups.waitlist_position(signup),
+            **kwargs,
+        )
+
+
+class SignupDetailView(SignupTokenMixin, TemplateView):
+    """The confirmation page: where the attendee stands, with the cancel link. Never the join link."""
+
+    template_name = "events/signup_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        if self.find_signup() is None:
+            return self.not_found()
+        return super().get(request, *args, **kwargs)
+
+
+class SignupCancelView(SignupTokenMixin, TemplateView):
+    """GET asks for confirmation; POST cancels and hands a freed seat to the first person waiting."""
+
+    template_name = "events/signup_cancel.html"
+
+    def get(self, request, *args, **kwargs):
+        if self.find_signup() is None:
+            return self.not_found()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if self.find_signup() is None:
+            return self.not_found()
+        try:
+            promoted = signups.cancel_signup(self.signup)
+        except signups.SignupError as exc:
+            return self.render_to_response(self.get_context_data(error=str(exc)), status=409)
+        if promoted is not None:
+            _send_signup_email(request, promoted, promoted=True)
+        return redirect(self.signup.get_absolute_url())
 
 
 def _export_pending(request, event, talk=None):

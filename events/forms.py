@@ -1,0 +1,109 @@
+"""Forms of the public site: what an attendee may type, checked on the server."""
+
+import datetime as dt
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+# Plain text only: a name or question that looks like HTML is refused rather than silently altered.
+MARKUP = re.compile(r"<\s*[/!?a-zA-Z]|&#?\w+;")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def slot_value(starts_at):
+    """The value a slot has in the form: its start in UTC, e.g. 20220518T1030Z."""
+    return starts_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%MZ")
+
+
+def slot_label(event, seats):
+    start, end = event.localtime(seats.starts_at), event.localtime(seats.ends_at)
+    when = f"{start:%H:%M}–{end:%H:%M} {start.tzname()}"
+    if seats.is_full:
+        waiting = ngettext("%d waiting", "%d waiting", seats.waitlisted) % seats.waitlisted
+        return _("%(when)s · full: join the waiting list (%(waiting)s)") % {"when": when, "waiting": waiting}
+    left = ngettext("%(left)d seat left of %(seats)d", "%(left)d seats left of %(seats)d", seats.seats_left)
+    return f"{when} · " + left % {"left": seats.seats_left, "seats": seats.seats}
+
+
+class SignupForm(forms.Form):
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=200,
+        error_messages={"required": _("Please tell us your name.")},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        help_text=_("The confirmation, the calendar entry and your cancel link are sent here."),
+        error_messages={
+            "required": _("Please give an email address."),
+            "invalid": _("Enter an email address such as ada@example.org."),
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    question = forms.CharField(
+        label=_("Your question or topic"),
+        max_length=2000,
+        help_text=_("What would you like to talk about? Plain text, up to 2,000 characters."),
+        error_messages={"required": _("Please tell us what you would like to talk about.")},
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    slot = forms.ChoiceField(
+        label=_("Slot"),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Please choose a slot."),
+            "invalid_choice": _("Choose one of the slots of this session."),
+        },
+    )
+    consent = forms.BooleanField(
+        label=_("Keep my name, email and question for this event, so the hosts can prepare and contact me."),
+        error_messages={"required": _("Please agree, so that we can keep your signup.")},
+    )
+    # A field people never see: bots that fill in every field give themselves away.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, office_hours, slot_seats, **kwargs):
+        kwargs.setdefault("auto_id", f"signup-{office_hours.pk}-%s")
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.office_hours = office_hours
+        event = office_hours.event
+        self._slots = {slot_value(seats.starts_at): seats.starts_at for seats in slot_seats}
+        self.fields["slot"].choices = [(slot_value(seats.starts_at), slot_label(event, seats)) for seats in slot_seats]
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        if MARKUP.search(name) or "<" in name or ">" in name:
+            raise ValidationError(_("Please write your name as plain text, without < or >."))
+        if CONTROL.search(name) or "\n" in name:
+            raise ValidationError(_("Please write your name on one line."))
+        return name
+
+    def clean_question(self):
+        question = self.cleaned_data["question"]
+        if MARKUP.search(question):
+            raise ValidationError(_("Please write plain text, without HTML tags or entities."))
+        if CONTROL.search(question):
+            raise ValidationError(_("Please remove the control characters from your text."))
+        return question
+
+    def clean_slot(self):
+        return self._slots[self.cleaned_data["slot"]]
+
+    def clean_website(self):
+        if self.cleaned_data["website"]:
+            raise ValidationError(_("This field must stay empty."))
+        return ""
+
+    def signup_data(self):
+        """The keyword arguments of signups.sign_up()."""
+        return {key: self.cleaned_data[key] for key in ("slot", "name", "email", "question")}
