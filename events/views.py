@@ -3,13 +3,14 @@
 import logging
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView
+
+from portal import ratelimit
 
 from . import schedule, signups
 from .forms import SignupForm
@@ -141,15 +142,8 @@ SIGNUP_RATE_WINDOW = 600  # ...within this many seconds
 
 def _signup_rate_exceeded(request):
     """Counts this client's signup POSTs in the cache; True once it sent more than the limit in the window."""
-    # REMOTE_ADDR, not X-Forwarded-For: a client can write any forwarded address it likes.
-    key = f"office-hours-signup-rate:{request.META.get('REMOTE_ADDR', 'unknown')}"
-    cache.add(key, 0, SIGNUP_RATE_WINDOW)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the entry expired between add() and incr()
-        cache.set(key, 1, SIGNUP_RATE_WINDOW)
-        count = 1
-    return count > SIGNUP_RATE_LIMIT
+    key = f"office-hours-signup-rate:{ratelimit.client_address(request)}"
+    return ratelimit.count(key, SIGNUP_RATE_WINDOW) > SIGNUP_RATE_LIMIT
 
 
 def _send_signup_email(request, signup, promoted=False):
