@@ -47,7 +47,7 @@ class ChosenTalksError(ValueError):
 
 
 def parse_talk_slugs(value):
-    """The slugs of a `?talks=a,b` list, sorted and without repeats; anything that is not a slug is refused."""
+    """The slugs of a `?talks=a,b` list, sorted, without repeats; anything but slugs is refused."""
     items = [item.strip() for item in value.split(",") if item.strip()]
     if len(items) > MAX_CHOSEN_TALKS:
         raise ChosenTalksError(f"At most {MAX_CHOSEN_TALKS} talks fit in one calendar.")
@@ -141,14 +141,18 @@ def build_ical(event, talks, *, base_url, name=None):
         calendar.add_component(_vevent(event, talk, base_url))
         years.add(event.localtime(talk.starts_at).year)
     # Zone rules for the years the calendar covers only, not the library's default of 1970 to 2038.
-    calendar.add_missing_timezones(first_date=dt.date(min(years), 1, 1), last_date=dt.date(max(years) + 1, 1, 1))
+    calendar.add_missing_timezones(
+        first_date=dt.date(min(years), 1, 1), last_date=dt.date(max(years) + 1, 1, 1)
+    )
     return calendar.to_ical()
 
 
 def _vevent(event, talk, base_url):
     url = _talk_url(base_url, event, talk)
     speakers = ", ".join(speaker.name for speaker in _speakers(talk))
-    description = "\n\n".join(part for part in [speakers and f"Speakers: {speakers}", talk.abstract, url] if part)
+    description = "\n\n".join(
+        part for part in [speakers and f"Speakers: {speakers}", talk.abstract, url] if part
+    )
     vevent = icalendar.Event()
     vevent.add("uid", str(talk.uuid))
     # The talk's own change time, not "now": the same schedule always renders the same bytes.
@@ -158,7 +162,9 @@ def _vevent(event, talk, base_url):
     vevent.add("dtend", event.localtime(talk.ends_at))
     vevent.add("summary", talk.title)
     vevent.add("description", description)
-    location = ", ".join(part for part in [talk.room.name if talk.room else "", event.venue, event.city] if part)
+    location = ", ".join(
+        part for part in [talk.room.name if talk.room else "", event.venue, event.city] if part
+    )
     if location:
         vevent.add("location", location)
     vevent.add("url", url)
@@ -200,7 +206,8 @@ def schedule_days(event, talks, rooms):
         start, end = day_bounds(date, event.tzinfo)
         day_talks = [talk for talk in talks if event.localtime(talk.starts_at).date() == date]
         day_rooms = [
-            Column(name, guid, [talk for talk in day_talks if talk.room_id == pk]) for pk, name, guid in columns
+            Column(name, guid, [talk for talk in day_talks if talk.room_id == pk])
+            for pk, name, guid in columns
         ]
         days.append(Day(index, date, start, end, day_rooms))
     return days
@@ -305,7 +312,9 @@ def build_c3voc_json(event, talks, *, rooms, tracks, base_url):
         "timeslot_duration": "00:05",
         "url": event.website if _is_http(event.website) else base_url + event.get_absolute_url(),
         "tracks": [_json_track(track) for track in tracks],
-        "rooms": [{"name": column.name, "guid": str(column.guid)} for column in (days[0].rooms if days else [])],
+        "rooms": [
+            {"name": column.name, "guid": str(column.guid)} for column in (days[0].rooms if days else [])
+        ],
         "days": [
             {
                 "index": day.index,

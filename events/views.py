@@ -118,9 +118,8 @@ class ExportMixin:
             return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
         variant = f"talk={talk}" if talk else f"talks={','.join(slugs)}" if slugs is not None else "all"
         base_url = request.build_absolute_uri("/").rstrip("/")
-        key = self.event.schedule_cache_key(
-            "export", exports.FORMAT_REVISION, self.kind, hashlib.sha256(f"{base_url}|{variant}".encode()).hexdigest()
-        )
+        variant_hash = hashlib.sha256(f"{base_url}|{variant}".encode()).hexdigest()
+        key = self.event.schedule_cache_key("export", exports.FORMAT_REVISION, self.kind, variant_hash)
         etag = f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"'
         last_modified = int(self.event.schedule_changed_at.timestamp())
         not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
@@ -128,7 +127,9 @@ class ExportMixin:
             body = cache.get(key)
             if body is None:
                 try:
-                    body = exports.render_export(self.kind, self.event, base_url=base_url, slugs=slugs, talk=talk)
+                    body = exports.render_export(
+                        self.kind, self.event, base_url=base_url, slugs=slugs, talk=talk
+                    )
                 except exports.TalkNotFound:
                     raise Http404("No published talk has this address.") from None
                 cache.set(key, body, timeout=None)

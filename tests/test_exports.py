@@ -118,14 +118,19 @@ def test_ical_uids_are_the_talk_uuids_unique_and_stable_across_requests(client, 
 def test_an_ical_event_carries_url_location_description_and_last_modified(client):
     event = make_event(slug="summit", city="Valencia, Spain")
     room = make_room(event, name="Hall 4")
-    talk = make_talk(event, title="eBPF 101", slug="ebpf-101", room=room, speakers=[make_speaker(name="Ada Lane")])
+    talk = make_talk(
+        event, title="eBPF 101", slug="ebpf-101", room=room, speakers=[make_speaker(name="Ada Lane")]
+    )
 
     _, calendar = get_ical(client, url("talk_ics", event, talk="ebpf-101"))
 
     (vevent,) = calendar.walk("VEVENT")
     assert str(vevent["URL"]) == "http://testserver/summit/talks/ebpf-101/"
     assert str(vevent["LOCATION"]) == "Hall 4, Valencia, Spain"
-    assert str(vevent["DESCRIPTION"]) == "Speakers: Ada Lane\n\nAn abstract.\n\nhttp://testserver/summit/talks/ebpf-101/"
+    assert (
+        str(vevent["DESCRIPTION"])
+        == "Speakers: Ada Lane\n\nAn abstract.\n\nhttp://testserver/summit/talks/ebpf-101/"
+    )
     assert vevent.decoded("LAST-MODIFIED") == talk.updated_at.astimezone(dt.UTC).replace(microsecond=0)
     assert vevent.decoded("DTSTART") == at(16, 10)
 
@@ -156,7 +161,9 @@ def test_the_c3voc_json_of_the_fixture_is_valid_with_the_announced_talks(client,
     assert {e["guid"] for e in events} == {str(u) for u in kubecon.talks.values_list("uuid", flat=True)}
 
 
-def test_talks_without_a_room_are_listed_under_the_placeholder_room(client, kubecon, xml_schema, json_validator):
+def test_talks_without_a_room_are_listed_under_the_placeholder_room(
+    client, kubecon, xml_schema, json_validator
+):
     _, document = get_xml(client, kubecon, xml_schema)
     _, data = get_json(client, kubecon, json_validator)
 
@@ -216,7 +223,11 @@ def test_a_talk_in_a_room_with_track_and_speakers_in_frab_xml(client, mixed_even
     assert [(link.get("type"), link.get("href")) for link in talk.findall("links/link")] == [
         ("slides", "https://slides.example.org/shown.pdf")
     ]
-    assert document.find("conference/track").attrib == {"name": "Kernel", "color": "#3f51b5", "slug": "kernel"}
+    assert document.find("conference/track").attrib == {
+        "name": "Kernel",
+        "color": "#3f51b5",
+        "slug": "kernel",
+    }
 
 
 def test_json_persons_are_pretalx_style_with_a_stable_guid(client, mixed_event, json_validator):
@@ -226,7 +237,9 @@ def test_json_persons_are_pretalx_style_with_a_stable_guid(client, mixed_event, 
     ann = mixed_event.talks.get(slug="shown").speakers.get(name="Ann Lee")
     assert talk["persons"][0] == {"name": "Ann Lee", "guid": str(ann.uuid), "biography": None}
     assert (talk["start"], talk["duration"], talk["date"]) == ("09:05", "00:30", "2022-05-16T09:05:00-04:00")
-    assert talk["links"] == [{"url": "https://slides.example.org/shown.pdf", "type": "slides", "title": "Slides"}]
+    assert talk["links"] == [
+        {"url": "https://slides.example.org/shown.pdf", "type": "slides", "title": "Slides"}
+    ]
 
 
 def test_a_hyphenated_slug_becomes_an_acronym_the_json_schema_accepts(client, json_validator):
@@ -369,11 +382,17 @@ def test_a_changed_talk_changes_version_etag_and_the_next_response(client, kubec
 
     assert Event.objects.get(pk=kubecon.pk).schedule_version == version + 1
     assert second["ETag"] != first["ETag"]
-    assert (b"Better Bandwidth Management" in first.content, b"Bandwidth Manager Deep Dive" in first.content) == (
+    assert (
+        b"Better Bandwidth Management" in first.content,
+        b"Bandwidth Manager Deep Dive" in first.content,
+    ) == (
         True,
         False,
     )
-    assert (b"Better Bandwidth Management" in second.content, b"Bandwidth Manager Deep Dive" in second.content) == (
+    assert (
+        b"Better Bandwidth Management" in second.content,
+        b"Bandwidth Manager Deep Dive" in second.content,
+    ) == (
         False,
         True,
     )
