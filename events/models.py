@@ -55,6 +55,10 @@ class EventQuerySet(models.QuerySet):
         """Events that ended before `today`, latest first."""
         return self.filter(end_date__lt=today).order_by("-start_date")
 
+    def bump_schedule_version(self):
+        """Mark the schedules of these events as changed, atomically in the database (F() + 1)."""
+        return self.update(schedule_version=F("schedule_version") + 1, schedule_changed_at=timezone.now())
+
 
 class Event(models.Model):
     name = models.CharField(max_length=200)
@@ -70,6 +74,9 @@ class Event(models.Model):
     city = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True, help_text=_("Markdown."))
     website = models.URLField(blank=True)
+    # Bumped whenever anything shown in the schedule changes (events/signals.py); keys caches and ETags.
+    schedule_version = models.PositiveBigIntegerField(default=1, editable=False)
+    schedule_changed_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = EventQuerySet.as_manager()
 
@@ -106,11 +113,16 @@ class Event(models.Model):
         """The date it is now at the venue."""
         return self.localtime(now or timezone.now()).date()
 
+    def schedule_cache_key(self, *parts):
+        """A cache key that changes with the schedule, so a cached rendering is never served stale."""
+        return ":".join(["schedule", str(self.pk), str(self.schedule_version), *map(str, parts)])
+
 
 class Room(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="rooms")
     name = models.CharField(max_length=200)
     order = models.PositiveIntegerField(default=0)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
     class Meta:
         ordering = ["event", "order", "name"]
@@ -153,6 +165,7 @@ class Speaker(models.Model):
     links = models.TextField(
         blank=True, validators=[validate_url_lines], help_text=_("One web address per line.")
     )
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
     class Meta:
         ordering = ["name"]

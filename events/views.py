@@ -1,18 +1,23 @@
 """Public pages: thin views over QuerySet chains and the schedule module."""
 
+import hashlib
 import logging
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
 from portal import ratelimit
 
-from . import schedule, signups
+from . import exports, schedule, signups
 from .forms import SignupForm
 from .models import Event, OfficeHours, Signup, Speaker, Talk
 
@@ -278,9 +283,60 @@ class SignupCancelView(SignupTokenMixin, TemplateView):
         return redirect(self.signup.get_absolute_url())
 
 
-def _export_pending(request, event, talk=None):
-    # The exports are being built (iCal, frab XML, c3voc JSON); until then these addresses say so.
-    raise Http404("This export is not available yet.")
+class ExportMixin:
+    """Serves one export of the event's schedule with ETag/Last-Modified (304 on a match), rendered once per
+    schedule version and host (the exports carry absolute links) and kept in the cache."""
+
+    kind = "ics"
+
+    def get(self, request, event, talk=None):
+        self.event = get_object_or_404(Event, slug=event)
+        try:
+            slugs = exports.parse_talk_slugs(request.GET["talks"]) if "talks" in request.GET else None
+        except exports.ChosenTalksError as exc:
+            return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+        variant = f"talk={talk}" if talk else f"talks={','.join(slugs)}" if slugs is not None else "all"
+        base_url = request.build_absolute_uri("/").rstrip("/")
+        variant_hash = hashlib.sha256(f"{base_url}|{variant}".encode()).hexdigest()
+        key = self.event.schedule_cache_key("export", exports.FORMAT_REVISION, self.kind, variant_hash)
+        etag = f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"'
+        last_modified = int(self.event.schedule_changed_at.timestamp())
+        not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+        if not_modified is None:
+            body = cache.get(key)
+            if body is None:
+                try:
+                    body = exports.render_export(
+                        self.kind, self.event, base_url=base_url, slugs=slugs, talk=talk
+                    )
+                except exports.TalkNotFound:
+                    raise Http404("No published talk has this address.") from None
+                cache.set(key, body, timeout=None)
+            response = HttpResponse(body, content_type=exports.CONTENT_TYPES[self.kind])
+            if self.kind == "ics":
+                response["Content-Disposition"] = f'inline; filename="{talk or self.event.slug}.ics"'
+        else:
+            response = not_modified
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(last_modified)
+        # Clients may keep a copy but must ask again each time; the ETag makes asking cheap.
+        patch_cache_control(response, no_cache=True)
+        return response
 
 
-schedule_ics = schedule_xml = schedule_json = talk_ics = _export_pending
+class ScheduleIcsView(ExportMixin, View):
+    kind = "ics"
+
+
+class ScheduleXmlView(ExportMixin, View):
+    kind = "xml"
+
+
+class ScheduleJsonView(ExportMixin, View):
+    kind = "json"
+
+
+schedule_ics = ScheduleIcsView.as_view()
+schedule_xml = ScheduleXmlView.as_view()
+schedule_json = ScheduleJsonView.as_view()
+talk_ics = ScheduleIcsView.as_view()

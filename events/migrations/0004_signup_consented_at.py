@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("events", "0002_organisers_group"),
+        ("events", "0003_schedule_version_and_guids"),
     ]
 
     operations = [

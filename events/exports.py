@@ -1,0 +1,404 @@
+"""Schedule exports for calendars and conference apps: iCalendar, frab schedule XML and c3voc schedule JSON.
+
+Only published talks are exported. Every function takes the rows it needs and returns bytes, so the views
+only deal with HTTP (conditional GET, caching) and the tests can call these directly.
+"""
+
+import datetime as dt
+import json
+import re
+import uuid
+from dataclasses import dataclass
+
+import icalendar
+from django.db.models import Prefetch
+from django.urls import reverse
+from lxml import etree
+
+from .models import TalkSpeaker, day_bounds
+
+GENERATOR = "community-event-portal"
+GENERATOR_VERSION = "0.1.0"
+# Bump when the output of a format changes, so cached renderings of the old format are not served.
+FORMAT_REVISION = 1
+
+# frab and c3voc need a room for every talk; talks without one are listed under this room.
+PLACEHOLDER_ROOM = "Room to be announced"
+_PORTAL_NAMESPACE = uuid.UUID("6f1d3c3e-5b0a-4c55-9d6a-5d1f0c2b7a10")
+
+MAX_CHOSEN_TALKS = 300
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
+# Characters XML 1.0 forbids; a stray one in an abstract must not break the whole export.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_TRACK_SLUG_XML = re.compile(r"[a-z][a-z0-9-]+")
+_SLUG_JSON = re.compile(r"[a-z0-9_-]+[a-z0-9]")
+# The c3voc JSON pattern for time_zone_name, applied as jsonschema does (a search, unanchored alternation).
+_TIME_ZONE_JSON = re.compile(r"^([A-Z][a-z]+/[A-Z][a-z]+)|UTC$")
+
+CONTENT_TYPES = {
+    "ics": "text/calendar; charset=utf-8",
+    "xml": "application/xml; charset=utf-8",
+    "json": "application/json",
+}
+
+
+class ChosenTalksError(ValueError):
+    """The `talks` list of a calendar address is not a list of talk slugs."""
+
+
+def parse_talk_slugs(value):
+    """The slugs of a `?talks=a,b` list, sorted, without repeats; anything but slugs is refused."""
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    if len(items) > MAX_CHOSEN_TALKS:
+        raise ChosenTalksError(f"At most {MAX_CHOSEN_TALKS} talks fit in one calendar.")
+    for item in items:
+        if not _SLUG.fullmatch(item):
+            raise ChosenTalksError(
+                "The talks list takes talk slugs (letters, digits, hyphens) separated by commas."
+            )
+    return tuple(sorted(set(items)))
+
+
+def exported_talks(event, *, slugs=None):
+    """The published talks of `event` (only those named in `slugs`, when given) with their rooms,
+    tracks and speakers, in schedule order. Unknown slugs are ignored: a starred talk may be withdrawn."""
+    talks = event.talks.published()
+    if slugs is not None:
+        talks = talks.filter(slug__in=slugs)
+    return (
+        talks.select_related("room", "track")
+        .prefetch_related(Prefetch("talk_speakers", queryset=TalkSpeaker.objects.select_related("speaker")))
+        .in_schedule_order()
+    )
+
+
+def version_label(event):
+    """The schedule version as the exports state it; it changes whenever the schedule changes."""
+    return str(event.schedule_version)
+
+
+def acronym(event):
+    """The event's slug as an acronym both schemas accept: lower case, `_` instead of `-` (c3voc JSON
+    refuses hyphens in the middle), at least four characters."""
+    return re.sub(r"[^a-z0-9_]", "_", event.slug.lower()).ljust(4, "_")
+
+
+def talk_slug(event, talk):
+    """`<acronym>-<id>-<slug>`, the frab convention; the import strips the prefix again."""
+    slug = re.sub(r"[^a-z0-9_-]+", "-", talk.slug.lower()).strip("-_")
+    return f"{acronym(event)}-{talk.pk}-{slug}" if slug else f"{acronym(event)}-{talk.pk}"
+
+
+def placeholder_room_guid(event):
+    return uuid.uuid5(_PORTAL_NAMESPACE, f"placeholder-room:{event.pk}")
+
+
+def _speakers(talk):
+    return [talk_speaker.speaker for talk_speaker in talk.talk_speakers.all()]
+
+
+def _talk_url(base_url, event, talk):
+    return base_url + reverse("events:talk_detail", kwargs={"event": event.slug, "talk": talk.slug})
+
+
+def _clock(value):
+    return f"{value:%H:%M}"
+
+
+def _duration(talk):
+    hours, minutes = divmod(talk.duration_minutes, 60)
+    return f"{hours:02d}:{minutes:02d}"
+
+
+def _is_http(url):
+    return url.startswith(("http://", "https://"))
+
+
+def _links(talk):
+    """(type, title, url) of the talk's slides and video; types from the c3voc list."""
+    links = []
+    if talk.slides_url:
+        links.append(("slides", "Slides", talk.slides_url))
+    if talk.video_url:
+        links.append(("media", "Video", talk.video_url))
+    return [link for link in links if _is_http(link[2])]
+
+
+# iCalendar ------------------------------------------------------------------------------------------
+
+
+def build_ical(event, talks, *, base_url, name=None):
+    """A VCALENDAR with one VEVENT per talk, in the event's zone (with its VTIMEZONE)."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", f"-//{GENERATOR}//{event.slug}//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name or event.name)
+    calendar.add("x-wr-timezone", event.time_zone)
+    years = {event.start_date.year, event.end_date.year}
+    for talk in talks:
+        calendar.add_component(_vevent(event, talk, base_url))
+        years.add(event.localtime(talk.starts_at).year)
+    # Zone rules for the years the calendar covers only, not the library's default of 1970 to 2038.
+    calendar.add_missing_timezones(
+        first_date=dt.date(min(years), 1, 1), last_date=dt.date(max(years) + 1, 1, 1)
+    )
+    return calendar.to_ical()
+
+
+def _vevent(event, talk, base_url):
+    url = _talk_url(base_url, event, talk)
+    speakers = ", ".join(speaker.name for speaker in _speakers(talk))
+    description = "\n\n".join(
+        part for part in [speakers and f"Speakers: {speakers}", talk.abstract, url] if part
+    )
+    vevent = icalendar.Event()
+    vevent.add("uid", str(talk.uuid))
+    # The talk's own change time, not "now": the same schedule always renders the same bytes.
+    vevent.add("dtstamp", talk.updated_at.astimezone(dt.UTC))
+    vevent.add("last-modified", talk.updated_at.astimezone(dt.UTC))
+    vevent.add("dtstart", event.localtime(talk.starts_at))
+    vevent.add("dtend", event.localtime(talk.ends_at))
+    vevent.add("summary", talk.title)
+    vevent.add("description", description)
+    location = ", ".join(
+        part for part in [talk.room.name if talk.room else "", event.venue, event.city] if part
+    )
+    if location:
+        vevent.add("location", location)
+    vevent.add("url", url)
+    if talk.track:
+        vevent.add("categories", [talk.track.name])
+    vevent.add("status", "CONFIRMED")
+    return vevent
+
+
+# Days and rooms shared by frab XML and c3voc JSON ---------------------------------------------------
+
+
+@dataclass
+class Column:
+    name: str
+    guid: uuid.UUID
+    talks: list
+
+
+@dataclass
+class Day:
+    index: int
+    date: dt.date
+    start: dt.datetime
+    end: dt.datetime
+    rooms: list
+
+
+def schedule_days(event, talks, rooms):
+    """Every day of the event (and any day a talk falls on outside it), each with one column per room;
+    talks without a room go in the placeholder room's column."""
+    talks = list(talks)
+    dates = sorted(set(event.days()) | {event.localtime(talk.starts_at).date() for talk in talks})
+    columns = [(room.pk, room.name, room.uuid) for room in rooms]
+    if any(talk.room_id is None for talk in talks):
+        columns.append((None, PLACEHOLDER_ROOM, placeholder_room_guid(event)))
+    days = []
+    for index, date in enumerate(dates, start=1):
+        start, end = day_bounds(date, event.tzinfo)
+        day_talks = [talk for talk in talks if event.localtime(talk.starts_at).date() == date]
+        day_rooms = [
+            Column(name, guid, [talk for talk in day_talks if talk.room_id == pk])
+            for pk, name, guid in columns
+        ]
+        days.append(Day(index, date, start, end, day_rooms))
+    return days
+
+
+def _iso(value, event):
+    return event.localtime(value).isoformat(timespec="seconds")
+
+
+# frab schedule XML ----------------------------------------------------------------------------------
+
+
+def _text(value):
+    return _NOT_XML.sub("", value or "")
+
+
+def _sub(parent, tag, text=None, **attributes):
+    element = etree.SubElement(parent, tag, {key: _text(str(value)) for key, value in attributes.items()})
+    if text is not None:
+        element.text = _text(text)
+    return element
+
+
+def build_frab_xml(event, talks, *, rooms, tracks, base_url):
+    """The frab/pretalx `schedule.xml` (valid against the c3voc schedule.xml.xsd)."""
+    root = etree.Element("schedule")
+    _sub(root, "generator", name=GENERATOR, version=GENERATOR_VERSION)
+    _sub(root, "url", base_url + reverse("events:schedule_xml", kwargs={"event": event.slug}))
+    _sub(root, "version", version_label(event))
+    days = schedule_days(event, talks, rooms)
+    conference = _sub(root, "conference")
+    _sub(conference, "title", event.name)
+    _sub(conference, "acronym", acronym(event))
+    _sub(conference, "start", event.start_date.isoformat())
+    _sub(conference, "end", event.end_date.isoformat())
+    _sub(conference, "days", str(len(days)))
+    _sub(conference, "timeslot_duration", "00:05")
+    _sub(conference, "base_url", base_url + "/")
+    _sub(conference, "url", event.website if _is_http(event.website) else base_url + event.get_absolute_url())
+    _sub(conference, "time_zone_name", event.time_zone)
+    for track in tracks:
+        attributes = {"name": track.name, "color": track.colour.lower()}
+        if _TRACK_SLUG_XML.fullmatch(track.slug):
+            attributes["slug"] = track.slug
+        if not re.fullmatch(r"#[0-9a-f]{6}", attributes["color"]):
+            del attributes["color"]
+        _sub(conference, "track", **attributes)
+    for day in days:
+        day_element = _sub(
+            root,
+            "day",
+            index=day.index,
+            date=day.date.isoformat(),
+            start=day.start.isoformat(timespec="seconds"),
+            end=day.end.isoformat(timespec="seconds"),
+        )
+        for column in day.rooms:
+            room_element = _sub(day_element, "room", name=column.name, guid=column.guid)
+            for talk in column.talks:
+                _frab_event(room_element, event, talk, column.name, base_url)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+def _frab_event(parent, event, talk, room_name, base_url):
+    element = _sub(parent, "event", id=talk.pk, guid=talk.uuid)
+    _sub(element, "room", room_name)
+    _sub(element, "title", talk.title)
+    _sub(element, "subtitle", "")
+    _sub(element, "type", talk.get_kind_display())
+    _sub(element, "date", _iso(talk.starts_at, event))
+    _sub(element, "start", _clock(event.localtime(talk.starts_at)))
+    _sub(element, "duration", _duration(talk))
+    _sub(element, "abstract", talk.abstract)
+    slug = talk_slug(event, talk)
+    if re.fullmatch(r"[a-z0-9_]{4,}-[a-z0-9\-_]{4,}", slug):
+        _sub(element, "slug", slug)
+    _sub(element, "track", talk.track.name if talk.track else "")
+    _sub(element, "language", "en")
+    persons = _sub(element, "persons")
+    for speaker in _speakers(talk):
+        _sub(persons, "person", speaker.name, id=speaker.pk, guid=speaker.uuid)
+    links = _sub(element, "links")
+    for kind, title, url in _links(talk):
+        _sub(links, "link", title, href=url, type=kind)
+    _sub(element, "url", _talk_url(base_url, event, talk))
+    if _is_http(talk.conference_url):
+        _sub(element, "origin_url", talk.conference_url)
+
+
+# c3voc schedule JSON --------------------------------------------------------------------------------
+
+
+def build_c3voc_json(event, talks, *, rooms, tracks, base_url):
+    """The c3voc `schedule.json` (valid against the c3voc schema.json, formats included)."""
+    days = schedule_days(event, talks, rooms)
+    conference = {
+        "acronym": acronym(event),
+        "title": event.name,
+        "start": event.start_date.isoformat(),
+        "end": event.end_date.isoformat(),
+        "daysCount": len(days),
+        "timeslot_duration": "00:05",
+        "url": event.website if _is_http(event.website) else base_url + event.get_absolute_url(),
+        "tracks": [_json_track(track) for track in tracks],
+        "rooms": [
+            {"name": column.name, "guid": str(column.guid)} for column in (days[0].rooms if days else [])
+        ],
+        "days": [
+            {
+                "index": day.index,
+                "date": day.date.isoformat(),
+                "day_start": day.start.isoformat(timespec="seconds"),
+                "day_end": day.end.isoformat(timespec="seconds"),
+                "rooms": {
+                    column.name: [_json_event(event, talk, column.name, base_url) for talk in column.talks]
+                    for column in day.rooms
+                },
+            }
+            for day in days
+        ],
+    }
+    if _TIME_ZONE_JSON.search(event.time_zone):
+        conference["time_zone_name"] = event.time_zone
+    document = {
+        "$schema": "https://c3voc.de/schedule/schema.json",
+        "generator": {"name": GENERATOR, "version": GENERATOR_VERSION},
+        "schedule": {
+            "url": base_url + reverse("events:schedule_json", kwargs={"event": event.slug}),
+            "version": version_label(event),
+            "base_url": base_url + "/",
+            "conference": conference,
+        },
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2).encode()
+
+
+def _json_track(track):
+    item = {"name": track.name, "color": track.colour}
+    if _SLUG_JSON.fullmatch(track.slug):
+        item["slug"] = track.slug
+    return item
+
+
+def _json_event(event, talk, room_name, base_url):
+    item = {
+        "guid": str(talk.uuid),
+        "id": talk.pk,
+        "date": _iso(talk.starts_at, event),
+        "start": _clock(event.localtime(talk.starts_at)),
+        "end": _iso(talk.ends_at, event),
+        "duration": _duration(talk),
+        "room": room_name,
+        "slug": talk_slug(event, talk),
+        "url": _talk_url(base_url, event, talk),
+        "title": talk.title,
+        "subtitle": "",
+        "track": talk.track.name if talk.track else None,
+        "type": str(talk.get_kind_display()),
+        "language": "en",
+        "abstract": talk.abstract,
+        # c3voc persons are frab-style (id + public_name) or pretalx-style (name), never both.
+        "persons": [
+            {"name": speaker.name, "guid": str(speaker.uuid), "biography": speaker.bio or None}
+            for speaker in _speakers(talk)
+        ],
+        "links": [{"url": url, "type": kind, "title": title} for kind, title, url in _links(talk)],
+    }
+    if _is_http(talk.conference_url):
+        item["origin_url"] = talk.conference_url
+    return item
+
+
+# Entry point for the views --------------------------------------------------------------------------
+
+
+class TalkNotFound(LookupError):
+    """The single talk asked for is not a published talk of the event."""
+
+
+def render_export(kind, event, *, base_url, slugs=None, talk=None):
+    """The bytes of export `kind` ("ics", "xml", "json") of `event`: the whole schedule, the chosen `slugs`
+    (calendar only) or the one talk with slug `talk` (calendar only). A fixed number of queries."""
+    if talk is not None:
+        talks = list(exported_talks(event, slugs=[talk]))
+        if not talks:
+            raise TalkNotFound(talk)
+        return build_ical(event, talks, base_url=base_url, name=f"{talks[0].title} ({event.name})")
+    talks = list(exported_talks(event, slugs=slugs))
+    if kind == "ics":
+        name = f"{event.name}: chosen talks" if slugs is not None else None
+        return build_ical(event, talks, base_url=base_url, name=name)
+    rooms, tracks = list(event.rooms.all()), list(event.tracks.all())
+    build = build_frab_xml if kind == "xml" else build_c3voc_json
+    return build(event, talks, rooms=rooms, tracks=tracks, base_url=base_url)

@@ -1,0 +1,62 @@
+"""Keeps Event.schedule_version current: any saved or deleted schedule row bumps its event's version.
+
+The version keys the cached exports and their ETags, so this is bookkeeping, not a rule: bulk writes
+(QuerySet.update, bulk_create) send no signals and bump the version themselves.
+"""
+
+from django.db.models import F
+from django.db.models.expressions import Combinable
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.dispatch import receiver
+from django.utils import timezone
+
+from .models import Event, Room, Speaker, Talk, TalkSpeaker, Track
+
+
+@receiver(pre_save, sender=Event)
+def count_event_change(sender, instance, raw, update_fields, **kwargs):
+    # Write the increment with the row itself, so a stale in-memory version is never saved back;
+    # loaddata (raw) builds instances without the version, and the row may or may not exist yet.
+    exists = instance.pk is not None and (
+        not instance._state.adding or (raw and Event.objects.filter(pk=instance.pk).exists())
+    )
+    if exists and update_fields is None:
+        instance.schedule_version = F("schedule_version") + 1
+        instance.schedule_changed_at = timezone.now()
+
+
+@receiver(post_save, sender=Event)
+def reload_event_version(sender, instance, update_fields, **kwargs):
+    if isinstance(instance.schedule_version, Combinable):
+        instance.refresh_from_db(fields=["schedule_version"])
+    elif update_fields is not None and "schedule_version" not in update_fields:
+        Event.objects.filter(pk=instance.pk).bump_schedule_version()
+        instance.refresh_from_db(fields=["schedule_version", "schedule_changed_at"])
+
+
+@receiver([post_save, post_delete], sender=Talk)
+@receiver([post_save, post_delete], sender=Room)
+@receiver([post_save, post_delete], sender=Track)
+def bump_for_event_row(sender, instance, **kwargs):
+    Event.objects.filter(pk=instance.event_id).bump_schedule_version()
+
+
+@receiver([post_save, post_delete], sender=TalkSpeaker)
+def bump_for_talk_speaker(sender, instance, **kwargs):
+    Event.objects.filter(talks__pk=instance.talk_id).bump_schedule_version()
+
+
+@receiver(post_save, sender=Speaker)
+def bump_for_speaker(sender, instance, **kwargs):
+    Event.objects.filter(talks__talk_speakers__speaker=instance).bump_schedule_version()
+
+
+@receiver(m2m_changed, sender=Talk.speakers.through)
+def bump_for_speaker_set(sender, instance, action, pk_set, **kwargs):
+    if isinstance(instance, Talk):
+        if action in ("post_add", "post_remove", "post_clear"):
+            Event.objects.filter(pk=instance.event_id).bump_schedule_version()
+    elif action in ("post_add", "post_remove"):
+        Event.objects.filter(talks__pk__in=pk_set).bump_schedule_version()
+    elif action == "pre_clear":
+        Event.objects.filter(talks__speakers=instance).bump_schedule_version()

@@ -1,0 +1,347 @@
+"""manage.py import_frab: a frab schedule.xml creates or updates an event, idempotently and all or nothing."""
+
+import datetime as dt
+import io
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from lxml import etree
+
+from events import exports
+from events.models import Event, Room, Speaker, Talk, TalkSpeaker, Track
+from tests.factories import at, make_event, make_room, make_speaker, make_talk, make_track
+
+pytestmark = pytest.mark.django_db
+
+DATA = Path(__file__).parent / "data"
+SAMPLE = DATA / "sample-frab.xml"
+SYNTHCON = Path("/work/shared/bench/synthcon-600.xml")
+BERLIN = ZoneInfo("Europe/Berlin")
+MODELS = [Event, Room, Track, Talk, Speaker, TalkSpeaker]
+
+
+def import_frab(path, slug):
+    out = io.StringIO()
+    call_command("import_frab", str(path), event=slug, stdout=out)
+    return out.getvalue()
+
+
+def snapshot():
+    return {model.__name__: sorted(model.objects.values_list()) for model in MODELS}
+
+
+def broken(tmp_path, old, new):
+    path = tmp_path / "broken.xml"
+    text = SAMPLE.read_text()
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, new))
+    return path
+
+
+def test_the_sample_creates_the_event_with_its_rooms_tracks_talks_and_speakers():
+    output = import_frab(SAMPLE, "ebpf-summit")
+
+    event = Event.objects.get(slug="ebpf-summit")
+    assert (event.name, event.time_zone) == ("eBPF Summit Sample 2022", "Europe/Berlin")
+    assert (event.start_date, event.end_date) == (dt.date(2022, 9, 28), dt.date(2022, 9, 29))
+    assert [room.name for room in event.rooms.all()] == ["Main Stage", "Workshop Room"]
+    assert [(track.name, track.colour) for track in event.tracks.all()] == [("Networking", "#0b7a75")]
+    talks = event.talks.in_schedule_order().select_related("room", "track")
+    assert [
+        (t.title, t.slug, t.starts_at, t.ends_at, t.room.name, t.track and t.track.name, t.kind, t.status)
+        for t in talks
+    ] == [
+        ("Opening Keynote", "opening-keynote", dt.datetime(2022, 9, 28, 9, 0, tzinfo=BERLIN),
+         dt.datetime(2022, 9, 28, 9, 45, tzinfo=BERLIN), "Main Stage", None, "keynote", "published"),
+        ("Tracing the Datapath", "tracing-the-datapath", dt.datetime(2022, 9, 28, 10, 0, tzinfo=BERLIN),
+         dt.datetime(2022, 9, 28, 10, 30, tzinfo=BERLIN), "Main Stage", "Networking", "talk", "published"),
+        ("Hands-on with Hubble", "hands-on-with-hubble", dt.datetime(2022, 9, 28, 14, 0, tzinfo=BERLIN),
+         dt.datetime(2022, 9, 28, 15, 30, tzinfo=BERLIN), "Workshop Room", "Networking", "tutorial", "published"),
+        ("Closing Panel", "closing-panel", dt.datetime(2022, 9, 29, 17, 30, tzinfo=BERLIN),
+         dt.datetime(2022, 9, 29, 18, 15, tzinfo=BERLIN), "Main Stage", None, "panel", "published"),
+    ]  # fmt: skip
+    keynote = event.talks.get(slug="opening-keynote")
+    assert str(keynote.uuid) == "0c7d6f3e-1111-4a4a-8b8b-000000000001"
+    assert keynote.slides_url == "https://slides.example.org/opening.pdf"
+    assert keynote.conference_url == "https://pretalx.example.org/ebpf-sample-2022/talk/ABC123/"
+    datapath = event.talks.get(slug="tracing-the-datapath")
+    assert [s.name for s in datapath.speakers.order_by("talk_speakers__position")] == [
+        "Ana Sample",
+        "Liz Example",
+    ]
+    assert sorted(Speaker.objects.values_list("name", flat=True)) == ["Ana Sample", "Liz Example"]
+    assert str(Speaker.objects.get(name="Liz Example").uuid) == "5d3c2b1a-2222-4c4c-9d9d-000000000007"
+    assert output.strip() == (
+        "Event ebpf-summit created. Created: 4 talks, 2 speakers, 2 rooms, 1 tracks. "
+        "Updated: 0 talks, 0 speakers, 0 rooms, 0 tracks."
+    )
+
+
+def test_importing_the_same_file_twice_changes_nothing():
+    import_frab(SAMPLE, "ebpf-summit")
+    before = snapshot()
+
+    output = import_frab(SAMPLE, "ebpf-summit")
+
+    assert snapshot() == before
+    assert output.strip() == (
+        "Event ebpf-summit unchanged. Created: 0 talks, 0 speakers, 0 rooms, 0 tracks. "
+        "Updated: 0 talks, 0 speakers, 0 rooms, 0 tracks."
+    )
+
+
+def test_a_changed_file_updates_the_talks_in_place_and_bumps_the_version(tmp_path):
+    import_frab(SAMPLE, "ebpf-summit")
+    event = Event.objects.get(slug="ebpf-summit")
+    keynote = event.talks.get(slug="opening-keynote")
+    path = broken(
+        tmp_path, "<date>2022-09-28T09:00:00+02:00</date>", "<date>2022-09-28T09:15:00+02:00</date>"
+    )
+
+    import_frab(path, "ebpf-summit")
+
+    moved = event.talks.get(pk=keynote.pk)
+    assert (moved.starts_at, moved.ends_at, moved.slug) == (
+        dt.datetime(2022, 9, 28, 9, 15, tzinfo=BERLIN),
+        dt.datetime(2022, 9, 28, 10, 0, tzinfo=BERLIN),
+        "opening-keynote",
+    )
+    assert event.talks.count() == 4
+    assert Event.objects.get(pk=event.pk).schedule_version > event.schedule_version
+
+
+def test_an_import_into_an_existing_event_keeps_its_other_talks_and_organiser_decisions():
+    event = make_event(slug="ebpf-summit", time_zone="Europe/Berlin")
+    own = make_talk(event, title="Our own talk", slug="our-own-talk")
+    import_frab(SAMPLE, "ebpf-summit")
+    event.talks.filter(slug="closing-panel").update(status=Talk.Status.CANCELLED)
+
+    import_frab(SAMPLE, "ebpf-summit")
+
+    assert event.talks.get(pk=own.pk).title == "Our own talk"
+    assert event.talks.get(slug="closing-panel").status == Talk.Status.CANCELLED
+    assert event.talks.count() == 5
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        (
+            "<duration>00:30</duration>",
+            "<duration>30 minutes</duration>",
+            "line 46: not a valid frab schedule.xml: Element 'duration': [facet 'pattern'] The value "
+            "'30 minutes' is not accepted by the pattern '([0-9]{1,2}:[0-9]{2})|([0-9]{1,2}:[0-9]{2}:[0-9]{1,2})'.",
+        ),
+        (
+            "<date>2022-09-28T14:00:00+02:00</date>",
+            "<date>2022-09-28T14:00:00</date>",
+            "line 61: not a valid frab schedule.xml: Element 'date': [facet 'pattern'] The value "
+            "'2022-09-28T14:00:00' is not accepted by the pattern '.+(Z|\\+[0-9]{1,2}:[0-9]{2}|-[0-9]{1,2}:[0-9]{2})'.",
+        ),
+        (
+            '<event guid="0c7d6f3e-1111-4a4a-8b8b-000000000003" id="103">',
+            '<event id="103">',
+            "line 57: not a valid frab schedule.xml: Element 'event': The attribute 'guid' is required but missing.",
+        ),
+        (
+            "<title>Closing Panel</title>",
+            "<title>Closing Panel</titel>",
+            "line 76: the file is not well-formed XML: Opening and ending tag mismatch: title line 76 and titel",
+        ),
+        (
+            "<time_zone_name>Europe/Berlin</time_zone_name>",
+            "<time_zone_name>Mars/Olympus_Mons</time_zone_name>",
+            "line 14, <time_zone_name>: “Mars/Olympus_Mons” is not an IANA time zone name.",
+        ),
+        (
+            "<duration>01:30</duration>",
+            "<duration>00:00</duration>",
+            "line 63, <duration>: the duration must be longer than zero.",
+        ),
+    ],
+)
+def test_a_broken_file_is_rejected_naming_line_and_element_and_nothing_is_written(
+    tmp_path, old, new, message
+):
+    path = broken(tmp_path, old, new)
+
+    with pytest.raises(CommandError) as error:
+        import_frab(path, "ebpf-summit")
+
+    assert str(error.value) == f"{path}: {message.rstrip('.')}. Nothing was imported."
+    assert {name: len(rows) for name, rows in snapshot().items()} == dict.fromkeys(
+        [m.__name__ for m in MODELS], 0
+    )
+
+
+def test_a_broken_file_leaves_an_imported_event_as_it_was(tmp_path):
+    import_frab(SAMPLE, "ebpf-summit")
+    before = snapshot()
+    # The first talks would import fine; the last one is broken, so nothing of the file may be written.
+    path = broken(
+        tmp_path,
+        "<duration>00:45</duration>\n        <abstract>What",
+        "<duration>0:00</duration>\n        <abstract>What",
+    )
+    text = path.read_text().replace("<title>Opening Keynote</title>", "<title>Opening Keynote, moved</title>")
+    path.write_text(text)
+
+    with pytest.raises(CommandError):
+        import_frab(path, "ebpf-summit")
+
+    assert snapshot() == before
+
+
+def test_an_unreadable_file_or_a_bad_slug_is_a_command_error(tmp_path):
+    with pytest.raises(CommandError) as missing:
+        import_frab(tmp_path / "missing.xml", "ebpf-summit")
+    with pytest.raises(CommandError) as bad_slug:
+        import_frab(SAMPLE, "not a slug!")
+
+    assert str(missing.value).startswith(f"{tmp_path / 'missing.xml'}: the file cannot be read: ")
+    assert str(bad_slug.value) == (
+        f"{SAMPLE}: “not a slug!” is not a slug (letters, digits, hyphens, underscores). Nothing was imported."
+    )
+
+
+def test_a_file_with_a_doctype_is_refused_and_its_entities_never_read(tmp_path):
+    path = tmp_path / "entity.xml"
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not read me")
+    text = SAMPLE.read_text().replace(
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE schedule [<!ENTITY x SYSTEM "file://{secret}">]>',
+    )
+    path.write_text(text.replace("Welcome to the summit.", "&x;"))
+
+    with pytest.raises(CommandError) as error:
+        import_frab(path, "ebpf-summit")
+
+    assert str(error.value) == (
+        f"{path}: a DOCTYPE declaration (<!DOCTYPE …>) is not allowed in a schedule.xml. Nothing was imported."
+    )
+    assert Talk.objects.count() == 0
+
+
+# Round trip ---------------------------------------------------------------------------------------
+
+
+def schedule_of(client, event):
+    """(title, date, duration, room, speakers) of every talk in the frab export, as apps read it."""
+    document = etree.fromstring(
+        client.get(reverse("events:schedule_xml", kwargs={"event": event.slug})).content
+    )
+    return sorted(
+        (
+            e.findtext("title"),
+            e.findtext("date"),
+            e.findtext("duration"),
+            e.findtext("room"),
+            e.findtext("track"),
+            e.findtext("type"),
+            tuple(p.text for p in e.findall("persons/person")),
+        )
+        for e in document.iterfind("day/room/event")
+    )
+
+
+def export_to_file(client, event, tmp_path):
+    path = tmp_path / f"{event.slug}.xml"
+    path.write_bytes(client.get(reverse("events:schedule_xml", kwargs={"event": event.slug})).content)
+    return path
+
+
+def test_the_fixture_survives_a_round_trip_through_frab_xml(client, kubecon, tmp_path):
+    hall = make_room(kubecon, name="Hall 8")
+    kubecon.talks.filter(slug="kubernetes-networking-101").update(room=hall, kind=Talk.Kind.TUTORIAL)
+    kubecon.talks.get(slug="kubernetes-networking-101").talk_speakers.create(
+        speaker=make_speaker(name="Ann Lee")
+    )
+    original = schedule_of(client, kubecon)
+
+    import_frab(export_to_file(client, kubecon, tmp_path), "kubecon-copy")
+    copy = Event.objects.get(slug="kubecon-copy")
+
+    assert schedule_of(client, copy) == original
+    assert len(original) == 11
+    assert sorted(copy.talks.values_list("slug", flat=True)) == sorted(
+        kubecon.talks.values_list("slug", flat=True)
+    )
+    assert list(copy.rooms.values_list("name", flat=True)) == ["Hall 8"]
+    # Speakers are people, not per event: the copy's talks point at the same speakers.
+    assert Speaker.objects.count() == 2
+    assert copy.talks.get(slug="kubernetes-networking-101").room.name == "Hall 8"
+    assert copy.talks.filter(room__isnull=True).count() == 10
+
+
+def test_importing_the_round_trip_copy_again_changes_nothing(client, kubecon, tmp_path):
+    path = export_to_file(client, kubecon, tmp_path)
+    import_frab(path, "kubecon-copy")
+    before = snapshot()
+
+    import_frab(path, "kubecon-copy")
+
+    assert snapshot() == before
+
+
+def test_many_talks_make_the_round_trip_in_a_bounded_number_of_queries(
+    client, tmp_path, django_assert_max_num_queries
+):
+    event = make_event(slug="bigconf")
+    rooms = [make_room(event, name=f"Room {n}") for n in range(4)]
+    tracks = [make_track(event, name=f"Track {n}") for n in range(3)]
+    speakers = [make_speaker(name=f"Speaker {n}") for n in range(60)]
+    for n in range(240):
+        make_talk(
+            event,
+            slug=f"talk-{n}",
+            starts_at=at(16 + n % 5, 8) + dt.timedelta(minutes=5 * n),
+            room=rooms[n % 4],
+            track=tracks[n % 3],
+            speakers=[speakers[n % 60], speakers[(n + 7) % 60]],
+        )
+    path = export_to_file(client, event, tmp_path)
+
+    with django_assert_max_num_queries(40):
+        import_frab(path, "bigconf-copy")
+
+    copy = Event.objects.get(slug="bigconf-copy")
+    assert copy.talks.count() == 240
+    assert TalkSpeaker.objects.filter(talk__event=copy).count() == 480
+    assert schedule_of(client, copy) == schedule_of(client, event)
+
+
+@pytest.mark.skipif(not SYNTHCON.exists(), reason="the pretalx benchmark file is not on this machine")
+def test_the_pretalx_benchmark_imports_completely_and_idempotently():
+    import_frab(SYNTHCON, "synthcon")
+    before = snapshot()
+    import_frab(SYNTHCON, "synthcon")
+
+    event = Event.objects.get(slug="synthcon")
+    assert snapshot() == before
+    assert (event.talks.count(), event.rooms.count(), Speaker.objects.count()) == (600, 6, 900)
+    assert (event.start_date, event.end_date, event.time_zone) == (
+        dt.date(2022, 5, 16),
+        dt.date(2022, 5, 20),
+        "Europe/Madrid",
+    )
+    first = event.talks.get(uuid="bfc17762-9e91-5642-9719-b50766e4650d")
+    assert (first.title, first.slug, first.room.name, first.starts_at) == (
+        "Service release maintainers ingress gateway node",
+        "service-release-maintainers-ingress-gateway-node",
+        "Hall A",
+        dt.datetime(2022, 5, 16, 9, 0, tzinfo=ZoneInfo("Europe/Madrid")),
+    )
+    assert [s.name for s in first.speakers.order_by("talk_speakers__position")] == [
+        "Ivan Rossum 403",
+        "Grace Johnson 803",
+    ]
+
+
+def test_the_placeholder_room_is_not_imported_as_a_room(client, kubecon, tmp_path):
+    import_frab(export_to_file(client, kubecon, tmp_path), "kubecon-copy")
+
+    assert not Room.objects.filter(name=exports.PLACEHOLDER_ROOM).exists()
