@@ -40,7 +40,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-client = Client()
+client = Client(HTTP_HOST="localhost")
 out = {}
 for path in json.loads(sys.argv[1]):
     cache.clear()
@@ -84,8 +84,9 @@ def manage(env, *args, capture=False):
 
 
 def python(env, code, *args):
-    return subprocess.run([PYTHON, "-c", code, *args], cwd=ROOT, env=env, check=True, text=True,
-                          capture_output=True).stdout
+    output = subprocess.run([PYTHON, "-c", code, *args], cwd=ROOT, env=env, check=True, text=True,
+                            capture_output=True).stdout
+    return output.strip().splitlines()[-1]  # logs also go to stdout; the answer is the last line
 
 
 @contextmanager
@@ -130,6 +131,8 @@ def to_ms(value):
 
 
 def wrk(url, args):
+    # Let requests queued by the previous run drain first, so they don't eat into this one.
+    time.sleep(1)
     output = subprocess.run(
         ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
          "-H", "Accept: text/html", url],
@@ -140,6 +143,16 @@ def wrk(url, args):
     p99 = to_ms(re.search(r"\s99%\s+([\d.]+\w+)", output)[1])
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return {"rate": rate, "p50": p50, "p99": p99, "non2xx": int(errors[1]) if errors else 0}
+
+
+def single_request_ms(url, times=5):
+    """Median time of one request alone (no queueing behind other connections)."""
+    timings = []
+    for _ in range(times):
+        started = time.perf_counter()
+        urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": "text/html"}), timeout=60).read()
+        timings.append((time.perf_counter() - started) * 1000)
+    return sorted(timings)[len(timings) // 2]
 
 
 def prime(url, times=20):
@@ -164,7 +177,7 @@ def measure(label, database_url, args, workdir):
     env = {
         **os.environ, "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), "DATABASE_URL": database_url,
         "ALLOWED_HOSTS": "127.0.0.1,localhost", "STATIC_ROOT": str(workdir / "static"), "LOG_LEVEL": "WARNING",
-        "CONN_MAX_AGE": "600",
+        "CONN_MAX_AGE": "600", "DJANGO_SETTINGS_MODULE": "portal.settings",
     }
     env.pop("CACHE_URL", None)
     print(f"[{label}] migrating, importing {args.data.name} ...", file=sys.stderr)
@@ -188,12 +201,14 @@ def measure(label, database_url, args, workdir):
     print(f"[{label}] cold runs (cache disabled) ...", file=sys.stderr)
     with gunicorn({**env, "CACHE_URL": "dummycache://"}) as (base, _):
         for name, path in pages.items():
-            rows.append((name, "cold", path, wrk(base + path, args)))
+            alone = single_request_ms(base + path)
+            rows.append((name, "cold", path, {**wrk(base + path, args), "alone": alone}))
     print(f"[{label}] warm runs ...", file=sys.stderr)
     with gunicorn(env) as (base, master):
         for name, path in pages.items():
             prime(base + path)
-            rows.append((name, "warm", path, wrk(base + path, args)))
+            alone = single_request_ms(base + path)
+            rows.append((name, "warm", path, {**wrk(base + path, args), "alone": alone}))
         schedule_body = urllib.request.urlopen(
             urllib.request.Request(base + pages["schedule page"], headers={"Accept": "text/html"})).read()
         rss = worker_rss_mb(master)
@@ -212,20 +227,20 @@ def report(result, args):
         f"### {result['label']}: {args.data.name}, gunicorn 2 workers, wrk -t{args.threads} -c{args.connections} "
         f"-d{args.duration}s",
         "",
-        "| page | cache | req/s | p50 ms | p99 ms | bytes | queries | % of ceiling |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| page | cache | one request alone, ms | req/s | p50 ms | p99 ms | bytes | queries | % of ceiling |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, mode, path, run in result["rows"]:
         probe = result["probe"][path]
         queries = probe["cold_queries"] if mode == "cold" else probe["warm_queries"]
         flag = "" if run["non2xx"] == 0 and probe["status"] == 200 else f" ({run['non2xx']} non-2xx!)"
         lines.append(
-            f"| {name} | {mode} | {run['rate']:,.1f}{flag} | {run['p50']:.1f} | {run['p99']:.1f} | "
+            f"| {name} | {mode} | {run['alone']:.1f} | {run['rate']:,.1f}{flag} | {run['p50']:.1f} | {run['p99']:.1f} | "
             f"{probe['bytes']:,} | {queries} | {100 * run['rate'] / ceiling:.0f} % |"
         )
     run = result["ceiling"]
     lines.append(
-        f"| static ceiling (same {result['ceiling_bytes']:,} bytes from memory) | – | {run['rate']:,.1f} | "
+        f"| static ceiling (same {result['ceiling_bytes']:,} bytes from memory) | – | – | {run['rate']:,.1f} | "
         f"{run['p50']:.1f} | {run['p99']:.1f} | {result['ceiling_bytes']:,} | 0 | 100 % |"
     )
     lines += [
