@@ -1,13 +1,18 @@
 """Public pages: thin views over QuerySet chains and the schedule module."""
 
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView
 
 from . import schedule
-from .models import Event, OfficeHours, Speaker, Talk
+from .models import Event, OfficeHours, Speaker, Talk, TalkSpeaker
+
+
+def speakers_in_order():
+    """Prefetch of a talk's speakers in the order the organisers gave them."""
+    return Prefetch("talk_speakers", queryset=TalkSpeaker.objects.select_related("speaker"))
 
 
 class EventListView(TemplateView):
@@ -15,8 +20,13 @@ class EventListView(TemplateView):
 
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
+        upcoming = list(Event.objects.upcoming(today))
+        # With one current or next event, the home page leads with it rather than with a list of one.
         return super().get_context_data(
-            upcoming=Event.objects.upcoming(today), past=Event.objects.past(today), **kwargs
+            featured=upcoming[0] if len(upcoming) == 1 else None,
+            upcoming=upcoming,
+            past=Event.objects.past(today),
+            **kwargs,
         )
 
 
@@ -33,24 +43,65 @@ class EventMixin:
         return response
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(event=self.event, **kwargs)
+        # TemplateView passes the URL's kwargs on; the slug in "event" gives way to the Event itself.
+        kwargs["event"] = self.event
+        return super().get_context_data(**kwargs)
 
 
 class EventDetailView(EventMixin, TemplateView):
     template_name = "events/event_detail.html"
 
+    def get_context_data(self, **kwargs):
+        talks = list(self.event.talks.public().in_schedule_order())
+        now = timezone.now()
+        return super().get_context_data(
+            days=schedule.lay_out_schedule(talks, self.event.tzinfo),
+            whats_on=schedule.whats_on(talks, now),
+            is_over=self.event.today(now) > self.event.end_date,
+            **kwargs,
+        )
+
 
 class ScheduleView(EventMixin, TemplateView):
     template_name = "events/schedule.html"
 
-    def get_context_data(self, **kwargs):
-        talks = (
+    def get(self, request, *args, **kwargs):
+        tracks = list(self.event.tracks.all())
+        talks = list(
             self.event.talks.public()
             .select_related("room", "track")
-            .prefetch_related("speakers")
+            .prefetch_related(speakers_in_order())
             .in_schedule_order()
         )
-        return super().get_context_data(days=schedule.group_by_day(talks, self.event.tzinfo), **kwargs)
+        try:
+            filters = schedule.read_filters(
+                request.GET,
+                days=self.event.days(),
+                track_slugs={track.slug for track in tracks},
+                kinds=Talk.Kind.values,
+            )
+            error, status = "", 200
+        except schedule.FilterError as exc:
+            # Show the whole schedule under the message, so the visitor can pick a filter that exists.
+            filters, error, status = schedule.Filters(), str(exc), 400
+        shown = schedule.filter_talks(talks, filters, self.event.tzinfo)
+        # The filter links start from the filters that worked, never from a rejected value.
+        filter_query = QueryDict(mutable=True)
+        for name, value in [("day", filters.day and filters.day.isoformat()), ("track", filters.track), ("kind", filters.kind)]:
+            if value:
+                filter_query[name] = value
+        context = self.get_context_data(
+            filter_query=filter_query,
+            days=schedule.lay_out_schedule(shown, self.event.tzinfo),
+            filters=filters,
+            filter_error=error,
+            day_choices=[day for day, _ in schedule.group_by_day(talks, self.event.tzinfo)],
+            track_choices=tracks,
+            kind_choices=[(kind, label) for kind, label in Talk.Kind.choices if any(t.kind == kind for t in talks)],
+            talk_count=len(talks),
+            **kwargs,
+        )
+        return self.render_to_response(context, status=status)
 
 
 class TalkDetailView(EventMixin, DetailView):
@@ -59,7 +110,11 @@ class TalkDetailView(EventMixin, DetailView):
     context_object_name = "talk"
 
     def get_queryset(self):
-        return self.event.talks.public().select_related("room", "track").prefetch_related("speakers")
+        return self.event.talks.public().select_related("room", "track").prefetch_related(speakers_in_order())
+
+    def get_context_data(self, **kwargs):
+        overlapping = self.object.overlapping().select_related("event").in_schedule_order()
+        return super().get_context_data(overlapping=overlapping, **kwargs)
 
 
 class SpeakerListView(EventMixin, ListView):
@@ -77,9 +132,11 @@ class SpeakerDetailView(EventMixin, DetailView):
     context_object_name = "speaker"
 
     def get_queryset(self):
-        talks = self.event.talks.public().select_related("room").in_schedule_order()
-        return Speaker.objects.filter(talks__in=self.event.talks.public()).distinct().prefetch_related(
-            Prefetch("talks", queryset=talks, to_attr="event_talks")
+        talks = self.event.talks.public().select_related("room", "track").in_schedule_order()
+        return (
+            Speaker.objects.filter(talks__in=self.event.talks.public())
+            .distinct()
+            .prefetch_related(Prefetch("talks", queryset=talks, to_attr="event_talks"))
         )
 
 
