@@ -48,12 +48,14 @@
 
   function showLocalTimes(on) {
     document.querySelectorAll(".when[data-starts]").forEach(function (when) {
-      var existing = when.querySelector(".local-time");
+      // The visitor's time goes on a line of its own under the line that holds the venue's time.
+      var host = when.closest(".talk-time, dd, li") || when;
+      var existing = host.querySelector(".local-time");
       if (existing) existing.remove();
       if (on) {
         var span = el("span", "local-time",
           localText(new Date(when.dataset.starts), new Date(when.dataset.ends)));
-        when.appendChild(span);
+        host.appendChild(span);
       }
     });
   }
