@@ -485,7 +485,7 @@ def test_booth_page_says_where_what_and_when_in_the_events_zone(client):
 
     assert texts(tree, "//section[@class='booth']/h2") == ["Cilium booth"]
     assert texts(tree, "//section[@class='booth']/h3") == ["Where", "What you get there", "When it is staffed"]
-    assert texts(tree, "//section[@class='booth']/p[1]") == ["Hall 2, booth S45, Valencia, Spain"]
+    assert texts(tree, "//section[@class='booth']/p[1]") == ["Hall 2, booth S45, Valencia, Spain."]
     assert texts(tree, "//section[@class='booth']//em") == ["swag"]
     assert texts(tree, "//ul[@class='shifts']/li") == [
         "Tuesday 17 May, 10:00–12:30 CEST (UTC+02:00): Cilium maintainers"
@@ -496,7 +496,7 @@ def test_fixture_booth_offers_swag_and_says_staffing_is_to_be_announced(client, 
     tree = parse(client.get("/kubecon-eu-2022/booth/"))
 
     assert texts(tree, "//section[@class='booth']/p") == [
-        "The exact spot in the hall will be announced., Valencia, Spain",
+        "At the conference, Valencia, Spain. The exact spot will be announced.",
         "Stop by the Cilium booth to get your Cilium swag.",
         "Staffing times will be announced. The booth is open while the exhibition hall is open.",
     ]
