@@ -147,7 +147,10 @@ def lay_out_blocks(talks):
 
 def lay_out_schedule(talks, tz):
     """The schedule by day in `tz`, each day laid out in blocks of parallel talks."""
-    return [ScheduleDay(date=day, blocks=tuple(lay_out_blocks(day_talks))) for day, day_talks in group_by_day(talks, tz)]
+    return [
+        ScheduleDay(date=day, blocks=tuple(lay_out_blocks(day_talks)))
+        for day, day_talks in group_by_day(talks, tz)
+    ]
 
 
 class FilterError(ValueError):
@@ -166,7 +169,7 @@ class Filters:
 
 
 def read_filters(params, *, days, track_slugs, kinds):
-    """The day (YYYY-MM-DD, one of `days`), track slug and kind asked for in `params`; unknown values raise."""
+    """The day (YYYY-MM-DD, one of `days`), track slug and kind in `params`; unknown values raise."""
     errors = []
     day = None
     raw_day = params.get("day", "").strip()

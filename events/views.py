@@ -1,18 +1,13 @@
 """Public pages: thin views over QuerySet chains and the schedule module."""
 
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, QueryDict
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView
 
 from . import schedule
-from .models import Event, OfficeHours, Speaker, Talk, TalkSpeaker
-
-
-def speakers_in_order():
-    """Prefetch of a talk's speakers in the order the organisers gave them."""
-    return Prefetch("talk_speakers", queryset=TalkSpeaker.objects.select_related("speaker"))
+from .models import Event, OfficeHours, Speaker, Talk
 
 
 class EventListView(TemplateView):
@@ -43,9 +38,8 @@ class EventMixin:
         return response
 
     def get_context_data(self, **kwargs):
-        # TemplateView passes the URL's kwargs on; the slug in "event" gives way to the Event itself.
-        kwargs["event"] = self.event
-        return super().get_context_data(**kwargs)
+        # The URL's "event" keyword (a slug) gives way to the Event itself.
+        return super().get_context_data(**{**kwargs, "event": self.event})
 
 
 class EventDetailView(EventMixin, TemplateView):
@@ -70,7 +64,7 @@ class ScheduleView(EventMixin, TemplateView):
         talks = list(
             self.event.talks.public()
             .select_related("room", "track")
-            .prefetch_related(speakers_in_order())
+            .prefetch_related("talk_speakers__speaker")
             .in_schedule_order()
         )
         try:
@@ -86,10 +80,16 @@ class ScheduleView(EventMixin, TemplateView):
             filters, error, status = schedule.Filters(), str(exc), 400
         shown = schedule.filter_talks(talks, filters, self.event.tzinfo)
         # The filter links start from the filters that worked, never from a rejected value.
-        filter_query = QueryDict(mutable=True)
-        for name, value in [("day", filters.day and filters.day.isoformat()), ("track", filters.track), ("kind", filters.kind)]:
+        filter_query = request.GET.copy()
+        for name, value in [
+            ("day", filters.day and filters.day.isoformat()),
+            ("track", filters.track),
+            ("kind", filters.kind),
+        ]:
             if value:
                 filter_query[name] = value
+            else:
+                filter_query.pop(name, None)
         context = self.get_context_data(
             filter_query=filter_query,
             days=schedule.lay_out_schedule(shown, self.event.tzinfo),
@@ -97,7 +97,9 @@ class ScheduleView(EventMixin, TemplateView):
             filter_error=error,
             day_choices=[day for day, _ in schedule.group_by_day(talks, self.event.tzinfo)],
             track_choices=tracks,
-            kind_choices=[(kind, label) for kind, label in Talk.Kind.choices if any(t.kind == kind for t in talks)],
+            kind_choices=[
+                (kind, label) for kind, label in Talk.Kind.choices if any(t.kind == kind for t in talks)
+            ],
             talk_count=len(talks),
             **kwargs,
         )
@@ -110,7 +112,11 @@ class TalkDetailView(EventMixin, DetailView):
     context_object_name = "talk"
 
     def get_queryset(self):
-        return self.event.talks.public().select_related("room", "track").prefetch_related(speakers_in_order())
+        return (
+            self.event.talks.public()
+            .select_related("room", "track")
+            .prefetch_related("talk_speakers__speaker")
+        )
 
     def get_context_data(self, **kwargs):
         overlapping = self.object.overlapping().select_related("event").in_schedule_order()
@@ -122,7 +128,9 @@ class SpeakerListView(EventMixin, ListView):
     context_object_name = "speakers"
 
     def get_queryset(self):
-        in_event = Q(talks__event=self.event, talks__status__in=[Talk.Status.PUBLISHED, Talk.Status.CANCELLED])
+        in_event = Q(
+            talks__event=self.event, talks__status__in=[Talk.Status.PUBLISHED, Talk.Status.CANCELLED]
+        )
         return Speaker.objects.annotate(talk_count=Count("talks", filter=in_event)).filter(talk_count__gt=0)
 
 

@@ -50,7 +50,9 @@ def test_stars_from_the_talk_page_and_the_schedule_meet_in_my_schedule(page, liv
 
     my_schedule = page.locator("#my-schedule")
     assert my_schedule.locator("li a").all_inner_texts() == [IKEA, SRV6]
-    href = my_schedule.get_by_role("link", name="Add my starred talks to my calendar (.ics)").get_attribute("href")
+    href = my_schedule.get_by_role("link", name="Add my starred talks to my calendar (.ics)").get_attribute(
+        "href"
+    )
     ikea_slug = "ikea-private-cloud-ebpf-based-networking-load-balancing-and-observability-with-cilium"
     assert href == f"/kubecon-eu-2022/schedule.ics?talks={ikea_slug},{SRV6_SLUG}"
 
@@ -85,7 +87,9 @@ def test_parallel_talks_sit_side_by_side_on_a_wide_screen(page, live_server, kub
     assert srv6["x"] >= ikea["x"] + ikea["width"]
 
 
-def test_parallel_talks_stack_in_time_order_on_a_phone_with_the_overlap_shown(phone_page, live_server, kubecon):
+def test_parallel_talks_stack_in_time_order_on_a_phone_with_the_overlap_shown(
+    phone_page, live_server, kubecon
+):
     page = phone_page
     page.goto(live_server.url + SCHEDULE)
 

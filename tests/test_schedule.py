@@ -16,8 +16,15 @@ def talk(title, day, start, end, *, kind="talk", track=None, status=Talk.Status.
     """An unsaved talk on `day` of May 2022 from `start` to `end` (HH:MM, Madrid time)."""
     starts_at = dt.datetime.combine(dt.date(2022, 5, day), dt.time.fromisoformat(start), tzinfo=MADRID)
     ends_at = dt.datetime.combine(dt.date(2022, 5, day), dt.time.fromisoformat(end), tzinfo=MADRID)
-    return Talk(title=title, slug=title.lower(), starts_at=starts_at, ends_at=ends_at, kind=kind, status=status,
-                track=track)
+    return Talk(
+        title=title,
+        slug=title.lower(),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        kind=kind,
+        status=status,
+        track=track,
+    )
 
 
 def titles(block):
@@ -86,7 +93,10 @@ def test_the_schedule_is_laid_out_by_day_in_the_events_zone():
 
     days = schedule.lay_out_schedule([late_night, morning], MADRID)
 
-    assert [(day.date, day.talk_count) for day in days] == [(dt.date(2022, 5, 16), 1), (dt.date(2022, 5, 17), 1)]
+    assert [(day.date, day.talk_count) for day in days] == [
+        (dt.date(2022, 5, 16), 1),
+        (dt.date(2022, 5, 17), 1),
+    ]
     assert days[1].first_start == late_night.starts_at
 
 
@@ -121,7 +131,8 @@ def test_a_day_track_and_kind_of_the_event_are_read():
         ({"track": "storage"}, "This event has no track “storage”."),
         (
             {"kind": "party"},
-            "“party” is not a kind of session. Choose one of: talk, keynote, panel, tutorial, lightning, other.",
+            "“party” is not a kind of session. "
+            "Choose one of: talk, keynote, panel, tutorial, lightning, other.",
         ),
     ],
 )
