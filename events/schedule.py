@@ -1,6 +1,8 @@
 """Read logic over talks as plain functions: grouping by day and finding clashes."""
 
+import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from itertools import combinations
 
 from django.utils import timezone
@@ -49,3 +51,174 @@ def find_speaker_clashes(talks):
         for a, b in combinations(sorted(speaker_talks, key=lambda t: t.starts_at), 2)
         if _overlap(a, b)
     ]
+
+
+# The public schedule page: laying out parallel talks, reading the filters, what is on now.
+
+
+@dataclass(frozen=True)
+class PlacedTalk:
+    """A talk inside a block of overlapping talks: its lane, and where it runs within the block (percent)."""
+
+    talk: object
+    lane: int
+    offset: float
+    width: float
+    parallel: tuple = ()
+
+
+@dataclass(frozen=True)
+class Block:
+    """Talks joined by overlapping times; a single talk is a block of one."""
+
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    lanes: int
+    items: tuple
+
+    @property
+    def is_parallel(self):
+        return self.lanes > 1
+
+
+@dataclass(frozen=True)
+class ScheduleDay:
+    date: dt.date
+    blocks: tuple
+
+    @property
+    def talk_count(self):
+        return sum(len(block.items) for block in self.blocks)
+
+    @property
+    def first_start(self):
+        return self.blocks[0].starts_at
+
+
+def _percent(part, whole):
+    return round(100 * part.total_seconds() / whole.total_seconds(), 1)
+
+
+def _place(talks):
+    """One block: each talk takes the first lane that is free when it starts (greedy interval colouring)."""
+    starts_at = talks[0].starts_at
+    ends_at = max(talk.ends_at for talk in talks)
+    lane_ends, lanes = [], []
+    for talk in talks:
+        for lane, lane_end in enumerate(lane_ends):
+            if lane_end <= talk.starts_at:
+                lane_ends[lane] = talk.ends_at
+                break
+        else:
+            lane_ends.append(talk.ends_at)
+            lane = len(lane_ends) - 1
+        lanes.append(lane + 1)
+    span = ends_at - starts_at
+    items = tuple(
+        PlacedTalk(
+            talk=talk,
+            lane=lane,
+            offset=_percent(talk.starts_at - starts_at, span),
+            width=_percent(talk.duration, span),
+            parallel=tuple(other for other in talks if other is not talk and _overlap(talk, other)),
+        )
+        for talk, lane in zip(talks, lanes, strict=True)
+    )
+    return Block(starts_at=starts_at, ends_at=ends_at, lanes=len(lane_ends), items=items)
+
+
+def lay_out_blocks(talks):
+    """Talks in start order, cut into blocks of talks that overlap in time (directly or through a chain).
+
+    Rooms play no part: parallel talks are found by their times alone, so events without rooms lay out too.
+    """
+    ordered = sorted(talks, key=lambda t: (t.starts_at, t.ends_at, t.title))
+    blocks, current, current_end = [], [], None
+    for talk in ordered:
+        if current and talk.starts_at >= current_end:
+            blocks.append(_place(current))
+            current = []
+        current.append(talk)
+        current_end = talk.ends_at if len(current) == 1 else max(current_end, talk.ends_at)
+    if current:
+        blocks.append(_place(current))
+    return blocks
+
+
+def lay_out_schedule(talks, tz):
+    """The schedule by day in `tz`, each day laid out in blocks of parallel talks."""
+    return [
+        ScheduleDay(date=day, blocks=tuple(lay_out_blocks(day_talks)))
+        for day, day_talks in group_by_day(talks, tz)
+    ]
+
+
+class FilterError(ValueError):
+    """A schedule filter names a day, track or kind the event does not have."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    day: dt.date | None = None
+    track: str = ""
+    kind: str = ""
+
+    @property
+    def is_active(self):
+        return bool(self.day or self.track or self.kind)
+
+
+def read_filters(params, *, days, track_slugs, kinds):
+    """The day (YYYY-MM-DD, one of `days`), track slug and kind in `params`; unknown values raise."""
+    errors = []
+    day = None
+    raw_day = params.get("day", "").strip()
+    if raw_day:
+        try:
+            day = dt.date.fromisoformat(raw_day) if len(raw_day) == 10 else None
+        except ValueError:
+            day = None
+        if day is None:
+            errors.append(f"“{raw_day}” is not a date. Days are written like {days[0]:%Y-%m-%d}.")
+        elif day not in days:
+            errors.append(f"{day:%A} {day.day} {day:%B %Y} is not a day of this event.")
+            day = None
+    track = params.get("track", "").strip()
+    if track and track not in track_slugs:
+        errors.append(f"This event has no track “{track}”.")
+    kind = params.get("kind", "").strip()
+    if kind and kind not in kinds:
+        errors.append(f"“{kind}” is not a kind of session. Choose one of: {', '.join(kinds)}.")
+    if errors:
+        raise FilterError(" ".join(errors))
+    return Filters(day=day, track=track, kind=kind)
+
+
+def filter_talks(talks, filters, tz):
+    """The talks that match every filter that is set; the day is taken in `tz`."""
+    return [
+        talk
+        for talk in talks
+        if (filters.day is None or timezone.localtime(talk.starts_at, tz).date() == filters.day)
+        and (not filters.track or (talk.track is not None and talk.track.slug == filters.track))
+        and (not filters.kind or talk.kind == filters.kind)
+    ]
+
+
+@dataclass(frozen=True)
+class WhatsOn:
+    now: tuple
+    next: tuple
+
+    @property
+    def is_empty(self):
+        return not (self.now or self.next)
+
+
+def whats_on(talks, now):
+    """Talks running at `now`, and the talks starting soonest after it; cancelled talks are neither."""
+    held = [talk for talk in talks if not talk.is_cancelled]
+    running = tuple(sorted((t for t in held if t.starts_at <= now < t.ends_at), key=lambda t: t.starts_at))
+    later = sorted((t for t in held if t.starts_at > now), key=lambda t: (t.starts_at, t.title))
+    coming = tuple(t for t in later if t.starts_at == later[0].starts_at) if later else ()
+    return WhatsOn(now=running, next=coming)

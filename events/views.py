@@ -29,8 +29,13 @@ class EventListView(TemplateView):
 
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
+        upcoming = list(Event.objects.upcoming(today))
+        # With one current or next event, the home page leads with it rather than with a list of one.
         return super().get_context_data(
-            upcoming=Event.objects.upcoming(today), past=Event.objects.past(today), **kwargs
+            featured=upcoming[0] if len(upcoming) == 1 else None,
+            upcoming=upcoming,
+            past=Event.objects.past(today),
+            **kwargs,
         )
 
 
@@ -54,18 +59,65 @@ class EventMixin:
 class EventDetailView(EventMixin, TemplateView):
     template_name = "events/event_detail.html"
 
+    def get_context_data(self, **kwargs):
+        talks = list(self.event.talks.public().in_schedule_order())
+        now = timezone.now()
+        return super().get_context_data(
+            days=schedule.lay_out_schedule(talks, self.event.tzinfo),
+            whats_on=schedule.whats_on(talks, now),
+            is_over=self.event.today(now) > self.event.end_date,
+            **kwargs,
+        )
+
 
 class ScheduleView(EventMixin, TemplateView):
     template_name = "events/schedule.html"
 
-    def get_context_data(self, **kwargs):
-        talks = (
+    def get(self, request, *args, **kwargs):
+        tracks = list(self.event.tracks.all())
+        talks = list(
             self.event.talks.public()
             .select_related("room", "track")
-            .prefetch_related("speakers")
+            .prefetch_related("talk_speakers__speaker")
             .in_schedule_order()
         )
-        return super().get_context_data(days=schedule.group_by_day(talks, self.event.tzinfo), **kwargs)
+        try:
+            filters = schedule.read_filters(
+                request.GET,
+                days=self.event.days(),
+                track_slugs={track.slug for track in tracks},
+                kinds=Talk.Kind.values,
+            )
+            error, status = "", 200
+        except schedule.FilterError as exc:
+            # Show the whole schedule under the message, so the visitor can pick a filter that exists.
+            filters, error, status = schedule.Filters(), str(exc), 400
+        shown = schedule.filter_talks(talks, filters, self.event.tzinfo)
+        # The filter links start from the filters that worked, never from a rejected value.
+        filter_query = request.GET.copy()
+        for name, value in [
+            ("day", filters.day and filters.day.isoformat()),
+            ("track", filters.track),
+            ("kind", filters.kind),
+        ]:
+            if value:
+                filter_query[name] = value
+            else:
+                filter_query.pop(name, None)
+        context = self.get_context_data(
+            filter_query=filter_query,
+            days=schedule.lay_out_schedule(shown, self.event.tzinfo),
+            filters=filters,
+            filter_error=error,
+            day_choices=[day for day, _ in schedule.group_by_day(talks, self.event.tzinfo)],
+            track_choices=tracks,
+            kind_choices=[
+                (kind, label) for kind, label in Talk.Kind.choices if any(t.kind == kind for t in talks)
+            ],
+            talk_count=len(talks),
+            **kwargs,
+        )
+        return self.render_to_response(context, status=status)
 
 
 class TalkDetailView(EventMixin, DetailView):
@@ -74,7 +126,15 @@ class TalkDetailView(EventMixin, DetailView):
     context_object_name = "talk"
 
     def get_queryset(self):
-        return self.event.talks.public().select_related("room", "track").prefetch_related("speakers")
+        return (
+            self.event.talks.public()
+            .select_related("room", "track")
+            .prefetch_related("talk_speakers__speaker")
+        )
+
+    def get_context_data(self, **kwargs):
+        overlapping = self.object.overlapping().select_related("event").in_schedule_order()
+        return super().get_context_data(overlapping=overlapping, **kwargs)
 
 
 class SpeakerListView(EventMixin, ListView):
@@ -82,7 +142,9 @@ class SpeakerListView(EventMixin, ListView):
     context_object_name = "speakers"
 
     def get_queryset(self):
-        in_event = Q(talks__event=self.event, talks__status__in=[Talk.Status.PUBLISHED, Talk.Status.CANCELLED])
+        in_event = Q(
+            talks__event=self.event, talks__status__in=[Talk.Status.PUBLISHED, Talk.Status.CANCELLED]
+        )
         return Speaker.objects.annotate(talk_count=Count("talks", filter=in_event)).filter(talk_count__gt=0)
 
 
@@ -92,9 +154,11 @@ class SpeakerDetailView(EventMixin, DetailView):
     context_object_name = "speaker"
 
     def get_queryset(self):
-        talks = self.event.talks.public().select_related("room").in_schedule_order()
-        return Speaker.objects.filter(talks__in=self.event.talks.public()).distinct().prefetch_related(
-            Prefetch("talks", queryset=talks, to_attr="event_talks")
+        talks = self.event.talks.public().select_related("room", "track").in_schedule_order()
+        return (
+            Speaker.objects.filter(talks__in=self.event.talks.public())
+            .distinct()
+            .prefetch_related(Prefetch("talks", queryset=talks, to_attr="event_talks"))
         )
 
 

@@ -1,11 +1,63 @@
 """Public pages: what a visitor reads, and 404 for what is not public."""
 
+import datetime as dt
+
+import lxml.html
 import pytest
+from django.template.loader import render_to_string
+from django.utils import timezone
 
 from events.models import Talk
-from tests.factories import make_event, make_talk
+from tests.factories import (
+    at,
+    make_booth,
+    make_event,
+    make_shift,
+    make_speaker,
+    make_talk,
+    make_track,
+)
+from tests.test_fixture import ANNOUNCED
 
 pytestmark = pytest.mark.django_db
+
+SCHEDULE = "/kubecon-eu-2022/schedule/"
+SRV6 = "/kubecon-eu-2022/talks/leveraging-cilium-and-srv6-for-telco-networking/"
+
+
+def parse(response):
+    return lxml.html.fromstring(response.content.decode())
+
+
+def words(node):
+    return " ".join(node.text_content().split())
+
+
+def cls(name):
+    """XPath test for an element carrying the class `name`."""
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+def texts(tree, xpath):
+    return [words(node) for node in tree.xpath(xpath)]
+
+
+def talk_titles(tree, within=""):
+    return texts(tree, f"{within}//li[{cls('talk')}]//h3/a")
+
+
+def day_blocks(tree, day):
+    """Each block of a day as a list of (lane, time line) of its talks."""
+    return [
+        [
+            (item.get("class").split()[1], words(item.xpath(f".//p[{cls('talk-time')}]")[0]))
+            for item in block.xpath(f".//li[{cls('talk')}]")
+        ]
+        for block in tree.xpath(f"//section[@id='day-{day}']//li[{cls('block')}]")
+    ]
+
+
+# ----- Home and event pages -----------------------------------------------------------------------
 
 
 def test_home_lists_the_event(client, kubecon):
@@ -20,6 +72,555 @@ def test_unknown_event_is_a_404_with_a_helpful_page(client, db):
 
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+def test_home_lists_a_past_event_under_past_events(client, kubecon):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    tree = parse(response)
+    assert texts(tree, "//section[@aria-labelledby='past-heading']//h3") == [
+        "KubeCon + CloudNativeCon Europe 2022"
+    ]
+
+
+def test_home_leads_with_the_one_upcoming_event_and_lists_past_ones_below(client, kubecon):
+    today = timezone.localdate()
+    next_one = make_event(
+        name="Cilium Day", start_date=today + dt.timedelta(days=3), end_date=today + dt.timedelta(days=4)
+    )
+
+    tree = parse(client.get("/"))
+
+    assert texts(tree, "//section[@class='featured']/h2") == ["Cilium Day"]
+    assert tree.xpath("//section[@class='featured']//a[text()='Schedule']/@href") == [
+        f"/{next_one.slug}/schedule/"
+    ]
+    assert texts(tree, "//section[@aria-labelledby='past-heading']//h3") == [
+        "KubeCon + CloudNativeCon Europe 2022"
+    ]
+
+
+def test_home_lists_several_upcoming_events_soonest_first(client, db):
+    today = timezone.localdate()
+    make_event(name="Later", start_date=today + dt.timedelta(days=30), end_date=today + dt.timedelta(days=31))
+    make_event(name="Sooner", start_date=today + dt.timedelta(days=3), end_date=today + dt.timedelta(days=4))
+
+    tree = parse(client.get("/"))
+
+    assert tree.xpath("//section[@class='featured']") == []
+    assert texts(tree, "//section[@aria-labelledby='upcoming-heading']//h3") == ["Sooner", "Later"]
+
+
+def test_event_home_links_schedule_booth_and_office_hours_and_counts_talks_per_day(client, kubecon):
+    tree = parse(client.get("/kubecon-eu-2022/"))
+
+    assert tree.xpath("//ul[contains(@class, 'actions')]//a/@href") == [
+        "/kubecon-eu-2022/schedule/",
+        "/kubecon-eu-2022/booth/",
+        "/kubecon-eu-2022/office-hours/",
+        "/kubecon-eu-2022/speakers/",
+    ]
+    assert texts(tree, "//ul[@class='day-list']/li") == [
+        "Monday 16 May: 2 talks, from 10:45 CEST (UTC+02:00)",
+        "Tuesday 17 May: 2 talks, from 11:35 CEST (UTC+02:00)",
+        "Thursday 19 May: 3 talks, from 15:25 CEST (UTC+02:00)",
+        "Friday 20 May: 4 talks, from 11:00 CEST (UTC+02:00)",
+    ]
+    assert texts(tree, "//h2[@id='whats-on-heading']") == ["The event is over"]
+
+
+def test_event_home_shows_what_is_on_now_and_next_while_the_event_is_live(client, kubecon, monkeypatch):
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2022, 5, 20, 10, 0, tzinfo=dt.UTC))  # 12:00 CEST
+
+    tree = parse(client.get("/kubecon-eu-2022/"))
+
+    assert texts(tree, "//section[@class='whats-on']/h2 | //section[@class='whats-on']/h3") == [
+        "Happening now",
+        "Up next",
+    ]
+    assert texts(tree, "//section[@class='whats-on']/ul[1]/li/a") == [
+        "Kubernetes Networking 101",
+        "Logs Told Us It Was DNS, It Felt Like DNS, It Had To Be DNS, It Wasn’t DNS",
+    ]
+    assert texts(tree, "//section[@class='whats-on']/ul[2]/li/a") == ["Better Bandwidth Management with eBPF"]
+
+
+# ----- The schedule ------------------------------------------------------------------------------
+
+
+def test_schedule_lists_the_eleven_announced_titles_in_time_order(client, kubecon):
+    response = client.get(SCHEDULE)
+
+    assert response.status_code == 200
+    titles = talk_titles(parse(response))
+    assert sorted(titles) == sorted(title for title, *_ in ANNOUNCED)
+    assert titles[:2] == [
+        "IKEA Private Cloud, eBPF Based Networking, Load Balancing, and Observability with Cilium",
+        "Leveraging Cilium and SRv6 for Telco Networking",
+    ]
+    assert titles[-1] == "A Guided Tour of Cilium Service Mesh"
+
+
+def test_schedule_puts_the_overlapping_monday_talks_side_by_side(client, kubecon):
+    tree = parse(client.get(SCHEDULE))
+
+    assert day_blocks(tree, "2022-05-16") == [
+        [("lane-1", "10:45–11:15 CEST · 30 min"), ("lane-2", "10:50–11:20 CEST · 30 min")],
+    ]
+    assert texts(tree, f"//section[@id='day-2022-05-16']//p[{cls('block-head')}]") == [
+        "2 talks at the same time, 10:45–11:20"
+    ]
+    assert tree.xpath(f"//section[@id='day-2022-05-16']//ol[{cls('lanes')}]/@class") == ["lanes lanes-2"]
+
+
+def test_schedule_shows_the_three_thursday_talks_at_15_25_in_three_lanes(client, kubecon):
+    tree = parse(client.get(SCHEDULE))
+
+    assert day_blocks(tree, "2022-05-19") == [
+        [
+            ("lane-1", "15:25–16:00 CEST · 35 min"),
+            ("lane-2", "15:25–16:00 CEST · 35 min"),
+            ("lane-3", "15:25–16:00 CEST · 35 min"),
+        ],
+    ]
+    assert talk_titles(tree, "//section[@id='day-2022-05-19']") == [
+        "Choosing Cloud Native Technologies for the Journey to Multi-cloud",
+        "Cilium: Welcome, Vision and Updates",
+        "Transparent Live Migration of Services Between Kubernetes Clusters",
+    ]
+
+
+def test_talks_that_do_not_overlap_are_blocks_of_their_own(client, kubecon):
+    tree = parse(client.get(SCHEDULE))
+
+    assert day_blocks(tree, "2022-05-17") == [
+        [("lane-1", "11:35–11:45 CEST · 10 min")],
+        [("lane-1", "16:05–17:05 CEST · 60 min")],
+    ]
+
+
+def test_each_day_is_labelled_with_the_zones_abbreviation_and_utc_offset(client, kubecon):
+    tree = parse(client.get(SCHEDULE))
+
+    assert texts(tree, "//section[contains(@class, 'day')]/h2") == [
+        "Monday 16 May times in CEST (UTC+02:00)",
+        "Tuesday 17 May times in CEST (UTC+02:00)",
+        "Thursday 19 May times in CEST (UTC+02:00)",
+        "Friday 20 May times in CEST (UTC+02:00)",
+    ]
+
+
+def test_the_zone_label_comes_from_the_events_zone(client):
+    event = make_event(time_zone="America/New_York", slug="kubecon-na")
+    make_talk(event, title="Opening", starts_at=at(16, 9, tz=event.tzinfo))
+
+    tree = parse(client.get("/kubecon-na/schedule/"))
+
+    assert texts(tree, "//section[contains(@class, 'day')]/h2") == ["Monday 16 May times in EDT (UTC-04:00)"]
+    assert texts(tree, f"//p[{cls('talk-time')}]") == ["09:00–09:30 EDT · 30 min"]
+
+
+def test_each_talk_shows_speakers_kind_track_and_a_cancelled_mark(client):
+    event = make_event(slug="summit")
+    track = make_track(event, name="eBPF", slug="ebpf")
+    speaker = make_speaker(name="Daniel Bernier", affiliation="Bell Canada", slug="daniel-bernier")
+    make_talk(event, title="SRv6", speakers=[speaker], track=track, kind=Talk.Kind.PANEL)
+    make_talk(event, title="Gone", starts_at=at(17, 10), status=Talk.Status.CANCELLED)
+
+    tree = parse(client.get("/summit/schedule/"))
+
+    first, second = tree.xpath(f"//li[{cls('talk')}]")
+    assert texts(first, f".//p[{cls('talk-speakers')}]") == ["Daniel Bernier (Bell Canada)"]
+    assert first.xpath(f".//p[{cls('talk-speakers')}]/a/@href") == ["/summit/speakers/daniel-bernier/"]
+    assert texts(first, f".//p[{cls('talk-meta')}]") == ["Panel · eBPF"]
+    assert texts(first, f".//*[{cls('badge-cancelled')}]") == []
+    assert texts(second, ".//h3") == ["Gone Cancelled"]
+
+
+def test_draft_talks_are_not_on_the_schedule(client):
+    event = make_event(slug="summit")
+    make_talk(event, title="Published")
+    make_talk(event, title="Draft", status=Talk.Status.DRAFT)
+
+    assert talk_titles(parse(client.get("/summit/schedule/"))) == ["Published"]
+
+
+@pytest.mark.parametrize(
+    ("query", "titles"),
+    [
+        (
+            "?day=2022-05-19",
+            [
+                "Choosing Cloud Native Technologies for the Journey to Multi-cloud",
+                "Cilium: Welcome, Vision and Updates",
+                "Transparent Live Migration of Services Between Kubernetes Clusters",
+            ],
+        ),
+        ("?kind=tutorial", ["Kubernetes Networking 101"]),
+        (
+            "?day=2022-05-20&kind=talk",
+            [
+                "Logs Told Us It Was DNS, It Felt Like DNS, It Had To Be DNS, It Wasn’t DNS",
+                "Better Bandwidth Management with eBPF",
+                "A Guided Tour of Cilium Service Mesh",
+            ],
+        ),
+    ],
+)
+def test_filters_narrow_the_schedule(client, kubecon, query, titles):
+    response = client.get(SCHEDULE + query)
+
+    assert response.status_code == 200
+    assert talk_titles(parse(response)) == titles
+
+
+def test_a_wednesday_without_talks_says_so(client, kubecon):
+    tree = parse(client.get(SCHEDULE + "?day=2022-05-18"))
+
+    assert talk_titles(tree) == []
+    assert texts(tree, "//p[@class='empty']") == ["No talks match these filters. Show the whole schedule."]
+
+
+def test_filtering_by_track_keeps_the_tracks_talks(client):
+    event = make_event(slug="summit")
+    ebpf = make_track(event, name="Networking", slug="networking")
+    make_track(event, name="Storage", slug="storage")
+    make_talk(event, title="In networking", track=ebpf)
+    make_talk(event, title="Without track")
+
+    tree = parse(client.get("/summit/schedule/?track=networking"))
+
+    assert talk_titles(tree) == ["In networking"]
+    assert texts(tree, "//nav[@class='filters']//ul[@aria-labelledby='filter-track']/li") == [
+        "All tracks",
+        "Networking",
+        "Storage",
+    ]
+
+
+def test_filter_links_are_plain_links_that_keep_the_other_filters(client, kubecon):
+    tree = parse(client.get(SCHEDULE + "?kind=tutorial"))
+
+    assert tree.xpath("//ul[@aria-labelledby='filter-day']/li/a/@href") == [
+        SCHEDULE + "?kind=tutorial",
+        SCHEDULE + "?kind=tutorial&day=2022-05-16",
+        SCHEDULE + "?kind=tutorial&day=2022-05-17",
+        SCHEDULE + "?kind=tutorial&day=2022-05-19",
+        SCHEDULE + "?kind=tutorial&day=2022-05-20",
+    ]
+    assert texts(tree, "//ul[@aria-labelledby='filter-kind']/li/a[@aria-current='true']") == ["Tutorial"]
+    assert texts(tree, "//ul[@aria-labelledby='filter-day']/li/a[@aria-current='true']") == ["All days"]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("?day=garbage", "“garbage” is not a date. Days are written like 2022-05-16."),
+        ("?day=2023-05-16", "Tuesday 16 May 2023 is not a day of this event."),
+        ("?track=storage", "This event has no track “storage”."),
+        ("?kind=party", "“party” is not a kind of session."),
+    ],
+)
+def test_bad_filter_values_get_a_message_and_a_400(client, kubecon, query, message):
+    response = client.get(SCHEDULE + query)
+
+    assert response.status_code == 400
+    tree = parse(response)
+    [alert] = texts(tree, "//div[@role='alert']")
+    assert alert.startswith("That filter does not work. " + message)
+    assert len(talk_titles(tree)) == 11
+    # The filter links start afresh instead of carrying the rejected value along.
+    assert tree.xpath("//ul[@aria-labelledby='filter-day']/li[1]/a/@href") == [SCHEDULE]
+
+
+def test_schedule_links_the_exports_by_their_addresses(client, kubecon):
+    tree = parse(client.get(SCHEDULE))
+
+    assert tree.xpath("//section[@class='downloads']//a/@href") == [
+        "/kubecon-eu-2022/schedule.ics",
+        "/kubecon-eu-2022/schedule.xml",
+        "/kubecon-eu-2022/schedule.json",
+    ]
+    # "My schedule" adds ?talks=<slug>,<slug> to this address for the starred talks.
+    assert tree.xpath("//div[@class='schedule']/@data-ics-url") == ["/kubecon-eu-2022/schedule.ics"]
+    assert tree.xpath("//a[@data-my-calendar]/@href") == ["/kubecon-eu-2022/schedule.ics"]
+
+
+def test_schedule_loads_its_script_deferred_and_has_no_inline_script_or_style(client, kubecon):
+    tree = parse(client.get(SCHEDULE))
+
+    assert [(s.get("src"), s.get("defer") is not None) for s in tree.xpath("//script")] == [
+        ("/static/js/portal.js", True)
+    ]
+    assert tree.xpath("//*[@style] | //style") == []
+    # What needs JavaScript is hidden until the script shows it.
+    assert tree.xpath("//div[@class='js-tools']/@hidden") == [""]
+    assert tree.xpath("//section[@id='my-schedule']/@hidden") == [""]
+
+
+# ----- Talk pages --------------------------------------------------------------------------------
+
+
+def test_talk_page_shows_time_in_cest_length_speakers_and_talks_at_the_same_time(client, kubecon):
+    response = client.get(SRV6)
+
+    assert response.status_code == 200
+    tree = parse(response)
+    assert texts(tree, "//h1") == ["Leveraging Cilium and SRv6 for Telco Networking"]
+    facts = dict(
+        zip(texts(tree, "//dl[@class='facts']/dt"), texts(tree, "//dl[@class='facts']/dd"), strict=True)
+    )
+    assert facts == {
+        "When": "Monday 16 May 2022, 10:50–11:20 CEST (UTC+02:00)",
+        "Length": "30 minutes",
+        "Room": "Not announced yet",
+        "Kind": "Talk",
+        "Speaker": "Daniel Bernier, Bell Canada",
+    }
+    assert texts(tree, "//section[@aria-labelledby='overlapping-heading']//li/a") == [
+        "IKEA Private Cloud, eBPF Based Networking, Load Balancing, and Observability with Cilium"
+    ]
+
+
+def test_talk_page_links_add_to_calendar_and_the_official_page(client):
+    event = make_event(slug="summit")
+    talk = make_talk(event, slug="srv6", conference_url="https://kccnceu2022.sched.com/event/ytkj")
+
+    tree = parse(client.get(talk.get_absolute_url()))
+
+    assert tree.xpath("//a[text()='Add to calendar (.ics)']/@href") == ["/summit/talks/srv6.ics"]
+    assert tree.xpath("//a[text()='Official conference page']/@href") == [
+        "https://kccnceu2022.sched.com/event/ytkj"
+    ]
+
+
+def test_talk_page_has_open_graph_and_description_meta(client, kubecon):
+    tree = parse(client.get(SRV6))
+
+    meta = {m.get("property") or m.get("name"): m.get("content") for m in tree.xpath("//meta[@content]")}
+    assert meta["og:title"] == "Leveraging Cilium and SRv6 for Telco Networking"
+    assert meta["og:type"] == "article"
+    assert meta["og:url"] == "http://testserver" + SRV6
+    assert meta["description"].startswith(
+        "In this session, Daniel Bernier from Bell Canada will be demonstrating"
+    )
+    assert meta["description"] == meta["og:description"]
+    assert texts(tree, "//title") == [
+        "Leveraging Cilium and SRv6 for Telco Networking · KubeCon + CloudNativeCon Europe 2022"
+    ]
+
+
+def test_talk_abstract_is_markdown_with_organiser_html_made_harmless(client):
+    abstract = (
+        "**Fast** paths.\n\n<script>alert('x')</script>\n\n"
+        "[click](javascript:alert(1)) <img src=x onerror=alert(1)>"
+    )
+    talk = make_talk(make_event(), abstract=abstract)
+
+    tree = parse(client.get(talk.get_absolute_url()))
+
+    section = tree.xpath("//section[@class='abstract']")[0]
+    assert texts(section, ".//strong") == ["Fast"]
+    assert section.xpath(".//script | .//img | .//*[@onerror]") == []
+    assert section.xpath(".//a[text()='click']/@href") == []
+    assert "alert('x')" not in words(section)
+
+
+def test_cancelled_talk_page_says_so(client):
+    talk = make_talk(make_event(), status=Talk.Status.CANCELLED)
+
+    tree = parse(client.get(talk.get_absolute_url()))
+
+    assert texts(tree, "//p[@class='notice']") == ["This talk has been cancelled."]
+
+
+# ----- Speakers and booth ------------------------------------------------------------------------
+
+
+def test_speaker_list_shows_affiliation_and_talk_count(client, kubecon):
+    tree = parse(client.get("/kubecon-eu-2022/speakers/"))
+
+    assert texts(tree, "//ul[@class='speaker-list']/li") == ["Daniel Bernier, Bell Canada 1 talk"]
+    assert tree.xpath("//ul[@class='speaker-list']/li/a/@href") == [
+        "/kubecon-eu-2022/speakers/daniel-bernier/"
+    ]
+
+
+def test_speaker_list_counts_public_talks_of_this_event_only(client):
+    event, other = make_event(slug="summit"), make_event()
+    speaker = make_speaker(name="Ana")
+    make_talk(event, speakers=[speaker])
+    make_talk(event, speakers=[speaker], status=Talk.Status.CANCELLED, starts_at=at(17, 10))
+    make_talk(event, speakers=[speaker], status=Talk.Status.DRAFT)
+    make_talk(other, speakers=[speaker])
+    make_talk(event, speakers=[make_speaker(name="Only drafts")], status=Talk.Status.DRAFT)
+
+    tree = parse(client.get("/summit/speakers/"))
+
+    assert texts(tree, "//ul[@class='speaker-list']/li") == ["Ana 2 talks"]
+
+
+def test_speaker_page_shows_bio_links_and_talks(client):
+    event = make_event(slug="summit")
+    speaker = make_speaker(
+        name="Ana", slug="ana", bio="Works on *eBPF*.", links="https://example.org/ana\nhttps://ana.dev"
+    )
+    make_talk(event, title="Second", speakers=[speaker], starts_at=at(17, 10))
+    make_talk(event, title="First", speakers=[speaker], starts_at=at(16, 10))
+
+    tree = parse(client.get("/summit/speakers/ana/"))
+
+    assert texts(tree, "//h1") == ["Ana"]
+    assert texts(tree, "//main//em") == ["eBPF"]
+    assert tree.xpath("//main//ul[not(@class)]/li/a/@href") == ["https://example.org/ana", "https://ana.dev"]
+    assert texts(tree, "//ul[@class='talk-lines']/li/a") == ["First", "Second"]
+    assert texts(tree, "//ul[@class='talk-lines']//span[@class='when']") == [
+        "Mon 16 May, 10:00–10:30 CEST (UTC+02:00)",
+        "Tue 17 May, 10:00–10:30 CEST (UTC+02:00)",
+    ]
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["/summit/speakers/nobody/", "/summit/speakers/drafty/", "/summit/talks/nothing/", "/nowhere/schedule/"],
+)
+def test_unknown_and_unpublished_addresses_are_a_404_with_a_helpful_page(client, address):
+    event = make_event(slug="summit")
+    make_talk(event, speakers=[make_speaker(slug="drafty")], status=Talk.Status.DRAFT)
+
+    response = client.get(address)
+
+    assert response.status_code == 404
+    tree = parse(response)
+    assert texts(tree, "//h1") == ["Page not found"]
+    assert tree.xpath("//main//a/@href") == ["/"]
+
+
+def test_the_500_page_stands_alone_and_points_home():
+    tree = lxml.html.fromstring(render_to_string("500.html"))
+
+    assert texts(tree, "//h1") == ["Something went wrong on our side"]
+    assert tree.xpath("//a/@href") == ["/"]
+
+
+def test_booth_page_says_where_what_and_when_in_the_events_zone(client):
+    event = make_event(slug="summit")
+    booth = make_booth(
+        event, name="Cilium booth", location="Hall 2, booth S45", description="Get your *swag*."
+    )
+    make_shift(booth, starts_at=at(17, 10), ends_at=at(17, 12, 30), staff="Cilium maintainers")
+
+    tree = parse(client.get("/summit/booth/"))
+
+    assert texts(tree, "//section[@class='booth']/h2") == ["Cilium booth"]
+    assert texts(tree, "//section[@class='booth']/h3") == [
+        "Where",
+        "What you get there",
+        "When it is staffed",
+    ]
+    assert texts(tree, "//section[@class='booth']/p[1]") == ["Hall 2, booth S45, Valencia, Spain."]
+    assert texts(tree, "//section[@class='booth']//em") == ["swag"]
+    assert texts(tree, "//ul[@class='shifts']/li") == [
+        "Tuesday 17 May, 10:00–12:30 CEST (UTC+02:00): Cilium maintainers"
+    ]
+
+
+def test_fixture_booth_offers_swag_and_says_staffing_is_to_be_announced(client, kubecon):
+    tree = parse(client.get("/kubecon-eu-2022/booth/"))
+
+    assert texts(tree, "//section[@class='booth']/p") == [
+        "At the conference, Valencia, Spain. The exact spot will be announced.",
+        "Stop by the Cilium booth to get your Cilium swag.",
+        "Staffing times will be announced. The booth is open while the exhibition hall is open.",
+    ]
+
+
+# ----- Every page --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/",
+        "/kubecon-eu-2022/",
+        SCHEDULE,
+        SRV6,
+        "/kubecon-eu-2022/speakers/",
+        "/kubecon-eu-2022/speakers/daniel-bernier/",
+        "/kubecon-eu-2022/booth/",
+    ],
+)
+def test_every_page_has_language_title_description_viewport_and_one_h1(client, kubecon, address):
+    tree = parse(client.get(address))
+
+    assert tree.xpath("/html/@lang") == ["en"]
+    assert len(tree.xpath("//title")[0].text_content().strip()) > 0
+    assert len(tree.xpath("//meta[@name='description']/@content")[0].strip()) > 20
+    assert tree.xpath("//meta[@name='viewport']/@content") == ["width=device-width, initial-scale=1"]
+    assert len(tree.xpath("//h1")) == 1
+    assert tree.xpath("//link[@rel='stylesheet']/@href") == ["/static/css/portal.css"]
+    assert tree.xpath("//*[@style] | //style | //script[not(@src)]") == []
+
+
+# ----- Query counts do not grow with the number of talks or speakers -----------------------------
+
+
+def make_busy_event(talk_count):
+    """An event with `talk_count` talks, each with two speakers and a track, some overlapping."""
+    event = make_event(slug="busy")
+    track = make_track(event)
+    for n in range(talk_count):
+        speakers = [make_speaker(), make_speaker()]
+        make_talk(
+            event,
+            speakers=speakers,
+            track=track,
+            starts_at=at(16 + n % 5, 9, 0) + dt.timedelta(minutes=20 * n),
+        )
+    return event
+
+
+@pytest.mark.parametrize("talk_count", [2, 30])
+def test_schedule_queries_do_not_grow_with_the_talks(client, django_assert_num_queries, talk_count):
+    make_busy_event(talk_count)
+
+    # The event, its tracks, the talks with room and track, their speaker rows, the speakers.
+    with django_assert_num_queries(5):
+        response = client.get("/busy/schedule/")
+
+    assert len(talk_titles(parse(response))) == talk_count
+
+
+@pytest.mark.parametrize("talk_count", [2, 30])
+def test_talk_page_queries_do_not_grow_with_the_talks(client, django_assert_num_queries, talk_count):
+    event = make_busy_event(talk_count)
+    speakers = [make_speaker() for _ in range(talk_count)]
+    talk = make_talk(event, speakers=speakers, starts_at=at(16, 8), ends_at=at(20, 20))
+
+    with django_assert_num_queries(5):
+        response = client.get(talk.get_absolute_url())
+
+    tree = parse(response)
+    assert len(tree.xpath("//section[@aria-labelledby='overlapping-heading']//li")) == talk_count
+
+
+@pytest.mark.parametrize("talk_count", [2, 30])
+def test_speaker_pages_queries_do_not_grow_with_speakers_or_talks(
+    client, django_assert_num_queries, talk_count
+):
+    event = make_busy_event(talk_count)
+    busy = make_speaker(slug="busy-speaker")
+    for talk in event.talks.all():
+        talk.talk_speakers.create(speaker=busy, position=9)
+
+    with django_assert_num_queries(2):
+        listing = client.get("/busy/speakers/")
+    with django_assert_num_queries(3):
+        detail = client.get("/busy/speakers/busy-speaker/")
+
+    assert len(parse(listing).xpath("//ul[@class='speaker-list']/li")) == 2 * talk_count + 1
+    assert len(parse(detail).xpath("//ul[@class='talk-lines']/li")) == talk_count
 
 
 def test_draft_talks_are_a_404(client):
