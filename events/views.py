@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -270,6 +271,9 @@ def _problem(request, event, title, message, status):
         )
 
 
+SIGNUP_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")  # secrets.token_urlsafe's alphabet
+
+
 class SignupTokenMixin(EventMixin):
     """Finds the signup named by the token in the address; an unknown or altered token gets a 404 that says so."""
 
@@ -278,8 +282,12 @@ class SignupTokenMixin(EventMixin):
         return super().dispatch(request, *args, **kwargs)
 
     def find_signup(self):
+        token = self.kwargs["token"]
+        # Only a token's own alphabet reaches the database (PostgreSQL refuses NUL characters outright).
+        if not SIGNUP_TOKEN.fullmatch(token):
+            return None
         self.signup = (
-            Signup.objects.filter(token=self.kwargs["token"], office_hours__event=self.event)
+            Signup.objects.filter(token=token, office_hours__event=self.event)
             .select_related("office_hours__event")
             .first()
         )

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import pytest
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from events.models import Signup, Talk
@@ -65,12 +65,14 @@ def assert_not_a_server_error(response):
 
 @HYPOTHESIS
 @given(name=st.sampled_from(["day", "track", "kind"]), value=hostile_text)
+@example(name="track", value="\x00")
 def test_schedule_filters_never_fail(client, world, name, value):
     assert_not_a_server_error(client.get("/conf/schedule/", {name: value}))
 
 
 @HYPOTHESIS
 @given(value=hostile_text)
+@example(value="a-talk,\x00")
 def test_the_chosen_talks_calendar_never_fails(client, world, value):
     assert_not_a_server_error(client.get("/conf/schedule.ics", {"talks": value}))
 
@@ -88,6 +90,7 @@ def test_the_chosen_talks_calendar_never_fails(client, world, value):
         "/admin/{}/",
     ]
 ))
+@example(segment="\x00", template="/conf/office-hours/signups/{}/")
 def test_arbitrary_path_segments_never_fail(client, world, segment, template):
     assert_not_a_server_error(client.get(template.format(quote(segment, safe=""))))
 
@@ -106,6 +109,7 @@ def test_arbitrary_path_segments_never_fail(client, world, segment, template):
         },
     )
 )
+@example(fields={"name": "\x00", "email": "a\x00@example.org", "question": "\x00", "consent": "on"})
 def test_the_signup_form_refuses_hostile_input_without_changing_anything(client, world, monkeypatch, fields):
     monkeypatch.setattr("events.views.SIGNUP_RATE_LIMIT", 10**9)
     before = stored_state()
@@ -119,6 +123,7 @@ def test_the_signup_form_refuses_hostile_input_without_changing_anything(client,
 
 @HYPOTHESIS
 @given(token=hostile_text, confirm=hostile_text)
+@example(token="\x00\x01\x02", confirm="yes")
 def test_cancelling_with_a_tampered_token_changes_nothing(client, world, token, confirm):
     before = stored_state()
 
