@@ -293,6 +293,11 @@ class SignupTokenMixin(EventMixin):
         )
         return self.signup
 
+    def get(self, request, *args, **kwargs):
+        if self.find_signup() is None:
+            return self.not_found()
+        return super().get(request, *args, **kwargs)
+
     def not_found(self):
         return _problem(
             self.request,
@@ -327,21 +332,11 @@ class SignupDetailView(SignupTokenMixin, TemplateView):
 
     template_name = "events/signup_detail.html"
 
-    def get(self, request, *args, **kwargs):
-        if self.find_signup() is None:
-            return self.not_found()
-        return super().get(request, *args, **kwargs)
-
 
 class SignupCancelView(SignupTokenMixin, TemplateView):
     """GET asks for confirmation; POST cancels and hands a freed seat to the first person waiting."""
 
     template_name = "events/signup_cancel.html"
-
-    def get(self, request, *args, **kwargs):
-        if self.find_signup() is None:
-            return self.not_found()
-        return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
         if self.find_signup() is None:
