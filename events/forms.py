@@ -8,8 +8,18 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-# Plain text only: a name or question that looks like HTML is refused rather than silently altered.
-MARKUP = re.compile(r"<\s*[/!?a-zA-Z]|&#?\w+;")
+# Plain text only: a question that carries HTML (tags of real elements, comments, character references)
+# is refused rather than silently altered. Other angle brackets, as in "kubectl logs <pod-name>" or "a<b", are fine:
+# every page escapes them anyway.
+HTML_ELEMENTS = (
+    "a|abbr|b|base|blockquote|body|br|button|code|details|div|em|embed|form|frame|frameset|h[1-6]|head|hr|html|i|"
+    "iframe|img|input|link|li|marquee|math|meta|object|ol|p|pre|script|select|small|span|strong|style|svg|table|"
+    "td|textarea|th|title|tr|u|ul|video|audio|source|template"
+)
+MARKUP = re.compile(
+    rf"<\s*/?\s*(?:{HTML_ELEMENTS})(?:\s[^<>]*)?/?>|<!--|&#x?[0-9a-fA-F]+;|&(?:lt|gt|amp|quot|apos|nbsp);",
+    re.IGNORECASE,
+)
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -21,9 +31,11 @@ def slot_value(starts_at):
 def slot_label(event, seats):
     start, end = event.localtime(seats.starts_at), event.localtime(seats.ends_at)
     when = f"{start:%H:%M}–{end:%H:%M} {start.tzname()}"
+    if seats.is_full and not seats.waitlisted:
+        return _("%(when)s · full: join the waiting list") % {"when": when}
     if seats.is_full:
-        waiting = ngettext("%d waiting", "%d waiting", seats.waitlisted) % seats.waitlisted
-        return _("%(when)s · full: join the waiting list (%(waiting)s)") % {"when": when, "waiting": waiting}
+        ahead = ngettext("%d person waiting", "%d people waiting", seats.waitlisted) % seats.waitlisted
+        return _("%(when)s · full: join the waiting list (%(ahead)s)") % {"when": when, "ahead": ahead}
     left = ngettext("%(left)d seat left of %(seats)d", "%(left)d seats left of %(seats)d", seats.seats_left)
     return f"{when} · " + left % {"left": seats.seats_left, "seats": seats.seats}
 

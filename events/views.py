@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
@@ -227,7 +228,11 @@ def _send_signup_email(request, signup, promoted=False):
 class OfficeHoursSignupView(OfficeHoursView):
     """POST only: validates the form, signs up through signups.sign_up() and redirects to the confirmation."""
 
-    http_method_names = ["post"]
+    http_method_names = ["get", "post"]
+
+    def get(self, request, *args, **kwargs):
+        # The address of a refused form stays in the address bar; opening it again shows the form.
+        return redirect(reverse("events:office_hours", kwargs={"event": self.event.slug}) + f"#office-hours-{kwargs['pk']}")
 
     def post(self, request, *args, **kwargs):
         if _signup_rate_exceeded(request):

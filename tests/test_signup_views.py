@@ -77,7 +77,7 @@ def test_an_open_session_lists_its_slots_in_cest_with_seats_left(client):
 
     content = response.content.decode()
     assert response.status_code == 200
-    assert "12:30–12:45 CEST · full: join the waiting list (1 waiting)" in content
+    assert "12:30–12:45 CEST · full: join the waiting list (1 person waiting)" in content
     assert "12:45–13:00 CEST · 1 seat left of 2" in content
     assert "13:00–13:15 CEST · 2 seats left of 2" in content
     assert "If someone cancels, the first person waiting gets the seat" in content
@@ -265,7 +265,7 @@ def test_nothing_signs_up_on_get(client):
 
     response = client.get(signup_url(office_hours), form_data())
 
-    assert response.status_code == 405
+    assert response.status_code == 302
     assert Signup.objects.count() == 0
 
 
@@ -421,3 +421,46 @@ def test_promoting_without_a_free_seat_says_so(organiser_client):
     assert "No free seat in a slot that has not started, or nobody waiting for one." in response.content.decode()
     assert Signup.objects.get(pk=waiting.pk).status == Signup.Status.WAITLISTED
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["kubectl logs <pod-name> -n <namespace>", "Is a<b in eBPF maps?", "Q&A about map<int, string> & friends"],
+)
+def test_questions_with_angle_brackets_that_are_not_html_are_accepted(client, question):
+    office_hours = open_office_hours()
+
+    response = client.post(signup_url(office_hours), form_data(question=question))
+
+    assert response.status_code == 302
+    assert Signup.objects.get().question == question
+
+
+def test_the_waiting_list_email_offers_to_leave_the_list_not_to_free_a_seat(client, mailoutbox):
+    office_hours = open_office_hours(seats_per_slot=1)
+    make_signup(office_hours, slot_start=OPEN_START)
+
+    client.post(signup_url(office_hours), form_data())
+
+    body = mailoutbox[-1].body
+    assert "Changed your mind? Leave the waiting list here:" in body
+    assert "so that someone else gets the seat" not in body
+
+
+def test_opening_the_signup_address_itself_leads_back_to_the_form(client):
+    office_hours = open_office_hours()
+
+    response = client.get(signup_url(office_hours))
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{page_url(office_hours)}#office-hours-{office_hours.pk}"
+
+
+def test_a_refused_signup_lands_the_browser_at_the_form(client):
+    office_hours = open_office_hours()
+
+    response = client.get(page_url(office_hours))
+
+    anchor = f"office-hours-{office_hours.pk}-signup"
+    assert f'action="{signup_url(office_hours)}#{anchor}"' in response.content.decode()
+    assert f'id="{anchor}"' in response.content.decode()
