@@ -37,13 +37,18 @@ def format_local(value, event, fmt="%a %d %b %Y, %H:%M"):
     return f"{local:{fmt}} {local.tzname()}"
 
 
-def zone_label(event):
-    during = dt.datetime.combine(event.start_date, dt.time(12), tzinfo=event.tzinfo)
-    offset = f"{during:%z}"
-    return _("Times are in the event’s time zone, %(zone)s (%(abbr)s, UTC%(offset)s during the event).") % {
+def zone_label(event, at=None):
+    """Which zone the form's times are in, with the abbreviation and offset in force at `at` (or the event)."""
+    if at is None:
+        at, when = dt.datetime.combine(event.start_date, dt.time(12), tzinfo=event.tzinfo), _("during the event")
+    else:
+        at, when = event.localtime(at), _("at the time shown")
+    offset = f"{at:%z}"
+    return _("Times are in the event’s time zone, %(zone)s (%(abbr)s, UTC%(offset)s %(when)s).") % {
         "zone": event.time_zone,
-        "abbr": during.tzname(),
+        "abbr": at.tzname(),
         "offset": f"{offset[:3]}:{offset[3:]}",
+        "when": when,
     }
 
 
@@ -78,23 +83,29 @@ class EventLocalTimesMixin:
     """Renders a change form, and its inlines, in the zone of the object's event and says so."""
 
     event_path = "event"
+    # The field whose instant decides the abbreviation shown (CEST in summer, CET in winter).
+    label_time_field = "starts_at"
 
-    def _event_for(self, request, object_id):
+    def _object_and_event(self, request, object_id):
         if object_id:
             obj = self.get_object(request, unquote(object_id))
             try:
-                return attrgetter(self.event_path)(obj) if obj else None
+                return obj, (attrgetter(self.event_path)(obj) if obj else None)
             except (ObjectDoesNotExist, AttributeError):
-                return None
+                return obj, None
         event_id = request.GET.get("event")
         if event_id and event_id.isdigit():
-            return Event.objects.filter(pk=event_id).first()
+            return None, Event.objects.filter(pk=event_id).first()
         events = list(Event.objects.all()[:2])
-        return events[0] if len(events) == 1 else None
+        return None, (events[0] if len(events) == 1 else None)
+
+    class Media:
+        css = {"all": ["css/admin-event-zone.css"]}
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        event = self._event_for(request, object_id)
-        extra_context = {**(extra_context or {}), "event_zone_label": zone_label(event) if event else ""}
+        obj, event = self._object_and_event(request, object_id)
+        label = zone_label(event, getattr(obj, self.label_time_field, None)) if event else ""
+        extra_context = {**(extra_context or {}), "event_zone_label": label}
         if event is None:
             return super().changeform_view(request, object_id, form_url, extra_context)
         with timezone.override(event.tzinfo):
@@ -409,7 +420,8 @@ class OfficeHoursAdmin(EventLocalTimesMixin, admin.ModelAdmin):
     @admin.action(description=_("Export signups of selected office hours as CSV"), permissions=["view"])
     def export_signups_csv(self, request, queryset):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="signups.csv"'
+        stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="office-hours-signups-{stamp}.csv"'
         writer = csv.writer(response)
         for row in signups.signup_rows(Signup.objects.filter(office_hours__in=queryset)):
             writer.writerow(row)
@@ -443,15 +455,82 @@ class OfficeHoursAdmin(EventLocalTimesMixin, admin.ModelAdmin):
             )
 
 
+class SignupSlotFilter(admin.SimpleListFilter):
+    title = _("slot")
+    parameter_name = "slot"
+
+    def lookups(self, request, model_admin):
+        sessions = OfficeHours.objects.select_related("event").order_by("starts_at")
+        if request.GET.get("office_hours__id__exact", "").isdigit():
+            sessions = sessions.filter(pk=request.GET["office_hours__id__exact"])
+        return [
+            (f"{session.pk}@{slot.starts_at.isoformat()}", f"{session.title}, {format_local(slot.starts_at, session.event)}")
+            for session in sessions
+            for slot in session.slots()
+        ]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        pk, _at, starts_at = self.value().partition("@")
+        try:
+            return queryset.filter(office_hours_id=int(pk), slot_start=dt.datetime.fromisoformat(starts_at))
+        except ValueError:
+            return queryset.none()
+
+
+class SignupAdminForm(LocalTimesForm):
+    event_path = "office_hours.event"
+
+    class Meta:
+        model = Signup
+        fields = ["office_hours", "slot_start", "name", "email", "question", "status"]
+
+    def _event(self):
+        office_hours = self.cleaned_data.get("office_hours")
+        return office_hours.event if office_hours else super()._event()
+
+    def clean(self):
+        """An organiser's signup follows the attendees' rules: one of the session's slots, no overbooking."""
+        cleaned = super().clean()
+        office_hours, slot_start = cleaned.get("office_hours"), cleaned.get("slot_start")
+        if not office_hours or not slot_start:
+            return cleaned
+        if slot_start not in {slot.starts_at for slot in office_hours.slots()}:
+            starts = ", ".join(f"{office_hours.event.localtime(s.starts_at):%H:%M}" for s in office_hours.slots())
+            self.add_error("slot_start", _("Choose the start of one of the session’s slots: %(starts)s.") % {"starts": starts})
+            return cleaned
+        if cleaned.get("status") == Signup.Status.CONFIRMED:
+            taken = (
+                office_hours.signups.confirmed().filter(slot_start=slot_start).exclude(pk=self.instance.pk).count()
+            )
+            if taken >= office_hours.seats_per_slot:
+                self.add_error(
+                    "status",
+                    _(
+                        "This slot is full (%(taken)d of %(seats)d seats taken). Save the signup as waitlisted, "
+                        "or add seats to the session first."
+                    )
+                    % {"taken": taken, "seats": office_hours.seats_per_slot},
+                )
+        return cleaned
+
+
 @admin.register(Signup)
 class SignupAdmin(EventLocalTimesMixin, admin.ModelAdmin):
+    form = SignupAdminForm
     event_path = "office_hours.event"
-    list_display = ["name", "email", "office_hours", "slot", "status", "created_at"]
-    list_filter = ["status", "office_hours__event", "office_hours", "slot_start"]
+    label_time_field = "slot_start"
+    list_display = ["name", "email", "office_hours", "slot", "status", "signed_up"]
+    list_filter = ["status", "office_hours__event", "office_hours", SignupSlotFilter]
     list_select_related = ["office_hours__event"]
     search_fields = ["name", "email", "question"]
     date_hierarchy = "created_at"
     readonly_fields = ["token", "created_at", "cancelled_at", "consented_at"]
+
+    @admin.display(description=_("signed up (event’s zone)"), ordering="created_at")
+    def signed_up(self, obj):
+        return format_local(obj.created_at, obj.office_hours.event, "%a %d %b %Y, %H:%M")
 
     @admin.display(description=_("slot (event’s zone)"), ordering="slot_start")
     def slot(self, obj):

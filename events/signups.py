@@ -16,7 +16,7 @@ from .models import OfficeHours, Signup
 CONFIRMED_FILTER = Q(signups__status=Signup.Status.CONFIRMED)
 WAITLISTED_FILTER = Q(signups__status=Signup.Status.WAITLISTED)
 
-CSV_HEADER = ["office hours", "slot", "name", "email", "question", "status", "signed up", "cancelled"]
+CSV_HEADER = ["office hours", "slot", "name", "email", "question", "status", "signed up", "consented", "cancelled"]
 
 
 def _spreadsheet_safe(value):
@@ -37,6 +37,7 @@ def signup_rows(signups):
             _spreadsheet_safe(signup.question),
             signup.get_status_display(),
             event.localtime(signup.created_at).isoformat(timespec="seconds"),
+            event.localtime(signup.consented_at).isoformat(timespec="seconds") if signup.consented_at else "",
             event.localtime(signup.cancelled_at).isoformat(timespec="seconds") if signup.cancelled_at else "",
         ]
 

@@ -1,6 +1,7 @@
 """The organisers' admin: every page opens, organisers edit content but not users, times in the event zone."""
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -9,6 +10,7 @@ from django.urls import reverse
 
 from events.models import Booth, BoothShift, Event, OfficeHours, Room, Signup, Speaker, Talk, TalkSpeaker, Track
 from tests.factories import (
+    MADRID,
     at,
     make_event,
     make_office_hours,
@@ -121,7 +123,61 @@ def test_the_change_form_shows_times_in_the_events_zone(organiser_client):
     response = organiser_client.get(reverse("admin:events_talk_change", args=[talk.pk]))
 
     assert 'value="10:45:00"' in response.content.decode()
-    assert "Europe/Madrid (CEST, UTC+02:00 during the event)" in response.content.decode()
+    assert "Europe/Madrid (CEST, UTC+02:00 at the time shown)" in response.content.decode()
+
+
+def test_the_zone_label_follows_the_objects_own_date(organiser_client):
+    winter = dt.datetime(2026, 11, 30, 17, 0, tzinfo=MADRID)
+    office_hours = make_office_hours(make_event(), starts_at=winter, ends_at=winter + dt.timedelta(minutes=45))
+
+    response = organiser_client.get(reverse("admin:events_officehours_change", args=[office_hours.pk]))
+
+    assert "Europe/Madrid (CET, UTC+01:00 at the time shown)" in response.content.decode()
+    assert 'value="17:00:00"' in response.content.decode()
+
+
+def signup_form(office_hours, **overrides):
+    data = {
+        "office_hours": office_hours.pk, "slot_start_0": "2022-05-18", "slot_start_1": "12:45",
+        "name": "Walk-in", "email": "walkin@example.org", "question": "", "status": "confirmed",
+    }
+    return {**data, **overrides}
+
+
+def test_an_organiser_cannot_add_a_signup_outside_the_sessions_slots(organiser_client):
+    office_hours = make_office_hours(make_event())
+
+    response = organiser_client.post(reverse("admin:events_signup_add"), signup_form(office_hours, slot_start_1="12:52"))
+
+    assert response.status_code == 200
+    assert "Choose the start of one of the session’s slots: 12:30, 12:45, 13:00." in response.content.decode()
+    assert Signup.objects.count() == 0
+
+
+def test_an_organiser_cannot_overbook_a_slot_but_may_waitlist(organiser_client):
+    office_hours = make_office_hours(make_event(), seats_per_slot=1)
+    make_signup(office_hours, slot_start=at(18, 12, 45))
+    url = reverse("admin:events_signup_add")
+
+    refused = organiser_client.post(url, signup_form(office_hours))
+    waitlisted = organiser_client.post(url, signup_form(office_hours, status="waitlisted"))
+
+    assert "This slot is full (1 of 1 seats taken)." in refused.content.decode()
+    assert waitlisted.status_code == 302
+    assert office_hours.signups.confirmed().count() == 1
+    assert office_hours.signups.get(email="walkin@example.org").status == Signup.Status.WAITLISTED
+
+
+def test_signups_filter_by_slot_and_show_when_they_came_in_the_events_zone(organiser_client):
+    office_hours = make_office_hours(make_event())
+    make_signup(office_hours, name="Early", slot_start=at(18, 12, 30))
+    make_signup(office_hours, name="Later", slot_start=at(18, 12, 45), created_at=at(17, 9, 5))
+    slot = f"{office_hours.pk}@{at(18, 12, 45).astimezone(dt.UTC).isoformat()}"
+
+    response = organiser_client.get(reverse("admin:events_signup_changelist"), {"slot": slot})
+
+    assert [s.name for s in response.context["cl"].result_list] == ["Later"]
+    assert "Tue 17 May 2022, 09:05 CEST" in response.content.decode()
 
 
 def test_the_talk_list_shows_times_with_the_zone_abbreviation(organiser_client):

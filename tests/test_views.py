@@ -169,7 +169,7 @@ def test_schedule_puts_the_overlapping_monday_talks_side_by_side(client, kubecon
         [("lane-1", "10:45–11:15 CEST · 30 min"), ("lane-2", "10:50–11:20 CEST · 30 min")],
     ]
     assert texts(tree, f"//section[@id='day-2022-05-16']//p[{cls('block-head')}]") == [
-        "2 talks at the same time, 10:45–11:20"
+        "2 talks at the same time, 10:45–11:20 CEST"
     ]
     assert tree.xpath(f"//section[@id='day-2022-05-16']//ol[{cls('lanes')}]/@class") == ["lanes lanes-2"]
 
