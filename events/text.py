@@ -1,7 +1,11 @@
 """Organiser-written Markdown turned into safe HTML."""
 
+import html
+
 import markdown
 import nh3
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "em", "h2", "h3", "h4", "hr", "i", "li", "ol", "p", "pre",
@@ -19,3 +23,12 @@ def render_markdown(text):
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+def plain_summary(text, words=40):
+    """The first `words` words of Markdown `text` as plain text, for meta descriptions and previews.
+
+    A plain str, not marked safe: templates escape it, so quotes in an abstract cannot leave an attribute.
+    """
+    plain = html.unescape(strip_tags(render_markdown(text)))
+    return Truncator(" ".join(plain.split())).words(words)

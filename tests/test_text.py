@@ -59,3 +59,9 @@ def test_formatting_lists_and_web_links_survive():
     assert tree.xpath("//ol/li/text()") == ["first"]
     link = tree.xpath("//a")[0]
     assert (link.get("href"), link.get("rel")) == ("https://cilium.io", "noopener noreferrer nofollow")
+
+
+def test_a_summary_is_plain_text_cut_at_a_word_count():
+    from events.text import plain_summary
+
+    assert plain_summary("**Fast** paths &amp; <b>bold</b> claims.\n\n- one\n- two", words=4) == "Fast paths & bold…"

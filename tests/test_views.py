@@ -646,3 +646,16 @@ def test_every_page_of_the_event_renders_with_its_name(client, kubecon, path):
 
     assert response.status_code == 200
     assert "KubeCon + CloudNativeCon Europe 2022" in response.content.decode()
+
+
+def test_quotes_in_an_abstract_cannot_break_out_of_the_meta_tags(client):
+    event = make_event()
+    talk = make_talk(event, abstract='0;url=https://evil.example/" http-equiv="refresh <b>bold</b> & "more"')
+
+    response = client.get(talk.get_absolute_url())
+
+    tree = lxml.html.fromstring(response.content)
+    assert tree.xpath("//meta[@http-equiv]") == []
+    description = tree.xpath("//meta[@name='description']/@content")[0]
+    assert description == '0;url=https://evil.example/" http-equiv="refresh bold & "more"'
+    assert tree.xpath("//meta[@property='og:description']/@content") == [description]
