@@ -255,16 +255,12 @@ class TalkAdmin(EventLocalTimesMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Publish selected talks"), permissions=["change"])
     def publish(self, request, queryset):
-        count = queryset.update(status=Talk.Status.PUBLISHED, updated_at=timezone.now())
-        # update() sends no signals: mark the schedules changed here.
-        Event.objects.filter(pk__in=queryset.values("event_id")).bump_schedule_version()
+        count = queryset.set_status(Talk.Status.PUBLISHED)
         self.message_user(request, ngettext("%d talk published.", "%d talks published.", count) % count)
 
     @admin.action(description=_("Unpublish selected talks (back to draft)"), permissions=["change"])
     def unpublish(self, request, queryset):
-        count = queryset.update(status=Talk.Status.DRAFT, updated_at=timezone.now())
-        # update() sends no signals: mark the schedules changed here.
-        Event.objects.filter(pk__in=queryset.values("event_id")).bump_schedule_version()
+        count = queryset.set_status(Talk.Status.DRAFT)
         self.message_user(request, ngettext("%d talk unpublished.", "%d talks unpublished.", count) % count)
 
     def save_related(self, request, form, formsets, change):

@@ -101,7 +101,8 @@ class SignupForm(forms.Form):
         return name
 
     def clean_question(self):
-        question = self.cleaned_data["question"]
+        # Browsers send a textarea's line breaks as CRLF; keep them as plain newlines.
+        question = self.cleaned_data["question"].replace("\r\n", "\n").replace("\r", "\n")
         if MARKUP.search(question):
             raise ValidationError(_("Please write plain text, without HTML tags or entities."))
         if CONTROL.search(question):

@@ -167,8 +167,9 @@ def read_schedule(document, *, source_key):
     acronym = _text(conference, "acronym").strip()
     base_url = _text(conference, "base_url").strip()
     source = base_url or (f"acronym:{acronym}" if acronym else source_key)
+    # Track names are cut to what the database holds, as the talks' own <track> names are.
     track_colours = {
-        track.get("name"): track.get("color").lower()
+        track.get("name").strip()[:200]: track.get("color").lower()
         for track in conference.findall("track")
         if track.get("color")
     }
@@ -180,6 +181,8 @@ def read_schedule(document, *, source_key):
             if name != PLACEHOLDER_ROOM:
                 if not name:
                     _fail(room, "a room needs a name.")
+                if len(name) > Room._meta.get_field("name").max_length:
+                    _fail(room, "the room name is longer than 200 characters.")
                 rooms.setdefault(name, guid)
             for element in room.findall("event"):
                 entries.append(_read_entry(element, None if name == PLACEHOLDER_ROOM else name, guid, source))
@@ -378,6 +381,8 @@ def _write_speakers(schedule, result):
             speaker.name = person.name
             changed.append(speaker)
     Speaker.objects.bulk_update(changed, ["name"], batch_size=500)
+    # Speakers are shared between events: a new name shows in every schedule they are in.
+    Event.objects.filter(talks__talk_speakers__speaker__in=changed).bump_schedule_version()
     result.updated["speakers"] += len(changed)
     new = [key for key in people if key not in speakers]
     if new:

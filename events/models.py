@@ -202,6 +202,14 @@ class TalkQuerySet(models.QuerySet):
         """Talks that share at least a minute with [starts_at, ends_at)."""
         return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
 
+    def set_status(self, status):
+        """Give these talks `status` in one UPDATE and mark their events' schedules changed; returns the count."""
+        # Read the events first: the queryset may be filtered on the very status this changes.
+        event_ids = list(self.order_by().values_list("event_id", flat=True).distinct())
+        count = self.update(status=status, updated_at=timezone.now())
+        Event.objects.filter(pk__in=event_ids).bump_schedule_version()  # update() sends no signals
+        return count
+
     def in_schedule_order(self):
         return self.order_by("starts_at", "room__order", "room__name", "title")
 

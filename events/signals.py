@@ -34,11 +34,23 @@ def reload_event_version(sender, instance, update_fields, **kwargs):
         instance.refresh_from_db(fields=["schedule_version", "schedule_changed_at"])
 
 
+@receiver(pre_save, sender=Talk)
+@receiver(pre_save, sender=Room)
+@receiver(pre_save, sender=Track)
+def remember_previous_event(sender, instance, raw, **kwargs):
+    # A row moved to another event leaves the first one's schedule too: note where it was.
+    if instance.pk is None or instance._state.adding and not raw:
+        instance._previous_event_id = None
+        return
+    instance._previous_event_id = sender.objects.filter(pk=instance.pk).values_list("event_id", flat=True).first()
+
+
 @receiver([post_save, post_delete], sender=Talk)
 @receiver([post_save, post_delete], sender=Room)
 @receiver([post_save, post_delete], sender=Track)
 def bump_for_event_row(sender, instance, **kwargs):
-    Event.objects.filter(pk=instance.event_id).bump_schedule_version()
+    event_ids = {instance.event_id, getattr(instance, "_previous_event_id", None)} - {None}
+    Event.objects.filter(pk__in=event_ids).bump_schedule_version()
 
 
 @receiver([post_save, post_delete], sender=TalkSpeaker)

@@ -30,10 +30,10 @@ def signup_rows(signups):
     for signup in signups.select_related("office_hours__event").order_by("office_hours__starts_at", "slot_start", "created_at"):
         event = signup.office_hours.event
         yield [
-            signup.office_hours.title,
+            _spreadsheet_safe(signup.office_hours.title),
             event.localtime(signup.slot_start).isoformat(),
             _spreadsheet_safe(signup.name),
-            signup.email,
+            _spreadsheet_safe(signup.email),
             _spreadsheet_safe(signup.question),
             signup.get_status_display(),
             event.localtime(signup.created_at).isoformat(timespec="seconds"),

@@ -264,7 +264,7 @@ def test_the_talk_list_filters_by_day_in_the_events_zone(organiser_client):
 
 def test_exporting_signups_as_csv(organiser_client):
     office_hours = make_office_hours(make_event(time_zone="Europe/Madrid"))
-    make_signup(office_hours, name="Ada", email="ada@example.org", question="=HYPERLINK(evil)")
+    make_signup(office_hours, name="Ada", email="=cmd|'/C calc'!A0@example.org", question="=HYPERLINK(evil)")
     make_signup(office_hours, name="Bob", email="bob@example.org", status=Signup.Status.WAITLISTED)
 
     response = organiser_client.post(
@@ -276,7 +276,7 @@ def test_exporting_signups_as_csv(organiser_client):
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0][:6] == ["office hours", "slot", "name", "email", "question", "status"]
     assert [row[1:6] for row in rows[1:]] == [
-        ["2022-05-18T12:30:00+02:00", "Ada", "ada@example.org", "'=HYPERLINK(evil)", "Confirmed"],
+        ["2022-05-18T12:30:00+02:00", "Ada", "'=cmd|'/C calc'!A0@example.org", "'=HYPERLINK(evil)", "Confirmed"],
         ["2022-05-18T12:30:00+02:00", "Bob", "bob@example.org", "How does Cluster Mesh route?", "On the waiting list"],
     ]
 

@@ -535,3 +535,41 @@ def test_an_export_takes_the_same_number_of_queries_for_few_and_many_talks(
 
     assert response.status_code == 200
     assert response.content.count(b"/busy/talks/talk-1/") >= 1
+
+
+def test_publishing_from_a_list_filtered_on_draft_still_refreshes_the_export(organiser_client, client):
+    event = make_event()
+    talk = make_talk(event, title="Filtered late addition", status=Talk.Status.DRAFT)
+    assert b"Filtered late addition" not in client.get(url("schedule_xml", event)).content
+
+    organiser_client.post(
+        reverse("admin:events_talk_changelist") + "?status__exact=draft",
+        {"action": "publish", "_selected_action": [talk.pk]},
+    )
+
+    assert b"Filtered late addition" in client.get(url("schedule_xml", event)).content
+
+
+@pytest.mark.parametrize("model", ["talk", "room", "track"])
+def test_moving_a_row_to_another_event_bumps_both_events(model):
+    first, second = make_event(), make_event()
+    row = {"talk": make_talk, "room": make_room, "track": make_track}[model](first)
+    before = (version_of(first), version_of(second))
+
+    row.event = second
+    row.save()
+
+    assert version_of(first) > before[0]
+    assert version_of(second) > before[1]
+
+
+def test_a_talk_moved_to_another_event_leaves_the_first_events_export_at_once(client):
+    first, second = make_event(), make_event()
+    talk = make_talk(first, title="Moving talk")
+    assert b"Moving talk" in client.get(url("schedule_xml", first)).content
+
+    talk.event = second
+    talk.save()
+
+    assert b"Moving talk" not in client.get(url("schedule_xml", first)).content
+    assert b"Moving talk" in client.get(url("schedule_xml", second)).content

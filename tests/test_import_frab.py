@@ -345,3 +345,38 @@ def test_the_placeholder_room_is_not_imported_as_a_room(client, kubecon, tmp_pat
     import_frab(export_to_file(client, kubecon, tmp_path), "kubecon-copy")
 
     assert not Room.objects.filter(name=exports.PLACEHOLDER_ROOM).exists()
+
+
+def test_a_room_name_longer_than_the_database_allows_is_refused_by_line(tmp_path):
+    path = broken(tmp_path, 'name="Workshop Room"', f'name="{"W" * 250}"')
+
+    with pytest.raises(CommandError) as error:
+        import_frab(path, "ebpf-summit")
+
+    assert str(error.value) == f"{path}: line 56, <room>: the room name is longer than 200 characters. Nothing was imported."
+    assert Event.objects.count() == 0
+
+
+def test_a_very_long_track_name_is_cut_and_the_talks_import(tmp_path):
+    long_name = "Networking " + "x" * 300
+    path = tmp_path / "long-track.xml"
+    path.write_text(SAMPLE.read_text().replace("Networking", long_name))
+
+    import_frab(path, "ebpf-summit")
+
+    assert [len(track.name) for track in Track.objects.all()] == [200]
+    assert Talk.objects.count() == 4
+
+
+def test_renaming_a_shared_speaker_refreshes_every_schedule_they_are_in(client, tmp_path):
+    import_frab(SAMPLE, "first")
+    first = Event.objects.get(slug="first")
+    assert b"Liz Example" in client.get(reverse("events:schedule_xml", kwargs={"event": "first"})).content
+    renamed = tmp_path / "renamed.xml"
+    renamed.write_text(SAMPLE.read_text().replace("Liz Example", "Liz Renamed"))
+
+    import_frab(renamed, "second")
+
+    body = client.get(reverse("events:schedule_xml", kwargs={"event": first.slug})).content
+    assert b"Liz Renamed" in body
+    assert b"Liz Example" not in body

@@ -464,3 +464,12 @@ def test_a_refused_signup_lands_the_browser_at_the_form(client):
     anchor = f"office-hours-{office_hours.pk}-signup"
     assert f'action="{signup_url(office_hours)}#{anchor}"' in response.content.decode()
     assert f'id="{anchor}"' in response.content.decode()
+
+
+def test_a_question_over_several_lines_is_kept_with_its_line_breaks(client):
+    office_hours = open_office_hours()
+
+    response = client.post(signup_url(office_hours), form_data(question="Line one\r\nLine two\rLine three"))
+
+    assert response.status_code == 302
+    assert Signup.objects.get().question == "Line one\nLine two\nLine three"
