@@ -1,5 +1,7 @@
 """Organiser-written Markdown turned into safe HTML."""
 
+import threading
+
 import markdown
 import nh3
 
@@ -11,7 +13,7 @@ ALLOWED_TAGS = {
 
 def render_markdown(text):
     """Markdown to HTML, then sanitised: no script, no event handlers, no javascript: links survive."""
-    html = markdown.markdown(text or "", extensions=["sane_lists"], output_format="html")
+    html = _converter().reset().convert(text or "")
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -19,3 +21,14 @@ def render_markdown(text):
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+_local = threading.local()
+
+
+def _converter():
+    # Building a Markdown converter costs more than converting an abstract; keep one per thread (not shared:
+    # a converter holds state while it converts).
+    if not hasattr(_local, "converter"):
+        _local.converter = markdown.Markdown(extensions=["sane_lists"], output_format="html")
+    return _local.converter
