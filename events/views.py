@@ -50,6 +50,7 @@ PAGE_REVISION = 1
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 _CACHED_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CACHED_TRACK = re.compile(r"[-a-zA-Z0-9_]{1,100}")
+_SIGNUP_TOKEN = re.compile(r"[-a-zA-Z0-9_]{1,64}")
 
 
 def serve_cached(request, *, key, last_modified, content_type, render):
@@ -394,6 +395,9 @@ class SignupTokenMixin(EventMixin):
         return super().dispatch(request, *args, **kwargs)
 
     def find_signup(self):
+        # Tokens are URL-safe base64; anything else (a NUL byte breaks PostgreSQL's text comparison) is unknown.
+        if not _SIGNUP_TOKEN.fullmatch(self.kwargs["token"]):
+            return None
         self.signup = (
             Signup.objects.filter(token=self.kwargs["token"], office_hours__event=self.event)
             .select_related("office_hours__event")
