@@ -1,6 +1,7 @@
 """Organiser-written Markdown turned into safe HTML."""
 
-import html
+import threading
+from html import unescape
 
 import markdown
 import nh3
@@ -15,7 +16,7 @@ ALLOWED_TAGS = {
 
 def render_markdown(text):
     """Markdown to HTML, then sanitised: no script, no event handlers, no javascript: links survive."""
-    html = markdown.markdown(text or "", extensions=["sane_lists"], output_format="html")
+    html = _converter().reset().convert(text or "")
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -25,10 +26,21 @@ def render_markdown(text):
     )
 
 
-def plain_summary(text, words=40):
-    """The first `words` words of Markdown `text` as plain text, for meta descriptions and previews.
+_local = threading.local()
+
+
+def _converter():
+    # Building a Markdown converter costs more than converting an abstract; keep one per thread (not shared:
+    # a converter holds state while it converts).
+    if not hasattr(_local, "converter"):
+        _local.converter = markdown.Markdown(extensions=["sane_lists"], output_format="html")
+    return _local.converter
+
+
+def summary_of(html_text, words=40):
+    """The first `words` words of rendered HTML as plain text, for meta descriptions and previews.
 
     A plain str, not marked safe: templates escape it, so quotes in an abstract cannot leave an attribute.
     """
-    plain = html.unescape(strip_tags(render_markdown(text)))
+    plain = unescape(strip_tags(html_text))
     return Truncator(" ".join(plain.split())).words(words)

@@ -11,8 +11,10 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
+from django.utils.safestring import mark_safe
+from django.utils.text import compress_string
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
@@ -21,7 +23,8 @@ from portal import ratelimit
 
 from . import exports, schedule, signups
 from .forms import SignupForm
-from .models import Event, OfficeHours, Signup, Speaker, Talk
+from .text import render_markdown, summary_of
+from .models import Event, OfficeHours, Signup, Speaker, Talk, TalkSpeaker
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +41,80 @@ class EventListView(TemplateView):
             upcoming=upcoming,
             past=Event.objects.past(today),
             **kwargs,
+        )
+
+
+PUBLIC_STATUSES = [Talk.Status.PUBLISHED, Talk.Status.CANCELLED]
+# Bump when a cached page's markup changes, so renderings kept in a shared cache (Redis) are not served.
+PAGE_REVISION = 1
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+_CACHED_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CACHED_TRACK = re.compile(r"[-a-zA-Z0-9_]{1,100}")
+
+
+def serve_cached(request, *, key, last_modified, content_type, render):
+    """A response for the body cached under `key`, rendered by `render()` when missing, with an ETag and
+    Last-Modified (304 on a match) and kept gzip-compressed beside the plain bytes, so a warm hit
+    neither renders nor compresses. `render()` returns bytes, or a response to send as it is, uncached
+    (an error page)."""
+    gzip = bool(_ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    # Each encoding is its own representation, with its own strong validator.
+    etag = f'"{digest}-gzip"' if gzip else f'"{digest}"'
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        stored_key = f"{key}:gzip" if gzip else key
+        body = cache.get(stored_key)
+        if body is None:
+            plain = cache.get(key) if gzip else None
+            if plain is None:
+                plain = render()
+                if isinstance(plain, HttpResponse):
+                    return plain
+                cache.set(key, plain, timeout=None)
+            body = compress_string(plain) if gzip else plain
+            if gzip:
+                cache.set(stored_key, body, timeout=None)
+        response = HttpResponse(body, content_type=content_type)
+        if gzip:
+            response["Content-Encoding"] = "gzip"
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
+    patch_vary_headers(response, ["Accept-Encoding"])
+    # Clients may keep a copy but must ask again each time; the ETag makes asking cheap.
+    patch_cache_control(response, no_cache=True)
+    return response
+
+
+class CachedPageMixin:
+    """Serves a page rendered once per schedule version (and per `cache_variant()`), from the cache after
+    that. Only for pages whose HTML is the same for every visitor: no form, no CSRF token, no message,
+    no "now" (the schedule's "happening now" is worked out in the browser)."""
+
+    page_name = ""
+
+    def cache_variant(self, request):
+        """A short string naming what the page shows for this request, or None to render it uncached."""
+        raise NotImplementedError
+
+    def dispatch(self, request, *args, **kwargs):
+        # Runs inside EventMixin.dispatch, which has found self.event.
+        variant = self.cache_variant(request) if request.method in ("GET", "HEAD") else None
+        if variant is None:
+            return super().dispatch(request, *args, **kwargs)
+
+        def render():
+            response = super(CachedPageMixin, self).dispatch(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()
+            return response.content if response.status_code == 200 else response
+
+        return serve_cached(
+            request,
+            key=self.event.schedule_cache_key("page", PAGE_REVISION, self.page_name, variant),
+            last_modified=int(self.event.schedule_changed_at.timestamp()),
+            content_type="text/html; charset=utf-8",
+            render=render,
         )
 
 
@@ -72,16 +149,45 @@ class EventDetailView(EventMixin, TemplateView):
         )
 
 
-class ScheduleView(EventMixin, TemplateView):
+class ScheduleView(EventMixin, CachedPageMixin, TemplateView):
     template_name = "events/schedule.html"
+    page_name = "schedule"
+
+    def cache_variant(self, request):
+        # One rendering per valid filter combination. Any other parameter shows up in the filter links, so
+        # such a page is rendered for its visitor and not kept: hostile query strings cannot fill the cache.
+        params = request.GET
+        if not set(params) <= {"day", "track", "kind"} or any(len(params.getlist(name)) > 1 for name in params):
+            return None
+        day, track, kind = (params.get(name, "").strip() for name in ("day", "track", "kind"))
+        if (day and not _CACHED_DAY.fullmatch(day)) or (track and not _CACHED_TRACK.fullmatch(track)):
+            return None
+        if kind and kind not in Talk.Kind.values:
+            return None
+        # Only pages rendered with status 200 are kept, so only the event's own days and tracks are.
+        return f"day={day}&track={track}&kind={kind}"
 
     def get(self, request, *args, **kwargs):
         tracks = list(self.event.tracks.all())
-        talks = list(
+        # Plain rows rather than model instances: 600 talks and their speakers load in a few milliseconds.
+        rows = (
             self.event.talks.public()
-            .select_related("room", "track")
-            .prefetch_related("talk_speakers__speaker")
             .in_schedule_order()
+            .values("pk", "slug", "title", "starts_at", "ends_at", "kind", "status", "room__name", "track_id")
+        )
+        speaker_rows = (
+            TalkSpeaker.objects.filter(talk__event=self.event, talk__status__in=PUBLIC_STATUSES)
+            .order_by("talk_id", "position", "pk")
+            .values_list("talk_id", "speaker__name", "speaker__slug", "speaker__affiliation")
+        )
+        talks = schedule.build_schedule_talks(
+            rows,
+            speaker_rows,
+            tracks=tracks,
+            kinds=dict(Talk.Kind.choices),
+            tz=self.event.tzinfo,
+            talk_path=schedule.path_builder("events:talk_detail", "talk", event=self.event.slug),
+            speaker_path=schedule.path_builder("events:speaker_detail", "speaker", event=self.event.slug),
         )
         try:
             filters = schedule.read_filters(
@@ -106,6 +212,7 @@ class ScheduleView(EventMixin, TemplateView):
                 filter_query[name] = value
             else:
                 filter_query.pop(name, None)
+        kinds_shown = {talk.kind for talk in talks}
         context = self.get_context_data(
             filter_query=filter_query,
             days=schedule.lay_out_schedule(shown, self.event.tzinfo),
@@ -113,9 +220,7 @@ class ScheduleView(EventMixin, TemplateView):
             filter_error=error,
             day_choices=[day for day, _ in schedule.group_by_day(talks, self.event.tzinfo)],
             track_choices=tracks,
-            kind_choices=[
-                (kind, label) for kind, label in Talk.Kind.choices if any(t.kind == kind for t in talks)
-            ],
+            kind_choices=[(kind, label) for kind, label in Talk.Kind.choices if kind in kinds_shown],
             talk_count=len(talks),
             **kwargs,
         )
@@ -131,17 +236,26 @@ class TalkDetailView(EventMixin, DetailView):
         return (
             self.event.talks.public()
             .select_related("room", "track")
-            .prefetch_related("talk_speakers__speaker")
+            .prefetch_related(Prefetch("talk_speakers", TalkSpeaker.objects.select_related("speaker")))
         )
 
     def get_context_data(self, **kwargs):
-        overlapping = self.object.overlapping().select_related("event").in_schedule_order()
-        return super().get_context_data(overlapping=overlapping, **kwargs)
+        overlapping = self.object.overlapping().defer("abstract").select_related("event").in_schedule_order()
+        # The abstract is shown once and summarised twice (description, og:description): render it once.
+        abstract_html = mark_safe(render_markdown(self.object.abstract)) if self.object.abstract else ""
+        summary = summary_of(abstract_html)
+        return super().get_context_data(
+            overlapping=overlapping, abstract_html=abstract_html, summary=summary, **kwargs
+        )
 
 
-class SpeakerListView(EventMixin, ListView):
+class SpeakerListView(EventMixin, CachedPageMixin, ListView):
     template_name = "events/speaker_list.html"
     context_object_name = "speakers"
+    page_name = "speakers"
+
+    def cache_variant(self, request):
+        return "all"  # the list reads nothing from the query string
 
     def get_queryset(self):
         in_event = Q(
@@ -370,29 +484,22 @@ class ExportMixin:
         variant = f"talk={talk}" if talk else f"talks={','.join(slugs)}" if slugs is not None else "all"
         base_url = request.build_absolute_uri("/").rstrip("/")
         variant_hash = hashlib.sha256(f"{base_url}|{variant}".encode()).hexdigest()
-        key = self.event.schedule_cache_key("export", exports.FORMAT_REVISION, self.kind, variant_hash)
-        etag = f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"'
-        last_modified = int(self.event.schedule_changed_at.timestamp())
-        not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
-        if not_modified is None:
-            body = cache.get(key)
-            if body is None:
-                try:
-                    body = exports.render_export(
-                        self.kind, self.event, base_url=base_url, slugs=slugs, talk=talk
-                    )
-                except exports.TalkNotFound:
-                    raise Http404("No published talk has this address.") from None
-                cache.set(key, body, timeout=None)
-            response = HttpResponse(body, content_type=exports.CONTENT_TYPES[self.kind])
-            if self.kind == "ics":
-                response["Content-Disposition"] = f'inline; filename="{talk or self.event.slug}.ics"'
-        else:
-            response = not_modified
-        response["ETag"] = etag
-        response["Last-Modified"] = http_date(last_modified)
-        # Clients may keep a copy but must ask again each time; the ETag makes asking cheap.
-        patch_cache_control(response, no_cache=True)
+
+        def render():
+            try:
+                return exports.render_export(self.kind, self.event, base_url=base_url, slugs=slugs, talk=talk)
+            except exports.TalkNotFound:
+                raise Http404("No published talk has this address.") from None
+
+        response = serve_cached(
+            request,
+            key=self.event.schedule_cache_key("export", exports.FORMAT_REVISION, self.kind, variant_hash),
+            last_modified=int(self.event.schedule_changed_at.timestamp()),
+            content_type=exports.CONTENT_TYPES[self.kind],
+            render=render,
+        )
+        if self.kind == "ics" and response.status_code == 200:
+            response["Content-Disposition"] = f'inline; filename="{talk or self.event.slug}.ics"'
         return response
 
 

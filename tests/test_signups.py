@@ -1,6 +1,5 @@
 """Signup rules without HTTP: seats, waiting list, duplicates, deadlines, cancellation, promotion, emails."""
 
-import datetime as dt
 import threading
 
 import icalendar

@@ -62,6 +62,8 @@ def test_formatting_lists_and_web_links_survive():
 
 
 def test_a_summary_is_plain_text_cut_at_a_word_count():
-    from events.text import plain_summary
+    from events.text import summary_of
 
-    assert plain_summary("**Fast** paths &amp; <b>bold</b> claims.\n\n- one\n- two", words=4) == "Fast paths & bold…"
+    html = render_markdown("**Fast** paths &amp; <b>bold</b> claims.\n\n- one\n- two")
+
+    assert summary_of(html, words=4) == "Fast paths & bold…"

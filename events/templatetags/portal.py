@@ -3,7 +3,7 @@
 from django import template
 from django.utils.safestring import mark_safe
 
-from ..text import plain_summary, render_markdown
+from ..text import render_markdown
 
 register = template.Library()
 
@@ -11,11 +11,6 @@ register = template.Library()
 @register.filter(name="markdown")
 def markdown_filter(text):
     return mark_safe(render_markdown(text))  # sanitised by nh3 in render_markdown
-
-
-@register.filter
-def summary(text, words=40):
-    return plain_summary(text, words)
 
 
 @register.filter

@@ -1,0 +1,319 @@
+"""Conference scale: cached pages that change at once, compression, and queries that do not grow with talks."""
+
+import datetime as dt
+import gzip
+import itertools
+from pathlib import Path
+
+import icalendar
+import lxml.html
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
+
+from events import exports, views
+from events.models import Event, Speaker, Talk, TalkSpeaker
+from tests.factories import at, make_event, make_office_hours, make_room, make_speaker, make_talk, make_track
+
+pytestmark = pytest.mark.django_db
+
+SYNTHCON = Path(__file__).resolve().parents[2] / "shared" / "bench" / "synthcon-600.xml"
+
+
+def titles(response):
+    tree = lxml.html.fromstring(response.content.decode())
+    return [" ".join(a.text_content().split()) for a in tree.xpath("//li[contains(@class, 'talk')]//h3/a")]
+
+
+@pytest.fixture
+def summit():
+    event = make_event(slug="summit", name="Summit")
+    room, track, speaker = make_room(event, name="Hall A"), make_track(event, name="Networking"), make_speaker()
+    make_talk(event, title="Opening", slug="opening", room=room, track=track, speakers=[speaker])
+    return event
+
+
+# ----- The schedule page and the speakers list are rendered once per schedule version --------------------
+
+
+@pytest.mark.parametrize("path", ["/summit/schedule/", "/summit/schedule/?day=2022-05-16", "/summit/speakers/"])
+def test_a_second_visit_is_served_from_the_cache_with_one_query(client, summit, path, django_assert_num_queries):
+    first = client.get(path)
+
+    with django_assert_num_queries(1):  # the event, for its schedule version
+        second = client.get(path)
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+    assert second["Vary"] == "Accept-Encoding"
+    assert second["Cache-Control"] == "no-cache"
+
+
+@pytest.mark.parametrize("path", ["/summit/schedule/", "/summit/speakers/"])
+def test_a_matching_etag_gets_304_without_a_body(client, summit, path):
+    first = client.get(path)
+
+    again = client.get(path, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == first["ETag"]
+
+
+def rename_talk(event):
+    talk = event.talks.get(slug="opening")
+    talk.title = "Renamed"
+    talk.save()
+
+
+def rename_speaker(event):
+    speaker = Speaker.objects.get(talks__event=event)
+    speaker.name = "Renamed"
+    speaker.save()
+
+
+def rename_room(event):
+    room = event.rooms.get()
+    room.name = "Renamed"
+    room.save()
+
+
+def rename_track(event):
+    track = event.tracks.get()
+    track.name = "Renamed"
+    track.save()
+
+
+def rename_event(event):
+    fresh = Event.objects.get(pk=event.pk)
+    fresh.name = "Renamed"
+    fresh.save()
+
+
+@pytest.mark.parametrize(
+    "path, change",
+    [
+        *[
+            ("/summit/schedule/", change)
+            for change in [rename_talk, rename_speaker, rename_room, rename_track, rename_event]
+        ],
+        # The speakers list shows speakers and the event's name, not talks, rooms or tracks.
+        ("/summit/speakers/", rename_speaker),
+        ("/summit/speakers/", rename_event),
+    ],
+)
+def test_a_change_shows_on_the_very_next_request(client, summit, change, path):
+    before = client.get(path)
+    assert b"Renamed" not in before.content
+
+    change(summit)
+    after = client.get(path)
+
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"]
+    assert b"Renamed" in after.content
+
+
+def test_a_speakers_second_talk_is_counted_on_the_next_request(client, summit):
+    speaker = Speaker.objects.get()
+    assert b"1 talk<" in client.get("/summit/speakers/").content
+
+    make_talk(summit, speakers=[speaker])
+
+    assert b"2 talks<" in client.get("/summit/speakers/").content
+
+
+def test_an_unpublished_talk_leaves_the_cached_schedule_at_once(client, summit):
+    assert titles(client.get("/summit/schedule/")) == ["Opening"]
+
+    talk = summit.talks.get(slug="opening")
+    talk.status = Talk.Status.DRAFT
+    talk.save()
+
+    assert titles(client.get("/summit/schedule/")) == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?day=2022-05-16&utm_source=x",  # an extra parameter shows up in the filter links
+        "?track=no-such-track",  # a 400 page with a message
+        "?day=2022-13-45",
+        "?day=2022-05-16&day=2022-05-17",
+        "?kind=<script>",
+    ],
+)
+def test_other_query_strings_are_rendered_for_their_visitor_and_not_kept(
+    client, summit, query, django_assert_num_queries
+):
+    client.get("/summit/schedule/" + query)
+
+    with django_assert_num_queries(4):  # rendered again: event, tracks, talks, speakers
+        again = client.get("/summit/schedule/" + query)
+
+    assert again.has_header("ETag") is False
+
+
+def test_the_filter_links_keep_an_extra_parameter_of_the_uncached_page(client, summit):
+    response = client.get("/summit/schedule/?utm_source=x")
+
+    tree = lxml.html.fromstring(response.content.decode())
+    assert tree.xpath("//nav[@class='filters']//a[text()='All days']/@href") == ["/summit/schedule/?utm_source=x"]
+
+
+def test_pages_with_a_form_are_not_cached(client, summit, django_assert_num_queries):
+    starts_at = timezone.now() + dt.timedelta(days=30)
+    make_office_hours(summit, starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=1))
+    client.get("/summit/office-hours/")
+
+    second = client.get("/summit/office-hours/")
+
+    assert second.has_header("ETag") is False
+    assert b"csrfmiddlewaretoken" in second.content
+
+
+# ----- Compression -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/summit/schedule/", "/summit/speakers/", "/summit/schedule.json", "/summit/schedule.ics"]
+)
+def test_a_client_that_accepts_gzip_gets_the_same_page_compressed_with_its_own_etag(client, summit, path):
+    plain = client.get(path)
+
+    packed = client.get(path, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+
+    assert packed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.content) == plain.content
+    assert len(packed.content) < len(plain.content)
+    assert packed["ETag"] == plain["ETag"][:-1] + '-gzip"'
+    assert packed["Vary"] == "Accept-Encoding"
+    assert plain.has_header("Content-Encoding") is False
+
+
+def test_a_warm_compressed_page_is_not_compressed_again(client, summit, monkeypatch):
+    compressed = []
+    real = views.compress_string
+    monkeypatch.setattr(views, "compress_string", lambda data: compressed.append(1) or real(data))
+
+    bodies = [client.get("/summit/schedule/", HTTP_ACCEPT_ENCODING="gzip").content for _ in range(3)]
+
+    assert compressed == [1]
+    assert bodies[1] == bodies[2] == bodies[0]
+
+
+def test_the_compressed_etag_gets_304(client, summit):
+    first = client.get("/summit/schedule/", HTTP_ACCEPT_ENCODING="gzip")
+
+    again = client.get("/summit/schedule/", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert again.status_code == 304
+
+
+def test_uncached_pages_are_compressed_by_the_middleware(client, summit):
+    talk = summit.talks.get(slug="opening")
+
+    response = client.get(talk.get_absolute_url(), HTTP_ACCEPT_ENCODING="gzip")
+
+    assert response["Content-Encoding"] == "gzip"
+    assert b"<h1>Opening</h1>" in gzip.decompress(response.content)
+
+
+# ----- Queries do not grow with the number of talks or speakers -----------------------------------------
+
+
+def build_conference(talk_count):
+    """An event with `talk_count` talks in 6 rooms over 5 days, 3 tracks, two speakers each, written with
+    bulk_create (no signals: the version stays where a fresh event starts)."""
+    event = make_event(slug="big")
+    rooms = [make_room(event) for _ in range(6)]
+    tracks = [make_track(event) for _ in range(3)]
+    kinds = itertools.cycle([Talk.Kind.TALK, Talk.Kind.TALK, Talk.Kind.KEYNOTE, Talk.Kind.PANEL])
+    talks = []
+    for n in range(talk_count):
+        slot, room = divmod(n, 6)
+        day, slot = divmod(slot, 20)
+        starts_at = at(16 + day % 5, 9) + dt.timedelta(minutes=30 * slot)
+        talks.append(
+            Talk(
+                event=event,
+                title=f"Talk {n}",
+                slug=f"talk-{n}",
+                abstract=f"About *topic {n}*.",
+                starts_at=starts_at,
+                ends_at=starts_at + dt.timedelta(minutes=25),
+                room=rooms[room],
+                track=tracks[n % 3],
+                kind=next(kinds),
+                status=Talk.Status.CANCELLED if n % 50 == 7 else Talk.Status.PUBLISHED,
+            )
+        )
+    talks = Talk.objects.bulk_create(talks)
+    speakers = Speaker.objects.bulk_create(
+        Speaker(name=f"Speaker {n}", slug=f"speaker-{n}", affiliation="Org") for n in range(2 * talk_count)
+    )
+    TalkSpeaker.objects.bulk_create(
+        TalkSpeaker(talk=talk, speaker=speakers[2 * i + k], position=k) for i, talk in enumerate(talks) for k in (0, 1)
+    )
+    office_hours = make_office_hours(event, starts_at=at(18, 12), ends_at=at(18, 13))
+    office_hours.hosts.set(speakers[:2])
+    return event
+
+
+# (path, queries, something the page shows): the schedule page takes at most 8, as the issue asks.
+PAGES = [
+    ("/big/schedule/", 4, b">Talk 1<"),  # event, tracks, talks with rooms, speakers
+    ("/big/schedule/?day=2022-05-16&kind=talk", 4, b">Talk 1<"),
+    ("/big/schedule.json", 5, b'"title": "Talk 1"'),  # event, talks with rooms and tracks, speakers, rooms, tracks
+    ("/big/schedule.xml", 5, b"<title>Talk 1</title>"),
+    ("/big/schedule.ics", 3, b"SUMMARY:Talk 1\r\n"),  # event, talks, speakers
+    ("/big/speakers/", 2, b">Speaker 1<"),  # event, speakers with their talk counts
+    ("/big/talks/talk-1/", 4, b"<h1>Talk 1</h1>"),  # event, talk, its speakers, the talks at the same time
+    ("/big/office-hours/", 4, b"Hosts: Speaker 0, Speaker 1"),  # event, sessions, hosts, seats taken
+]
+
+
+@pytest.mark.parametrize("path, queries, shown", PAGES)
+@pytest.mark.parametrize("talk_count", [20, 600])
+def test_queries_are_the_same_for_20_and_600_talks(
+    client, path, queries, shown, talk_count, django_assert_num_queries
+):
+    build_conference(talk_count)
+
+    with django_assert_num_queries(queries):
+        response = client.get(path)
+
+    assert response.status_code == 200
+    assert shown in response.content
+
+
+def test_the_600_talk_schedule_page_lists_every_public_talk(client):
+    build_conference(600)
+
+    assert len(titles(client.get("/big/schedule/"))) == 600
+
+
+@pytest.mark.skipif(not SYNTHCON.exists(), reason="the 600-talk benchmark conference is not on this machine")
+def test_the_benchmark_conference_renders_every_page_with_few_queries(client, django_assert_max_num_queries):
+    call_command("import_frab", str(SYNTHCON), "--event", "synthcon", verbosity=0)
+
+    for path in ["/synthcon/schedule/", "/synthcon/schedule.json", "/synthcon/schedule.xml", "/synthcon/speakers/"]:
+        with django_assert_max_num_queries(5):
+            assert client.get(path).status_code == 200
+    assert len(titles(client.get("/synthcon/schedule/"))) == 600
+
+
+# ----- The fast iCalendar fold writes what icalendar writes -------------------------------------------
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\r\n"), max_size=400))
+def test_the_fast_fold_matches_icalendars_own(text):
+    assert exports.fold_line(text) == icalendar.parser.Contentline(text).to_ical().decode()
+
+
+@pytest.mark.parametrize("text", ["a" * 74, "a" * 75, "a" * 73 + "\\," + "b" * 80, "^" * 200, "é" * 90 + "\\;" * 40])
+def test_the_fast_fold_matches_icalendar_at_the_edges(text):
+    assert exports.fold_line(text) == icalendar.parser.Contentline(text).to_ical().decode()
