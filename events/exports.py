@@ -20,9 +20,6 @@ from .schedule import path_builder
 
 GENERATOR = "community-event-portal"
 GENERATOR_VERSION = "0.1.0"
-# Bump when the output of a format changes, so cached renderings of the old format are not served.
-FORMAT_REVISION = 1
-
 # frab and c3voc need a room for every talk; talks without one are listed under this room.
 PLACEHOLDER_ROOM = "Room to be announced"
 _PORTAL_NAMESPACE = uuid.UUID("6f1d3c3e-5b0a-4c55-9d6a-5d1f0c2b7a10")

@@ -7,6 +7,7 @@ import zoneinfo
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator, URLValidator
 from django.db import models
@@ -115,7 +116,10 @@ class Event(models.Model):
 
     def schedule_cache_key(self, *parts):
         """A cache key that changes with the schedule, so a cached rendering is never served stale."""
-        return ":".join(["schedule", str(self.pk), str(self.schedule_version), *map(str, parts)])
+        # RENDER_REVISION changes with every release, so a shared cache (Redis) never serves old markup.
+        return ":".join(
+            ["schedule", settings.RENDER_REVISION, str(self.pk), str(self.schedule_version), *map(str, parts)]
+        )
 
 
 class Room(models.Model):

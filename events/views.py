@@ -45,8 +45,6 @@ class EventListView(TemplateView):
 
 
 PUBLIC_STATUSES = [Talk.Status.PUBLISHED, Talk.Status.CANCELLED]
-# Bump when a cached page's markup changes, so renderings kept in a shared cache (Redis) are not served.
-PAGE_REVISION = 1
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 _CACHED_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CACHED_TRACK = re.compile(r"[-a-zA-Z0-9_]{1,100}")
@@ -111,7 +109,7 @@ class CachedPageMixin:
 
         return serve_cached(
             request,
-            key=self.event.schedule_cache_key("page", PAGE_REVISION, self.page_name, variant),
+            key=self.event.schedule_cache_key("page", self.page_name, variant),
             last_modified=int(self.event.schedule_changed_at.timestamp()),
             content_type="text/html; charset=utf-8",
             render=render,
@@ -493,7 +491,7 @@ class ExportMixin:
 
         response = serve_cached(
             request,
-            key=self.event.schedule_cache_key("export", exports.FORMAT_REVISION, self.kind, variant_hash),
+            key=self.event.schedule_cache_key("export", self.kind, variant_hash),
             last_modified=int(self.event.schedule_changed_at.timestamp()),
             content_type=exports.CONTENT_TYPES[self.kind],
             render=render,

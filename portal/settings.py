@@ -1,5 +1,6 @@
 """Settings for the portal: every knob comes from the environment (12-factor), see .env.example."""
 
+import hashlib
 from pathlib import Path
 
 import environ
@@ -76,6 +77,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
+
+
+def _code_fingerprint():
+    """A digest of the code, templates and static files: cached renderings of another release never match."""
+    digest = hashlib.sha256()
+    for folder in ("portal", "events", "templates", "static"):
+        for path in sorted((BASE_DIR / folder).rglob("*")):
+            if path.is_file() and path.suffix in {".py", ".html", ".txt", ".css", ".js", ".svg", ".xsd"}:
+                digest.update(str(path.relative_to(BASE_DIR)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+# Part of every cache key of rendered pages and exports (see Event.schedule_cache_key).
+RENDER_REVISION = env("RENDER_REVISION", default="") or _code_fingerprint()
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

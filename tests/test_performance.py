@@ -317,3 +317,18 @@ def test_the_fast_fold_matches_icalendars_own(text):
 @pytest.mark.parametrize("text", ["a" * 74, "a" * 75, "a" * 73 + "\\," + "b" * 80, "^" * 200, "é" * 90 + "\\;" * 40])
 def test_the_fast_fold_matches_icalendar_at_the_edges(text):
     assert exports.fold_line(text) == icalendar.parser.Contentline(text).to_ical().decode()
+
+
+def test_a_new_release_never_hits_the_previous_releases_cached_pages(client, settings):
+    event = make_event()
+    talk = make_talk(event, title="As first rendered")
+    address = f"/{event.slug}/schedule/"
+    settings.RENDER_REVISION = "release-1"
+    client.get(address)
+    # A change the version does not see (update() sends no signal) stands in for new markup of a release.
+    Talk.objects.filter(pk=talk.pk).update(title="As the next release renders it")
+    assert b"As first rendered" in client.get(address).content
+
+    settings.RENDER_REVISION = "release-2"
+
+    assert b"As the next release renders it" in client.get(address).content
