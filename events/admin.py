@@ -79,6 +79,13 @@ class LocalTimesForm(forms.ModelForm):
         return cleaned
 
 
+@admin.display(description=_("time (event’s zone)"), ordering="starts_at")
+def local_time(obj):
+    """Start and end of a talk or session in its event's zone: Mon 16 May, 10:45–11:15 CEST."""
+    start, end = obj.event.localtime(obj.starts_at), obj.event.localtime(obj.ends_at)
+    return f"{start:%a %d %b, %H:%M}–{end:%H:%M} {start.tzname()}"
+
+
 class EventLocalTimesMixin:
     """Renders a change form, and its inlines, in the zone of the object's event and says so."""
 
@@ -224,7 +231,7 @@ class TalkAdminForm(LocalTimesForm):
 @admin.register(Talk)
 class TalkAdmin(EventLocalTimesMixin, admin.ModelAdmin):
     form = TalkAdminForm
-    list_display = ["title", "event", "local_time", "room", "track", "kind", "status", "speaker_names"]
+    list_display = ["title", "event", local_time, "room", "track", "kind", "status", "speaker_names"]
     list_filter = ["event", TalkDayFilter, "track", "kind", "status"]
     list_select_related = ["event", "room", "track"]
     search_fields = ["title", "abstract", "speakers__name"]
@@ -243,11 +250,6 @@ class TalkAdmin(EventLocalTimesMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("speakers")
-
-    @admin.display(description=_("time (event’s zone)"), ordering="starts_at")
-    def local_time(self, obj):
-        start, end = obj.event.localtime(obj.starts_at), obj.event.localtime(obj.ends_at)
-        return f"{start:%a %d %b, %H:%M}–{end:%H:%M} {start.tzname()}"
 
     @admin.display(description=_("speakers"))
     def speaker_names(self, obj):
@@ -376,7 +378,7 @@ class OfficeHoursForm(LocalTimesForm):
 @admin.register(OfficeHours)
 class OfficeHoursAdmin(EventLocalTimesMixin, admin.ModelAdmin):
     form = OfficeHoursForm
-    list_display = ["title", "event", "local_time", "format", "seats_per_slot", "confirmed_count", "waitlist_count"]
+    list_display = ["title", "event", local_time, "format", "seats_per_slot", "confirmed_count", "waitlist_count"]
     list_filter = ["event", "format"]
     list_select_related = ["event"]
     search_fields = ["title", "description", "hosts__name"]
@@ -399,11 +401,6 @@ class OfficeHoursAdmin(EventLocalTimesMixin, admin.ModelAdmin):
                 _waitlisted=Count("signups", filter=signups.WAITLISTED_FILTER),
             )
         )
-
-    @admin.display(description=_("time (event’s zone)"), ordering="starts_at")
-    def local_time(self, obj):
-        start, end = obj.event.localtime(obj.starts_at), obj.event.localtime(obj.ends_at)
-        return f"{start:%a %d %b, %H:%M}–{end:%H:%M} {start.tzname()}"
 
     @admin.display(description=_("confirmed"), ordering="_confirmed")
     def confirmed_count(self, obj):

@@ -15,13 +15,13 @@ import icalendar
 from django.urls import reverse
 from lxml import etree
 
-from .models import Talk, TalkSpeaker, day_bounds
+from .models import Room, Talk, TalkSpeaker, day_bounds
 from .schedule import path_builder
 
 GENERATOR = "community-event-portal"
 GENERATOR_VERSION = "0.1.0"
 # frab and c3voc need a room for every talk; talks without one are listed under this room.
-PLACEHOLDER_ROOM = "Room to be announced"
+PLACEHOLDER_ROOM = Room.PLACEHOLDER_NAME
 _PORTAL_NAMESPACE = uuid.UUID("6f1d3c3e-5b0a-4c55-9d6a-5d1f0c2b7a10")
 
 MAX_CHOSEN_TALKS = 300

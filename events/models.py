@@ -48,13 +48,22 @@ def day_bounds(day, tz):
 
 
 class EventQuerySet(models.QuerySet):
-    def upcoming(self, today):
-        """Events that have not ended before `today`, soonest first."""
-        return self.filter(end_date__gte=today).order_by("start_date")
+    def upcoming(self, now):
+        """Events whose last day has not yet ended at `now` in their own zone, soonest first."""
+        return self.exclude(self._ended(now)).order_by("start_date")
 
-    def past(self, today):
-        """Events that ended before `today`, latest first."""
-        return self.filter(end_date__lt=today).order_by("-start_date")
+    def past(self, now):
+        """Events whose last day has ended at `now` in their own zone, latest first."""
+        return self.filter(self._ended(now)).order_by("-start_date")
+
+    def _ended(self, now):
+        # Today's date differs by at most a day between zones: events ending around it are decided in
+        # their own zone, the rest by the date alone.
+        utc_today = now.astimezone(dt.UTC).date()
+        one_day = dt.timedelta(days=1)
+        around = self.filter(end_date__range=(utc_today - one_day, utc_today + one_day))
+        ended = [event.pk for event in around.only("pk", "end_date", "time_zone") if event.end_date < event.today(now)]
+        return Q(end_date__lt=utc_today - one_day) | Q(pk__in=ended)
 
     def bump_schedule_version(self):
         """Mark the schedules of these events as changed, atomically in the database (F() + 1)."""
@@ -123,6 +132,9 @@ class Event(models.Model):
 
 
 class Room(models.Model):
+    # The exports list talks without a room under this name, so no real room may take it.
+    PLACEHOLDER_NAME = "Room to be announced"
+
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="rooms")
     name = models.CharField(max_length=200)
     order = models.PositiveIntegerField(default=0)
@@ -132,10 +144,20 @@ class Room(models.Model):
         ordering = ["event", "order", "name"]
         constraints = [
             models.UniqueConstraint(fields=["event", "name"], name="room_name_unique_per_event"),
+            models.CheckConstraint(
+                condition=~Q(name__iexact="Room to be announced"), name="room_name_is_not_the_placeholder"
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if self.name.strip().lower() == self.PLACEHOLDER_NAME.lower():
+            raise ValidationError(
+                {"name": _("“%(name)s” stands for talks without a room in the exports: choose another name.")
+                 % {"name": self.PLACEHOLDER_NAME}}
+            )
 
 
 class Track(models.Model):
@@ -286,10 +308,6 @@ class Talk(models.Model):
         return int(self.duration.total_seconds() // 60)
 
     @property
-    def is_public(self):
-        return self.status in (self.Status.PUBLISHED, self.Status.CANCELLED)
-
-    @property
     def is_cancelled(self):
         return self.status == self.Status.CANCELLED
 
@@ -430,6 +448,34 @@ class OfficeHours(models.Model):
             raise ValidationError({"ends_at": _("Office hours must end after they start.")})
         if self.signup_deadline and self.ends_at and self.signup_deadline > self.ends_at:
             raise ValidationError({"signup_deadline": _("The signup deadline cannot be after the session ends.")})
+        if self.pk and self.starts_at and self.ends_at and self.seats_per_slot:
+            self._clean_against_signups()
+
+    def _clean_against_signups(self):
+        """A session with signups keeps a slot for each of them and a seat for each confirmed one."""
+        active = self.signups.active()
+        starts = {slot.starts_at for slot in self.slots()}
+        stranded = active.exclude(slot_start__in=starts).count()
+        if stranded:
+            raise ValidationError(
+                _(
+                    "%(count)d signup(s) are for slots that these times or this slot length would remove. "
+                    "Cancel them first, or keep the slots."
+                )
+                % {"count": stranded}
+            )
+        fullest = (
+            active.confirmed().values("slot_start").annotate(n=models.Count("pk")).order_by("-n").first()
+        )
+        if fullest and fullest["n"] > self.seats_per_slot:
+            raise ValidationError(
+                {
+                    "seats_per_slot": _(
+                        "A slot already has %(n)d confirmed signups: keep at least %(n)d seats per slot."
+                    )
+                    % {"n": fullest["n"]}
+                }
+            )
 
     @property
     def signup_closes_at(self):

@@ -33,13 +33,13 @@ class EventListView(TemplateView):
     template_name = "events/event_list.html"
 
     def get_context_data(self, **kwargs):
-        today = timezone.localdate()
-        upcoming = list(Event.objects.upcoming(today))
+        now = timezone.now()
+        upcoming = list(Event.objects.upcoming(now))
         # With one current or next event, the home page leads with it rather than with a list of one.
         return super().get_context_data(
             featured=upcoming[0] if len(upcoming) == 1 else None,
             upcoming=upcoming,
-            past=Event.objects.past(today),
+            past=Event.objects.past(now),
             **kwargs,
         )
 
@@ -187,10 +187,12 @@ class ScheduleView(EventMixin, CachedPageMixin, TemplateView):
             talk_path=schedule.path_builder("events:talk_detail", "talk", event=self.event.slug),
             speaker_path=schedule.path_builder("events:speaker_detail", "speaker", event=self.event.slug),
         )
+        day_choices = [day for day, _ in schedule.group_by_day(talks, self.event.tzinfo)]
         try:
             filters = schedule.read_filters(
                 request.GET,
-                days=self.event.days(),
+                # A talk an organiser placed outside the event's dates still gets a working day link.
+                days=sorted(set(self.event.days()) | set(day_choices)),
                 track_slugs={track.slug for track in tracks},
                 kinds=Talk.Kind.values,
             )
@@ -216,7 +218,7 @@ class ScheduleView(EventMixin, CachedPageMixin, TemplateView):
             days=schedule.lay_out_schedule(shown, self.event.tzinfo),
             filters=filters,
             filter_error=error,
-            day_choices=[day for day, _ in schedule.group_by_day(talks, self.event.tzinfo)],
+            day_choices=day_choices,
             track_choices=tracks,
             kind_choices=[(kind, label) for kind, label in Talk.Kind.choices if kind in kinds_shown],
             talk_count=len(talks),

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from events.models import Event, Signup, Talk
+from events.models import Event, Room, Signup, Talk
 from tests.factories import (
     at,
     make_event,
@@ -190,5 +190,52 @@ def test_events_split_into_upcoming_and_past():
     past = make_event(start_date=dt.date(2022, 5, 16), end_date=dt.date(2022, 5, 20))
     running = make_event(start_date=dt.date(2026, 11, 25), end_date=dt.date(2026, 11, 27))
 
-    assert list(Event.objects.upcoming(dt.date(2026, 11, 26))) == [running]
-    assert list(Event.objects.past(dt.date(2026, 11, 26))) == [past]
+    now = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+    assert list(Event.objects.upcoming(now)) == [running]
+    assert list(Event.objects.past(now)) == [past]
+
+
+def test_an_event_is_upcoming_until_its_last_day_ends_in_its_own_zone():
+    honolulu = make_event(time_zone="Pacific/Honolulu", start_date=dt.date(2026, 11, 24), end_date=dt.date(2026, 11, 26))
+    madrid = make_event(time_zone="Europe/Madrid", start_date=dt.date(2026, 11, 24), end_date=dt.date(2026, 11, 26))
+    # 06:00 UTC on 27 November: 20:00 on the 26th in Honolulu (still on), 07:00 on the 27th in Madrid (over).
+    now = dt.datetime(2026, 11, 27, 6, 0, tzinfo=dt.UTC)
+
+    assert list(Event.objects.upcoming(now)) == [honolulu]
+    assert list(Event.objects.past(now)) == [madrid]
+
+
+def test_office_hours_with_signups_keep_their_slots_and_seats():
+    office_hours = make_office_hours(slot_minutes=15, seats_per_slot=2)
+    make_signup(office_hours, slot_start=at(18, 12, 45))
+    make_signup(office_hours, slot_start=at(18, 12, 45))
+    make_signup(office_hours, slot_start=at(18, 13, 0), status=Signup.Status.CANCELLED)
+
+    office_hours.slot_minutes = 30  # 12:30 and 13:00: the 12:45 signups would have no slot
+    with pytest.raises(ValidationError) as stranded:
+        office_hours.full_clean()
+    office_hours.slot_minutes, office_hours.seats_per_slot = 15, 1
+    with pytest.raises(ValidationError) as too_few:
+        office_hours.full_clean()
+    office_hours.seats_per_slot = 3
+    office_hours.full_clean()  # more seats, same slots: fine; the cancelled 13:00 signup holds nothing
+
+    assert stranded.value.messages == [
+        "2 signup(s) are for slots that these times or this slot length would remove. "
+        "Cancel them first, or keep the slots."
+    ]
+    assert too_few.value.message_dict == {
+        "seats_per_slot": ["A slot already has 2 confirmed signups: keep at least 2 seats per slot."]
+    }
+
+
+def test_no_room_may_take_the_name_the_exports_give_talks_without_a_room():
+    event = make_event()
+
+    with pytest.raises(ValidationError) as error:
+        Room(event=event, name=" room to be announced ").full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_room(event, name="ROOM TO BE ANNOUNCED")
+
+    assert list(error.value.message_dict) == ["name"]
+    make_room(event, name="Room to be announced later")  # another name is fine

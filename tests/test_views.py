@@ -660,3 +660,15 @@ def test_quotes_in_an_abstract_cannot_break_out_of_the_meta_tags(client):
     description = tree.xpath("//meta[@name='description']/@content")[0]
     assert description == '0;url=https://evil.example/" http-equiv="refresh bold & "more"'
     assert tree.xpath("//meta[@property='og:description']/@content") == [description]
+
+
+def test_a_talk_outside_the_events_dates_gets_a_day_link_that_works(client):
+    event = make_event(start_date=dt.date(2022, 5, 16), end_date=dt.date(2022, 5, 20))
+    make_talk(event, title="The day after", starts_at=at(21, 10))
+
+    page = client.get(f"/{event.slug}/schedule/")
+    filtered = client.get(f"/{event.slug}/schedule/", {"day": "2022-05-21"})
+
+    assert "?day=2022-05-21" in page.content.decode()
+    assert filtered.status_code == 200
+    assert "The day after" in filtered.content.decode()
