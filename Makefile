@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 FIXTURE := fixtures/kubecon-eu-2022.json
 
-.PHONY: install run test bench clean
+.PHONY: install run test lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ run: install
 test: export SECRET_KEY ?= test-only-secret-key-not-for-production
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# ruff: the house style's formatting, imports and Django checks (pyproject.toml).
+lint: install
+	$(PY) -m ruff format --check .
+	$(PY) -m ruff check .
 
 # Throughput of the 600-talk conference beside a static ceiling; prints a Markdown table.
 bench: install

@@ -77,15 +77,20 @@ def free_port():
 
 def manage(env, *args, capture=False):
     result = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, text=True,
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        text=True,
         stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
     )
     return result.stdout
 
 
 def python(env, code, *args):
-    output = subprocess.run([PYTHON, "-c", code, *args], cwd=ROOT, env=env, check=True, text=True,
-                            capture_output=True).stdout
+    output = subprocess.run(
+        [PYTHON, "-c", code, *args], cwd=ROOT, env=env, check=True, text=True, capture_output=True
+    ).stdout
     return output.strip().splitlines()[-1]  # logs also go to stdout; the answer is the last line
 
 
@@ -93,9 +98,23 @@ def python(env, code, *args):
 def gunicorn(env, app="portal.wsgi", workers=2):
     port = free_port()
     process = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", app, "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "--access-logfile", "/dev/null"],
-        cwd=ROOT, env=env, start_new_session=True,
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            app,
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--access-logfile",
+            "/dev/null",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -119,14 +138,19 @@ def gunicorn(env, app="portal.wsgi", workers=2):
 
 def worker_rss_mb(master):
     rss = []
-    for pid in subprocess.run(["pgrep", "-P", str(master.pid)], capture_output=True, text=True).stdout.split():
+    for pid in subprocess.run(
+        ["pgrep", "-P", str(master.pid)], capture_output=True, text=True
+    ).stdout.split():
         status = Path(f"/proc/{pid}/status").read_text()
         rss.append(int(re.search(r"VmRSS:\s+(\d+)", status)[1]) / 1024)
     return rss
 
 
 def to_ms(value):
-    number, unit = float(value[:-2] if value.endswith(("ms", "us")) else value[:-1]), value.lstrip("0123456789.")
+    number, unit = (
+        float(value[:-2] if value.endswith(("ms", "us")) else value[:-1]),
+        value.lstrip("0123456789."),
+    )
     return number * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
@@ -134,9 +158,19 @@ def wrk(url, args):
     # Let requests queued by the previous run drain first, so they don't eat into this one.
     time.sleep(1)
     output = subprocess.run(
-        ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
-         "-H", "Accept: text/html", url],
-        capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            f"-t{args.threads}",
+            f"-c{args.connections}",
+            f"-d{args.duration}s",
+            "--latency",
+            "-H",
+            "Accept: text/html",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])
     p50 = to_ms(re.search(r"\s50%\s+([\d.]+\w+)", output)[1])
@@ -150,14 +184,18 @@ def single_request_ms(url, times=5):
     timings = []
     for _ in range(times):
         started = time.perf_counter()
-        urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": "text/html"}), timeout=60).read()
+        urllib.request.urlopen(
+            urllib.request.Request(url, headers={"Accept": "text/html"}), timeout=60
+        ).read()
         timings.append((time.perf_counter() - started) * 1000)
     return sorted(timings)[len(timings) // 2]
 
 
 def prime(url, times=20):
     for _ in range(times):
-        urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": "text/html"}), timeout=30).read()
+        urllib.request.urlopen(
+            urllib.request.Request(url, headers={"Accept": "text/html"}), timeout=30
+        ).read()
 
 
 def fresh_postgres(url):
@@ -175,9 +213,15 @@ def fresh_postgres(url):
 
 def measure(label, database_url, args, workdir):
     env = {
-        **os.environ, "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), "DATABASE_URL": database_url,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost", "STATIC_ROOT": str(workdir / "static"), "LOG_LEVEL": "WARNING",
-        "CONN_MAX_AGE": "600", "DJANGO_SETTINGS_MODULE": "portal.settings",
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": database_url,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "STATIC_ROOT": str(workdir / "static"),
+        "LOG_LEVEL": "WARNING",
+        "CONN_MAX_AGE": "600",
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
     }
     env.pop("CACHE_URL", None)
     print(f"[{label}] migrating, importing {args.data.name} ...", file=sys.stderr)
@@ -210,15 +254,23 @@ def measure(label, database_url, args, workdir):
             alone = single_request_ms(base + path)
             rows.append((name, "warm", path, {**wrk(base + path, args), "alone": alone}))
         schedule_body = urllib.request.urlopen(
-            urllib.request.Request(base + pages["schedule page"], headers={"Accept": "text/html"})).read()
+            urllib.request.Request(base + pages["schedule page"], headers={"Accept": "text/html"})
+        ).read()
         rss = worker_rss_mb(master)
     body_file = workdir / "ceiling.html"
     body_file.write_bytes(schedule_body)
     print(f"[{label}] static ceiling ...", file=sys.stderr)
     with gunicorn({**env, "BENCH_BODY_FILE": str(body_file)}, app="bench.ceiling:application") as (base, _):
         ceiling = wrk(base + "/", args)
-    return {"label": label, "rows": rows, "probe": probe, "ceiling": ceiling, "rss": rss,
-            "ceiling_bytes": len(schedule_body), "import_seconds": import_seconds}
+    return {
+        "label": label,
+        "rows": rows,
+        "probe": probe,
+        "ceiling": ceiling,
+        "rss": rss,
+        "ceiling_bytes": len(schedule_body),
+        "import_seconds": import_seconds,
+    }
 
 
 def report(result, args):
@@ -253,7 +305,9 @@ def report(result, args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("BENCH_DATA", DEFAULT_DATA)))
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
     parser.add_argument("--threads", type=int, default=2)

@@ -40,7 +40,10 @@ def format_local(value, event, fmt="%a %d %b %Y, %H:%M"):
 def zone_label(event, at=None):
     """Which zone the form's times are in, with the abbreviation and offset in force at `at` (or the event)."""
     if at is None:
-        at, when = dt.datetime.combine(event.start_date, dt.time(12), tzinfo=event.tzinfo), _("during the event")
+        at, when = (
+            dt.datetime.combine(event.start_date, dt.time(12), tzinfo=event.tzinfo),
+            _("during the event"),
+        )
     else:
         at, when = event.localtime(at), _("at the time shown")
     offset = f"{at:%z}"
@@ -309,7 +312,8 @@ class TalkAdmin(EventLocalTimesMixin, admin.ModelAdmin):
             for a, b in schedule.find_room_clashes(talks):
                 messages.warning(
                     request,
-                    _("Room clash in %(room)s: “%(a)s” and “%(b)s”.") % {"room": a.room, "a": a.title, "b": b.title},
+                    _("Room clash in %(room)s: “%(a)s” and “%(b)s”.")
+                    % {"room": a.room, "a": a.title, "b": b.title},
                 )
             for speaker, a, b in schedule.find_speaker_clashes(talks):
                 messages.warning(
@@ -378,7 +382,15 @@ class OfficeHoursForm(LocalTimesForm):
 @admin.register(OfficeHours)
 class OfficeHoursAdmin(EventLocalTimesMixin, admin.ModelAdmin):
     form = OfficeHoursForm
-    list_display = ["title", "event", local_time, "format", "seats_per_slot", "confirmed_count", "waitlist_count"]
+    list_display = [
+        "title",
+        "event",
+        local_time,
+        "format",
+        "seats_per_slot",
+        "confirmed_count",
+        "waitlist_count",
+    ]
     list_filter = ["event", "format"]
     list_select_related = ["event"]
     search_fields = ["title", "description", "hosts__name"]
@@ -457,7 +469,10 @@ class SignupSlotFilter(admin.SimpleListFilter):
         if request.GET.get("office_hours__id__exact", "").isdigit():
             sessions = sessions.filter(pk=request.GET["office_hours__id__exact"])
         return [
-            (f"{session.pk}@{slot.starts_at.isoformat()}", f"{session.title}, {format_local(slot.starts_at, session.event)}")
+            (
+                f"{session.pk}@{slot.starts_at.isoformat()}",
+                f"{session.title}, {format_local(slot.starts_at, session.event)}",
+            )
             for session in sessions
             for slot in session.slots()
         ]
@@ -490,12 +505,20 @@ class SignupAdminForm(LocalTimesForm):
         if not office_hours or not slot_start:
             return cleaned
         if slot_start not in {slot.starts_at for slot in office_hours.slots()}:
-            starts = ", ".join(f"{office_hours.event.localtime(s.starts_at):%H:%M}" for s in office_hours.slots())
-            self.add_error("slot_start", _("Choose the start of one of the session’s slots: %(starts)s.") % {"starts": starts})
+            starts = ", ".join(
+                f"{office_hours.event.localtime(s.starts_at):%H:%M}" for s in office_hours.slots()
+            )
+            self.add_error(
+                "slot_start",
+                _("Choose the start of one of the session’s slots: %(starts)s.") % {"starts": starts},
+            )
             return cleaned
         if cleaned.get("status") == Signup.Status.CONFIRMED:
             taken = (
-                office_hours.signups.confirmed().filter(slot_start=slot_start).exclude(pk=self.instance.pk).count()
+                office_hours.signups.confirmed()
+                .filter(slot_start=slot_start)
+                .exclude(pk=self.instance.pk)
+                .count()
             )
             if taken >= office_hours.seats_per_slot:
                 self.add_error(

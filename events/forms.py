@@ -90,7 +90,9 @@ class SignupForm(forms.Form):
         self.office_hours = office_hours
         event = office_hours.event
         self._slots = {slot_value(seats.starts_at): seats.starts_at for seats in slot_seats}
-        self.fields["slot"].choices = [(slot_value(seats.starts_at), slot_label(event, seats)) for seats in slot_seats]
+        self.fields["slot"].choices = [
+            (slot_value(seats.starts_at), slot_label(event, seats)) for seats in slot_seats
+        ]
 
     def clean_name(self):
         name = self.cleaned_data["name"]

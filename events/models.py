@@ -62,7 +62,11 @@ class EventQuerySet(models.QuerySet):
         utc_today = now.astimezone(dt.UTC).date()
         one_day = dt.timedelta(days=1)
         around = self.filter(end_date__range=(utc_today - one_day, utc_today + one_day))
-        ended = [event.pk for event in around.only("pk", "end_date", "time_zone") if event.end_date < event.today(now)]
+        ended = [
+            event.pk
+            for event in around.only("pk", "end_date", "time_zone")
+            if event.end_date < event.today(now)
+        ]
         return Q(end_date__lt=utc_today - one_day) | Q(pk__in=ended)
 
     def bump_schedule_version(self):
@@ -76,7 +80,9 @@ class Event(models.Model):
     time_zone = models.CharField(
         max_length=64,
         validators=[validate_time_zone],
-        help_text=_("IANA time zone of the venue, e.g. Europe/Madrid. Every time of the event is shown in it."),
+        help_text=_(
+            "IANA time zone of the venue, e.g. Europe/Madrid. Every time of the event is shown in it."
+        ),
     )
     start_date = models.DateField(_("first day"))
     end_date = models.DateField(_("last day"))
@@ -93,7 +99,9 @@ class Event(models.Model):
     class Meta:
         ordering = ["start_date", "name"]
         constraints = [
-            models.CheckConstraint(condition=Q(start_date__lte=F("end_date")), name="event_starts_before_it_ends"),
+            models.CheckConstraint(
+                condition=Q(start_date__lte=F("end_date")), name="event_starts_before_it_ends"
+            ),
         ]
 
     def __str__(self):
@@ -155,8 +163,12 @@ class Room(models.Model):
     def clean(self):
         if self.name.strip().lower() == self.PLACEHOLDER_NAME.lower():
             raise ValidationError(
-                {"name": _("“%(name)s” stands for talks without a room in the exports: choose another name.")
-                 % {"name": self.PLACEHOLDER_NAME}}
+                {
+                    "name": _(
+                        "“%(name)s” stands for talks without a room in the exports: choose another name."
+                    )
+                    % {"name": self.PLACEHOLDER_NAME}
+                }
             )
 
 
@@ -277,7 +289,9 @@ class Talk(models.Model):
     class Meta:
         ordering = ["starts_at", "title"]
         constraints = [
-            models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="talk_starts_before_it_ends"),
+            models.CheckConstraint(
+                condition=Q(starts_at__lt=F("ends_at")), name="talk_starts_before_it_ends"
+            ),
             models.UniqueConstraint(fields=["event", "slug"], name="talk_slug_unique_per_event"),
         ]
         indexes = [models.Index(fields=["event", "starts_at"], name="talk_event_start_idx")]
@@ -359,12 +373,16 @@ class BoothShift(models.Model):
     booth = models.ForeignKey(Booth, on_delete=models.CASCADE, related_name="shifts")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
-    staff = models.CharField(max_length=500, blank=True, help_text=_("Who is at the booth, e.g. “Cilium maintainers”."))
+    staff = models.CharField(
+        max_length=500, blank=True, help_text=_("Who is at the booth, e.g. “Cilium maintainers”.")
+    )
 
     class Meta:
         ordering = ["starts_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="boothshift_starts_before_it_ends"),
+            models.CheckConstraint(
+                condition=Q(starts_at__lt=F("ends_at")), name="boothshift_starts_before_it_ends"
+            ),
         ]
 
     def __str__(self):
@@ -403,7 +421,9 @@ class OfficeHours(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     format = models.CharField(max_length=20, choices=Format, default=Format.VIRTUAL)
-    location = models.CharField(max_length=200, blank=True, help_text=_("Room or place, for in-person sessions."))
+    location = models.CharField(
+        max_length=200, blank=True, help_text=_("Room or place, for in-person sessions.")
+    )
     join_url = models.URLField(
         _("private join link"),
         max_length=500,
@@ -429,7 +449,9 @@ class OfficeHours(models.Model):
         verbose_name = _("office hours")
         verbose_name_plural = _("office hours")
         constraints = [
-            models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="officehours_starts_before_it_ends"),
+            models.CheckConstraint(
+                condition=Q(starts_at__lt=F("ends_at")), name="officehours_starts_before_it_ends"
+            ),
             models.CheckConstraint(condition=Q(seats_per_slot__gte=1), name="officehours_has_a_seat"),
             models.CheckConstraint(
                 condition=Q(slot_minutes__isnull=True) | Q(slot_minutes__gte=1),
@@ -447,7 +469,9 @@ class OfficeHours(models.Model):
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": _("Office hours must end after they start.")})
         if self.signup_deadline and self.ends_at and self.signup_deadline > self.ends_at:
-            raise ValidationError({"signup_deadline": _("The signup deadline cannot be after the session ends.")})
+            raise ValidationError(
+                {"signup_deadline": _("The signup deadline cannot be after the session ends.")}
+            )
         if self.pk and self.starts_at and self.ends_at and self.seats_per_slot:
             self._clean_against_signups()
 
@@ -529,7 +553,10 @@ class Signup(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
     consented_at = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text=_("When the attendee agreed that these details are kept.")
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the attendee agreed that these details are kept."),
     )
 
     objects = SignupQuerySet.as_manager()
@@ -544,13 +571,19 @@ class Signup(models.Model):
                 name="signup_once_per_email_per_session",
             ),
         ]
-        indexes = [models.Index(fields=["office_hours", "slot_start", "status"], name="signup_slot_status_idx")]
+        indexes = [
+            models.Index(fields=["office_hours", "slot_start", "status"], name="signup_slot_status_idx")
+        ]
 
     def __str__(self):
         return f"{self.name} <{self.email}>"
 
     def get_absolute_url(self):
-        return reverse("events:signup_detail", kwargs={"event": self.office_hours.event.slug, "token": self.token})
+        return reverse(
+            "events:signup_detail", kwargs={"event": self.office_hours.event.slug, "token": self.token}
+        )
 
     def get_cancel_url(self):
-        return reverse("events:signup_cancel", kwargs={"event": self.office_hours.event.slug, "token": self.token})
+        return reverse(
+            "events:signup_cancel", kwargs={"event": self.office_hours.event.slug, "token": self.token}
+        )

@@ -42,7 +42,9 @@ def remember_previous_event(sender, instance, raw, **kwargs):
     if instance.pk is None or instance._state.adding and not raw:
         instance._previous_event_id = None
         return
-    instance._previous_event_id = sender.objects.filter(pk=instance.pk).values_list("event_id", flat=True).first()
+    instance._previous_event_id = (
+        sender.objects.filter(pk=instance.pk).values_list("event_id", flat=True).first()
+    )
 
 
 @receiver([post_save, post_delete], sender=Talk)

@@ -16,7 +16,17 @@ from .models import OfficeHours, Signup
 CONFIRMED_FILTER = Q(signups__status=Signup.Status.CONFIRMED)
 WAITLISTED_FILTER = Q(signups__status=Signup.Status.WAITLISTED)
 
-CSV_HEADER = ["office hours", "slot", "name", "email", "question", "status", "signed up", "consented", "cancelled"]
+CSV_HEADER = [
+    "office hours",
+    "slot",
+    "name",
+    "email",
+    "question",
+    "status",
+    "signed up",
+    "consented",
+    "cancelled",
+]
 
 
 def _spreadsheet_safe(value):
@@ -27,7 +37,9 @@ def _spreadsheet_safe(value):
 def signup_rows(signups):
     """The CSV header and one row per signup, with slot times in the event's zone and ISO 8601 offsets."""
     yield CSV_HEADER
-    for signup in signups.select_related("office_hours__event").order_by("office_hours__starts_at", "slot_start", "created_at"):
+    for signup in signups.select_related("office_hours__event").order_by(
+        "office_hours__starts_at", "slot_start", "created_at"
+    ):
         event = signup.office_hours.event
         yield [
             _spreadsheet_safe(signup.office_hours.title),
@@ -47,7 +59,9 @@ class SignupError(Exception):
 
 
 def _already_signed_up():
-    return _("This email address is already signed up for this session. Check your inbox for the confirmation.")
+    return _(
+        "This email address is already signed up for this session. Check your inbox for the confirmation."
+    )
 
 
 @dataclass(frozen=True)
@@ -204,7 +218,9 @@ def signup_calendar(signup, *, cancel_url=""):
     office_hours = signup.office_hours
     event = office_hours.event
     entry = icalendar.Event()
-    entry.add("uid", f"office-hours-signup-{signup.pk}-{signup.created_at:%Y%m%dT%H%M%S}@community-event-portal")
+    entry.add(
+        "uid", f"office-hours-signup-{signup.pk}-{signup.created_at:%Y%m%dT%H%M%S}@community-event-portal"
+    )
     entry.add("dtstamp", timezone.now().astimezone(dt.UTC))
     entry.add("dtstart", event.localtime(signup.slot_start))
     entry.add("dtend", event.localtime(slot_end(signup)))
@@ -226,7 +242,9 @@ def signup_calendar(signup, *, cancel_url=""):
     calendar.add_component(entry)
     # The zone's rules around the slot only, not its whole history since 1970.
     day = event.localtime(signup.slot_start).date()
-    calendar.add_missing_timezones(first_date=day - dt.timedelta(days=366), last_date=day + dt.timedelta(days=366))
+    calendar.add_missing_timezones(
+        first_date=day - dt.timedelta(days=366), last_date=day + dt.timedelta(days=366)
+    )
     return calendar.to_ical()
 
 
@@ -264,7 +282,9 @@ def send_signup_email(signup, *, absolute_url, promoted=False):
         subject = _("You are signed up: %(title)s, %(when)s")
     else:
         subject = _("You are on the waiting list: %(title)s, %(when)s")
-    message = EmailMultiAlternatives(subject % {"title": office_hours.title, "when": when}, text, to=[signup.email])
+    message = EmailMultiAlternatives(
+        subject % {"title": office_hours.title, "when": when}, text, to=[signup.email]
+    )
     message.attach_alternative(html, "text/html")
     if is_confirmed:
         message.attach("office-hours.ics", signup_calendar(signup, cancel_url=cancel_url), "text/calendar")

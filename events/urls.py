@@ -27,7 +27,11 @@ urlpatterns += [
         views.OfficeHoursSignupView.as_view(),
         name="office_hours_signup",
     ),
-    path("<slug:event>/office-hours/signups/<str:token>/", views.SignupDetailView.as_view(), name="signup_detail"),
+    path(
+        "<slug:event>/office-hours/signups/<str:token>/",
+        views.SignupDetailView.as_view(),
+        name="signup_detail",
+    ),
     path(
         "<slug:event>/office-hours/signups/<str:token>/cancel/",
         views.SignupCancelView.as_view(),

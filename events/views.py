@@ -23,8 +23,8 @@ from portal import ratelimit
 
 from . import exports, schedule, signups
 from .forms import SignupForm
-from .text import render_markdown, summary_of
 from .models import Event, OfficeHours, Signup, Speaker, Talk, TalkSpeaker
+from .text import render_markdown, summary_of
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +155,9 @@ class ScheduleView(EventMixin, CachedPageMixin, TemplateView):
         # One rendering per valid filter combination. Any other parameter shows up in the filter links, so
         # such a page is rendered for its visitor and not kept: hostile query strings cannot fill the cache.
         params = request.GET
-        if not set(params) <= {"day", "track", "kind"} or any(len(params.getlist(name)) > 1 for name in params):
+        if not set(params) <= {"day", "track", "kind"} or any(
+            len(params.getlist(name)) > 1 for name in params
+        ):
             return None
         day, track, kind = (params.get(name, "").strip() for name in ("day", "track", "kind"))
         if (day and not _CACHED_DAY.fullmatch(day)) or (track and not _CACHED_TRACK.fullmatch(track)):
@@ -309,10 +311,14 @@ class OfficeHoursView(EventMixin, TemplateView):
         cards = []
         for session in sessions:
             session.event = self.event  # the forms label slots in the event's zone without a query each
-            card = SessionCard(session=session, is_open=session.is_open_for_signup(now), slots=seats[session.pk])
+            card = SessionCard(
+                session=session, is_open=session.is_open_for_signup(now), slots=seats[session.pk]
+            )
             if card.is_open:
                 is_target = bound_form is not None and bound_form.office_hours.pk == session.pk
-                card.form = bound_form if is_target else SignupForm(office_hours=session, slot_seats=card.slots)
+                card.form = (
+                    bound_form if is_target else SignupForm(office_hours=session, slot_seats=card.slots)
+                )
             if session.pk == error_pk:
                 card.error = error
             cards.append(card)
@@ -346,7 +352,10 @@ class OfficeHoursSignupView(OfficeHoursView):
 
     def get(self, request, *args, **kwargs):
         # The address of a refused form stays in the address bar; opening it again shows the form.
-        return redirect(reverse("events:office_hours", kwargs={"event": self.event.slug}) + f"#office-hours-{kwargs['pk']}")
+        return redirect(
+            reverse("events:office_hours", kwargs={"event": self.event.slug})
+            + f"#office-hours-{kwargs['pk']}"
+        )
 
     def post(self, request, *args, **kwargs):
         if _signup_rate_exceeded(request):
@@ -354,13 +363,17 @@ class OfficeHoursSignupView(OfficeHoursView):
                 request,
                 self.event,
                 _("Too many signups from here"),
-                _("There were too many signup attempts from your network. Please wait ten minutes and try again."),
+                _(
+                    "There were too many signup attempts from your network. Please wait ten minutes and try again."
+                ),
                 status=429,
             )
         office_hours = get_object_or_404(self.event.office_hours.all(), pk=kwargs["pk"])
         office_hours.event = self.event
         if not office_hours.is_open_for_signup(timezone.now()):
-            context = self.get_context_data(error=_("Signup for this session has closed."), error_pk=office_hours.pk)
+            context = self.get_context_data(
+                error=_("Signup for this session has closed."), error_pk=office_hours.pk
+            )
             return self.render_to_response(context, status=409)
         seats = signups.slot_seats([office_hours])[office_hours.pk]
         form = SignupForm(request.POST, office_hours=office_hours, slot_seats=seats)

@@ -8,7 +8,9 @@ def client_address(request):
     """The client's IP address; behind NUM_PROXIES trusted proxies, read from X-Forwarded-For."""
     hops = settings.NUM_PROXIES
     if hops:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()
+        ]
         if len(forwarded) >= hops:
             return forwarded[-hops]
     return request.META.get("REMOTE_ADDR", "unknown")

@@ -166,7 +166,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "plain"}},
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "plain"}
+    },
     "root": {"handlers": ["stdout"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django": {"handlers": ["stdout"], "level": env("LOG_LEVEL", default="INFO"), "propagate": False}},
+    "loggers": {
+        "django": {"handlers": ["stdout"], "level": env("LOG_LEVEL", default="INFO"), "propagate": False}
+    },
 }

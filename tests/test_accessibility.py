@@ -36,7 +36,9 @@ def audited_page(chromium):
 
 @pytest.mark.parametrize("path", PAGES)
 @pytest.mark.parametrize("width", [375, 1440])
-def test_public_pages_have_no_serious_accessibility_violations(audited_page, live_server, kubecon, path, width):
+def test_public_pages_have_no_serious_accessibility_violations(
+    audited_page, live_server, kubecon, path, width
+):
     audited_page.set_viewport_size({"width": width, "height": 900})
     response = audited_page.goto(live_server.url + path)
     assert response.status == (404 if "no-such-page" in path else 200)

@@ -8,7 +8,18 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
-from events.models import Booth, BoothShift, Event, OfficeHours, Room, Signup, Speaker, Talk, TalkSpeaker, Track
+from events.models import (
+    Booth,
+    BoothShift,
+    Event,
+    OfficeHours,
+    Room,
+    Signup,
+    Speaker,
+    Talk,
+    TalkSpeaker,
+    Track,
+)
 from tests.factories import (
     MADRID,
     at,
@@ -35,17 +46,23 @@ def one_of_each():
     shift = make_shift(Booth.objects.create(event=event, name="Booth"))
     signup = make_signup(make_office_hours(event))
     return {
-        Event: event, Room: room, Track: track, Speaker: speaker, Talk: talk,
-        Booth: shift.booth, OfficeHours: signup.office_hours, Signup: signup,
+        Event: event,
+        Room: room,
+        Track: track,
+        Speaker: speaker,
+        Talk: talk,
+        Booth: shift.booth,
+        OfficeHours: signup.office_hours,
+        Signup: signup,
     }
 
 
 def admin_urls(model, obj):
-    info = model._meta.app_label, model._meta.model_name
+    prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
     return [
-        reverse("admin:%s_%s_changelist" % info),
-        reverse("admin:%s_%s_add" % info),
-        reverse("admin:%s_%s_change" % info, args=[obj.pk]),
+        reverse(f"{prefix}_changelist"),
+        reverse(f"{prefix}_add"),
+        reverse(f"{prefix}_change", args=[obj.pk]),
     ]
 
 
@@ -59,7 +76,9 @@ def test_every_admin_page_opens_for_superusers_and_organisers(request, role, mod
         assert response.status_code == 200, url
 
 
-@pytest.mark.parametrize("url", ["admin:auth_user_changelist", "admin:auth_group_changelist", "admin:auth_user_add"])
+@pytest.mark.parametrize(
+    "url", ["admin:auth_user_changelist", "admin:auth_group_changelist", "admin:auth_user_add"]
+)
 def test_organisers_are_refused_users_and_groups(organiser_client, url):
     response = organiser_client.get(reverse(url))
 
@@ -128,7 +147,9 @@ def test_the_change_form_shows_times_in_the_events_zone(organiser_client):
 
 def test_the_zone_label_follows_the_objects_own_date(organiser_client):
     winter = dt.datetime(2026, 11, 30, 17, 0, tzinfo=MADRID)
-    office_hours = make_office_hours(make_event(), starts_at=winter, ends_at=winter + dt.timedelta(minutes=45))
+    office_hours = make_office_hours(
+        make_event(), starts_at=winter, ends_at=winter + dt.timedelta(minutes=45)
+    )
 
     response = organiser_client.get(reverse("admin:events_officehours_change", args=[office_hours.pk]))
 
@@ -138,8 +159,13 @@ def test_the_zone_label_follows_the_objects_own_date(organiser_client):
 
 def signup_form(office_hours, **overrides):
     data = {
-        "office_hours": office_hours.pk, "slot_start_0": "2022-05-18", "slot_start_1": "12:45",
-        "name": "Walk-in", "email": "walkin@example.org", "question": "", "status": "confirmed",
+        "office_hours": office_hours.pk,
+        "slot_start_0": "2022-05-18",
+        "slot_start_1": "12:45",
+        "name": "Walk-in",
+        "email": "walkin@example.org",
+        "question": "",
+        "status": "confirmed",
     }
     return {**data, **overrides}
 
@@ -147,7 +173,9 @@ def signup_form(office_hours, **overrides):
 def test_an_organiser_cannot_add_a_signup_outside_the_sessions_slots(organiser_client):
     office_hours = make_office_hours(make_event())
 
-    response = organiser_client.post(reverse("admin:events_signup_add"), signup_form(office_hours, slot_start_1="12:52"))
+    response = organiser_client.post(
+        reverse("admin:events_signup_add"), signup_form(office_hours, slot_start_1="12:52")
+    )
 
     assert response.status_code == 200
     assert "Choose the start of one of the session’s slots: 12:30, 12:45, 13:00." in response.content.decode()
@@ -276,8 +304,20 @@ def test_exporting_signups_as_csv(organiser_client):
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0][:6] == ["office hours", "slot", "name", "email", "question", "status"]
     assert [row[1:6] for row in rows[1:]] == [
-        ["2022-05-18T12:30:00+02:00", "Ada", "'=cmd|'/C calc'!A0@example.org", "'=HYPERLINK(evil)", "Confirmed"],
-        ["2022-05-18T12:30:00+02:00", "Bob", "bob@example.org", "How does Cluster Mesh route?", "On the waiting list"],
+        [
+            "2022-05-18T12:30:00+02:00",
+            "Ada",
+            "'=cmd|'/C calc'!A0@example.org",
+            "'=HYPERLINK(evil)",
+            "Confirmed",
+        ],
+        [
+            "2022-05-18T12:30:00+02:00",
+            "Bob",
+            "bob@example.org",
+            "How does Cluster Mesh route?",
+            "On the waiting list",
+        ],
     ]
 
 
@@ -294,10 +334,16 @@ def test_signups_are_read_only_on_the_office_hours_page(organiser_client):
 def test_booth_shifts_are_edited_on_the_booth_in_the_events_zone(organiser_client):
     booth = Booth.objects.create(event=make_event(time_zone="Europe/Madrid"), name="Booth")
     data = {
-        "event": booth.event.pk, "name": "Booth", "location": "Hall 2", "description": "",
-        "shifts-TOTAL_FORMS": "1", "shifts-INITIAL_FORMS": "0",
-        "shifts-0-starts_at_0": "2022-05-17", "shifts-0-starts_at_1": "10:00",
-        "shifts-0-ends_at_0": "2022-05-17", "shifts-0-ends_at_1": "12:00",
+        "event": booth.event.pk,
+        "name": "Booth",
+        "location": "Hall 2",
+        "description": "",
+        "shifts-TOTAL_FORMS": "1",
+        "shifts-INITIAL_FORMS": "0",
+        "shifts-0-starts_at_0": "2022-05-17",
+        "shifts-0-starts_at_1": "10:00",
+        "shifts-0-ends_at_0": "2022-05-17",
+        "shifts-0-ends_at_1": "12:00",
         "shifts-0-staff": "Maintainers",
     }
 

@@ -97,7 +97,10 @@ def test_parallel_talks_stack_in_time_order_on_a_phone_with_the_overlap_shown(
 
     assert srv6["y"] >= ikea["y"] + ikea["height"]
     assert ikea["x"] == srv6["x"]
-    assert page.locator("#day-2022-05-16 .block-head").inner_text() == "2 talks at the same time, 10:45–11:20 CEST"
+    assert (
+        page.locator("#day-2022-05-16 .block-head").inner_text()
+        == "2 talks at the same time, 10:45–11:20 CEST"
+    )
     assert card(page, SRV6).locator(".span-bar").is_visible()
     # Nothing sticks out sideways at 375 px.
     assert page.evaluate("document.documentElement.scrollWidth") <= 375

@@ -14,7 +14,12 @@ CEST = ZoneInfo("Europe/Madrid")
 
 # (title, day of May 2022, start, end) as the announcement gives them, in CEST.
 ANNOUNCED = [
-    ("IKEA Private Cloud, eBPF Based Networking, Load Balancing, and Observability with Cilium", 16, "10:45", "11:15"),
+    (
+        "IKEA Private Cloud, eBPF Based Networking, Load Balancing, and Observability with Cilium",
+        16,
+        "10:45",
+        "11:15",
+    ),
     ("Leveraging Cilium and SRv6 for Telco Networking", 16, "10:50", "11:20"),
     ("Connecting Klusters on the edge with deep dive into Cilium Cluster Mesh", 17, "11:35", "11:45"),
     ("The Future of Service Mesh: Is eBPF a Silver Lining or a Silver Bullet", 17, "16:05", "17:05"),
@@ -70,7 +75,9 @@ def test_abstracts_are_as_written_with_bullets_as_markdown_lists(kubecon):
     assert "\n- Connecting Kubernetes workloads across our BGP network\n" in ikea.abstract
     assert ikea.abstract.endswith("build and instrument your network and obtain great observability.")
     tour = kubecon.talks.get(title="A Guided Tour of Cilium Service Mesh")
-    assert "\n- Compare the resources used (in both userspace and the kernel) for both models\n" in tour.abstract
+    assert (
+        "\n- Compare the resources used (in both userspace and the kernel) for both models\n" in tour.abstract
+    )
 
 
 def test_the_booth_offers_swag(kubecon):

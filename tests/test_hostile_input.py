@@ -36,7 +36,9 @@ hostile_text = st.one_of(
     ),
 )
 HYPOTHESIS = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
 
@@ -78,18 +80,21 @@ def test_the_chosen_talks_calendar_never_fails(client, world, value):
 
 
 @HYPOTHESIS
-@given(segment=hostile_text, template=st.sampled_from(
-    [
-        "/{}/",
-        "/{}/schedule/",
-        "/conf/talks/{}/",
-        "/conf/talks/{}.ics",
-        "/conf/speakers/{}/",
-        "/conf/office-hours/signups/{}/",
-        "/conf/office-hours/signups/{}/cancel/",
-        "/admin/{}/",
-    ]
-))
+@given(
+    segment=hostile_text,
+    template=st.sampled_from(
+        [
+            "/{}/",
+            "/{}/schedule/",
+            "/conf/talks/{}/",
+            "/conf/talks/{}.ics",
+            "/conf/speakers/{}/",
+            "/conf/office-hours/signups/{}/",
+            "/conf/office-hours/signups/{}/cancel/",
+            "/admin/{}/",
+        ]
+    ),
+)
 @example(segment="\x00", template="/conf/office-hours/signups/{}/")
 def test_arbitrary_path_segments_never_fail(client, world, segment, template):
     assert_not_a_server_error(client.get(template.format(quote(segment, safe=""))))
@@ -127,7 +132,9 @@ def test_the_signup_form_refuses_hostile_input_without_changing_anything(client,
 def test_cancelling_with_a_tampered_token_changes_nothing(client, world, token, confirm):
     before = stored_state()
 
-    response = client.post(f"/conf/office-hours/signups/{quote(token, safe='')}/cancel/", {"confirm": confirm})
+    response = client.post(
+        f"/conf/office-hours/signups/{quote(token, safe='')}/cancel/", {"confirm": confirm}
+    )
 
     assert_not_a_server_error(response)
     if token != world["signup"].token:

@@ -353,7 +353,10 @@ def test_a_room_name_longer_than_the_database_allows_is_refused_by_line(tmp_path
     with pytest.raises(CommandError) as error:
         import_frab(path, "ebpf-summit")
 
-    assert str(error.value) == f"{path}: line 56, <room>: the room name is longer than 200 characters. Nothing was imported."
+    assert (
+        str(error.value)
+        == f"{path}: line 56, <room>: the room name is longer than 200 characters. Nothing was imported."
+    )
     assert Event.objects.count() == 0
 
 

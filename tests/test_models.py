@@ -196,8 +196,12 @@ def test_events_split_into_upcoming_and_past():
 
 
 def test_an_event_is_upcoming_until_its_last_day_ends_in_its_own_zone():
-    honolulu = make_event(time_zone="Pacific/Honolulu", start_date=dt.date(2026, 11, 24), end_date=dt.date(2026, 11, 26))
-    madrid = make_event(time_zone="Europe/Madrid", start_date=dt.date(2026, 11, 24), end_date=dt.date(2026, 11, 26))
+    honolulu = make_event(
+        time_zone="Pacific/Honolulu", start_date=dt.date(2026, 11, 24), end_date=dt.date(2026, 11, 26)
+    )
+    madrid = make_event(
+        time_zone="Europe/Madrid", start_date=dt.date(2026, 11, 24), end_date=dt.date(2026, 11, 26)
+    )
     # 06:00 UTC on 27 November: 20:00 on the 26th in Honolulu (still on), 07:00 on the 27th in Madrid (over).
     now = dt.datetime(2026, 11, 27, 6, 0, tzinfo=dt.UTC)
 

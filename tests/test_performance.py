@@ -30,7 +30,11 @@ def titles(response):
 @pytest.fixture
 def summit():
     event = make_event(slug="summit", name="Summit")
-    room, track, speaker = make_room(event, name="Hall A"), make_track(event, name="Networking"), make_speaker()
+    room, track, speaker = (
+        make_room(event, name="Hall A"),
+        make_track(event, name="Networking"),
+        make_speaker(),
+    )
     make_talk(event, title="Opening", slug="opening", room=room, track=track, speakers=[speaker])
     return event
 
@@ -38,8 +42,12 @@ def summit():
 # ----- The schedule page and the speakers list are rendered once per schedule version --------------------
 
 
-@pytest.mark.parametrize("path", ["/summit/schedule/", "/summit/schedule/?day=2022-05-16", "/summit/speakers/"])
-def test_a_second_visit_is_served_from_the_cache_with_one_query(client, summit, path, django_assert_num_queries):
+@pytest.mark.parametrize(
+    "path", ["/summit/schedule/", "/summit/schedule/?day=2022-05-16", "/summit/speakers/"]
+)
+def test_a_second_visit_is_served_from_the_cache_with_one_query(
+    client, summit, path, django_assert_num_queries
+):
     first = client.get(path)
 
     with django_assert_num_queries(1):  # the event, for its schedule version
@@ -161,7 +169,9 @@ def test_the_filter_links_keep_an_extra_parameter_of_the_uncached_page(client, s
     response = client.get("/summit/schedule/?utm_source=x")
 
     tree = lxml.html.fromstring(response.content.decode())
-    assert tree.xpath("//nav[@class='filters']//a[text()='All days']/@href") == ["/summit/schedule/?utm_source=x"]
+    assert tree.xpath("//nav[@class='filters']//a[text()='All days']/@href") == [
+        "/summit/schedule/?utm_source=x"
+    ]
 
 
 def test_pages_with_a_form_are_not_cached(client, summit, django_assert_num_queries):
@@ -256,7 +266,9 @@ def build_conference(talk_count):
         Speaker(name=f"Speaker {n}", slug=f"speaker-{n}", affiliation="Org") for n in range(2 * talk_count)
     )
     TalkSpeaker.objects.bulk_create(
-        TalkSpeaker(talk=talk, speaker=speakers[2 * i + k], position=k) for i, talk in enumerate(talks) for k in (0, 1)
+        TalkSpeaker(talk=talk, speaker=speakers[2 * i + k], position=k)
+        for i, talk in enumerate(talks)
+        for k in (0, 1)
     )
     office_hours = make_office_hours(event, starts_at=at(18, 12), ends_at=at(18, 13))
     office_hours.hosts.set(speakers[:2])
@@ -267,7 +279,11 @@ def build_conference(talk_count):
 PAGES = [
     ("/big/schedule/", 4, b">Talk 1<"),  # event, tracks, talks with rooms, speakers
     ("/big/schedule/?day=2022-05-16&kind=talk", 4, b">Talk 1<"),
-    ("/big/schedule.json", 5, b'"title": "Talk 1"'),  # event, talks with rooms and tracks, speakers, rooms, tracks
+    (
+        "/big/schedule.json",
+        5,
+        b'"title": "Talk 1"',
+    ),  # event, talks with rooms and tracks, speakers, rooms, tracks
     ("/big/schedule.xml", 5, b"<title>Talk 1</title>"),
     ("/big/schedule.ics", 3, b"SUMMARY:Talk 1\r\n"),  # event, talks, speakers
     ("/big/speakers/", 2, b">Speaker 1<"),  # event, speakers with their talk counts
@@ -300,7 +316,12 @@ def test_the_600_talk_schedule_page_lists_every_public_talk(client):
 def test_the_benchmark_conference_renders_every_page_with_few_queries(client, django_assert_max_num_queries):
     call_command("import_frab", str(SYNTHCON), "--event", "synthcon", verbosity=0)
 
-    for path in ["/synthcon/schedule/", "/synthcon/schedule.json", "/synthcon/schedule.xml", "/synthcon/speakers/"]:
+    for path in [
+        "/synthcon/schedule/",
+        "/synthcon/schedule.json",
+        "/synthcon/schedule.xml",
+        "/synthcon/speakers/",
+    ]:
         with django_assert_max_num_queries(5):
             assert client.get(path).status_code == 200
     assert len(titles(client.get("/synthcon/schedule/"))) == 600
@@ -309,12 +330,16 @@ def test_the_benchmark_conference_renders_every_page_with_few_queries(client, dj
 # ----- The fast iCalendar fold writes what icalendar writes -------------------------------------------
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\r\n"), max_size=400))
+@given(
+    st.text(alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\r\n"), max_size=400)
+)
 def test_the_fast_fold_matches_icalendars_own(text):
     assert exports.fold_line(text) == icalendar.parser.Contentline(text).to_ical().decode()
 
 
-@pytest.mark.parametrize("text", ["a" * 74, "a" * 75, "a" * 73 + "\\," + "b" * 80, "^" * 200, "é" * 90 + "\\;" * 40])
+@pytest.mark.parametrize(
+    "text", ["a" * 74, "a" * 75, "a" * 73 + "\\," + "b" * 80, "^" * 200, "é" * 90 + "\\;" * 40]
+)
 def test_the_fast_fold_matches_icalendar_at_the_edges(text):
     assert exports.fold_line(text) == icalendar.parser.Contentline(text).to_ical().decode()
 

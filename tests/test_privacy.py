@@ -18,11 +18,15 @@ def private_world():
     speaker = make_speaker(slug="host")
     make_talk(event, slug="a-talk", speakers=[speaker])
     soon = timezone.now() + dt.timedelta(days=3)
-    open_session = make_office_hours(event, starts_at=soon, ends_at=soon + dt.timedelta(minutes=45), join_url=JOIN_URL)
+    open_session = make_office_hours(
+        event, starts_at=soon, ends_at=soon + dt.timedelta(minutes=45), join_url=JOIN_URL
+    )
     open_session.hosts.add(speaker)
     past_session = make_office_hours(event, join_url=JOIN_URL)  # the fixture's week: closed
     signups = [
-        make_signup(open_session, name="Grace Hopper", email="grace.private@example.org", question="Secret plans"),
+        make_signup(
+            open_session, name="Grace Hopper", email="grace.private@example.org", question="Secret plans"
+        ),
         make_signup(past_session, name="Alan Turing", email="alan.private@example.org", question="Enigma"),
     ]
     return {"event": event, "signups": signups}
@@ -51,8 +55,16 @@ def test_no_public_page_or_export_shows_the_join_link_or_attendees(client, priva
 
     assert response.status_code == 200
     body = response.content.decode()
-    for secret in [JOIN_URL, "private-room-4242", "grace.private@example.org", "alan.private@example.org",
-                   "Grace Hopper", "Alan Turing", "Secret plans", "Enigma"]:
+    for secret in [
+        JOIN_URL,
+        "private-room-4242",
+        "grace.private@example.org",
+        "alan.private@example.org",
+        "Grace Hopper",
+        "Alan Turing",
+        "Secret plans",
+        "Enigma",
+    ]:
         assert secret not in body, f"{secret} shown on {address}"
 
 

@@ -22,16 +22,24 @@ def production_env():
     for line in (ROOT / ".env.example").read_text().splitlines():
         match = re.match(r"^([A-Z_]+)=(.*)$", line)
         if match:
-            values[match[1]] = match[2].strip("\"")
+            values[match[1]] = match[2].strip('"')
     keep = {k: v for k, v in os.environ.items() if k not in values}
-    return {**keep, **values, "SECRET_KEY": "k" * 30 + "-long-random-production-secret-" + "z" * 20,
-            "DATABASE_URL": "sqlite:///:memory:"}
+    return {
+        **keep,
+        **values,
+        "SECRET_KEY": "k" * 30 + "-long-random-production-secret-" + "z" * 20,
+        "DATABASE_URL": "sqlite:///:memory:",
+    }
 
 
 def test_deploy_check_passes_with_the_documented_production_settings(db):
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=production_env(), capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=production_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr

@@ -32,7 +32,9 @@ def page_url(office_hours):
 
 
 def signup_url(office_hours):
-    return reverse("events:office_hours_signup", kwargs={"event": office_hours.event.slug, "pk": office_hours.pk})
+    return reverse(
+        "events:office_hours_signup", kwargs={"event": office_hours.event.slug, "pk": office_hours.pk}
+    )
 
 
 def form_data(**overrides):
@@ -91,9 +93,9 @@ def test_signups_and_the_join_link_never_appear_on_the_page(client):
 
     content = client.get(page_url(office_hours)).content.decode()
 
-    assert [text in content for text in ("Grace Hopper", "grace@example.org", "Secret question", JOIN_URL)] == [
-        False
-    ] * 4
+    assert [
+        text in content for text in ("Grace Hopper", "grace@example.org", "Secret question", JOIN_URL)
+    ] == [False] * 4
 
 
 def test_the_page_costs_the_same_queries_for_one_or_three_sessions(client, django_assert_num_queries):
@@ -103,8 +105,11 @@ def test_the_page_costs_the_same_queries_for_one_or_three_sessions(client, djang
         client.get(reverse("events:office_hours", kwargs={"event": event.slug}))
 
     for day in (16, 17):
-        session = open_office_hours(event, starts_at=OPEN_START.replace(day=day),
-                                    ends_at=OPEN_START.replace(day=day) + dt.timedelta(minutes=45))
+        session = open_office_hours(
+            event,
+            starts_at=OPEN_START.replace(day=day),
+            ends_at=OPEN_START.replace(day=day) + dt.timedelta(minutes=45),
+        )
         make_signup(session, slot_start=session.starts_at)
     with django_assert_num_queries(4):
         response = client.get(reverse("events:office_hours", kwargs={"event": event.slug}))
@@ -123,13 +128,19 @@ def test_signing_up_redirects_to_the_confirmation_and_sends_the_email(client):
     assert response.status_code == 302
     assert response["Location"] == signup.get_absolute_url()
     assert (signup.name, signup.email, signup.slot_start, signup.status) == (
-        "Ada Lovelace", "ada@example.org", OPEN_START, Signup.Status.CONFIRMED,
+        "Ada Lovelace",
+        "ada@example.org",
+        OPEN_START,
+        Signup.Status.CONFIRMED,
     )
     assert signup.consented_at is not None
     (message,) = mail.outbox
     assert message.to == ["ada@example.org"]
     assert JOIN_URL in message.body
-    assert f"http://testserver/{office_hours.event.slug}/office-hours/signups/{signup.token}/cancel/" in message.body
+    assert (
+        f"http://testserver/{office_hours.event.slug}/office-hours/signups/{signup.token}/cancel/"
+        in message.body
+    )
     assert [name for name, _content, _type in message.attachments] == ["office-hours.ics"]
 
 
@@ -163,7 +174,9 @@ def test_the_same_email_twice_gets_a_clear_message_and_no_second_signup(client):
     office_hours = open_office_hours()
     client.post(signup_url(office_hours), form_data())
 
-    response = client.post(signup_url(office_hours), form_data(email="ADA@example.org", slot="20300515T1100Z"))
+    response = client.post(
+        signup_url(office_hours), form_data(email="ADA@example.org", slot="20300515T1100Z")
+    )
 
     assert response.status_code == 409
     assert "This email address is already signed up for this session." in response.content.decode()
@@ -187,8 +200,14 @@ LONG = "x" * 5000
         ({"name": LONG}, "Ensure this value has at most 200 characters (it has 5000)."),
         ({"question": LONG}, "Ensure this value has at most 2000 characters (it has 5000)."),
         ({"email": LONG + "@example.org"}, "Ensure this value has at most 254 characters (it has 5012)."),
-        ({"name": "<script>alert(1)</script>"}, "Please write your name as plain text, without &lt; or &gt;."),
-        ({"question": "<a href='https://spam.example'>cheap</a>"}, "Please write plain text, without HTML tags"),
+        (
+            {"name": "<script>alert(1)</script>"},
+            "Please write your name as plain text, without &lt; or &gt;.",
+        ),
+        (
+            {"question": "<a href='https://spam.example'>cheap</a>"},
+            "Please write plain text, without HTML tags",
+        ),
         ({"slot": "20300515T1031Z"}, "Choose one of the slots of this session."),
         ({"slot": "12:30"}, "Choose one of the slots of this session."),
         ({"slot": "20300515T1115Z"}, "Choose one of the slots of this session."),  # the session's end
@@ -225,8 +244,11 @@ def test_the_form_keeps_what_was_typed(client):
 
 def test_a_slot_of_another_session_is_refused(client):
     office_hours = open_office_hours()
-    other = open_office_hours(office_hours.event, starts_at=OPEN_START + dt.timedelta(days=1),
-                              ends_at=OPEN_START + dt.timedelta(days=1, minutes=45))
+    other = open_office_hours(
+        office_hours.event,
+        starts_at=OPEN_START + dt.timedelta(days=1),
+        ends_at=OPEN_START + dt.timedelta(days=1, minutes=45),
+    )
 
     response = client.post(signup_url(office_hours), form_data(slot="20300516T1030Z"))
 
@@ -287,7 +309,9 @@ def test_the_rate_limit_counts_each_client_on_its_own(client, monkeypatch):
     office_hours = open_office_hours()
     client.post(signup_url(office_hours), form_data(email="one@example.org"), REMOTE_ADDR="203.0.113.1")
 
-    response = client.post(signup_url(office_hours), form_data(email="two@example.org"), REMOTE_ADDR="203.0.113.2")
+    response = client.post(
+        signup_url(office_hours), form_data(email="two@example.org"), REMOTE_ADDR="203.0.113.2"
+    )
 
     assert response.status_code == 302
     assert Signup.objects.count() == 2
@@ -297,15 +321,23 @@ def test_the_rate_limit_counts_each_client_on_its_own(client, monkeypatch):
 
 
 def detail_url(signup, token=None):
-    return reverse("events:signup_detail", kwargs={"event": signup.office_hours.event.slug, "token": token or signup.token})
+    return reverse(
+        "events:signup_detail",
+        kwargs={"event": signup.office_hours.event.slug, "token": token or signup.token},
+    )
 
 
 def cancel_url(signup, token=None):
-    return reverse("events:signup_cancel", kwargs={"event": signup.office_hours.event.slug, "token": token or signup.token})
+    return reverse(
+        "events:signup_cancel",
+        kwargs={"event": signup.office_hours.event.slug, "token": token or signup.token},
+    )
 
 
 @pytest.mark.parametrize("url", [detail_url, cancel_url])
-@pytest.mark.parametrize("tamper", [lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"), lambda t: t[:10], lambda t: "x" * 5000])
+@pytest.mark.parametrize(
+    "tamper", [lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"), lambda t: t[:10], lambda t: "x" * 5000]
+)
 def test_a_tampered_token_is_a_404_with_a_message(client, url, tamper):
     signup = make_signup(open_office_hours())
 
@@ -328,7 +360,9 @@ def test_a_token_under_another_event_is_a_404(client):
     signup = make_signup(open_office_hours())
     other_event = make_event()
 
-    response = client.get(reverse("events:signup_detail", kwargs={"event": other_event.slug, "token": signup.token}))
+    response = client.get(
+        reverse("events:signup_detail", kwargs={"event": other_event.slug, "token": signup.token})
+    )
 
     assert response.status_code == 404
 
@@ -348,8 +382,9 @@ def test_the_cancel_page_asks_first_and_changes_nothing_on_get(client):
 def test_cancelling_frees_the_seat_for_the_first_person_waiting_who_gets_an_email(client):
     office_hours = open_office_hours(seats_per_slot=1)
     seated = make_signup(office_hours, slot_start=OPEN_START, email="seated@example.org")
-    waiting = make_signup(office_hours, slot_start=OPEN_START, email="waiting@example.org",
-                          status=Signup.Status.WAITLISTED)
+    waiting = make_signup(
+        office_hours, slot_start=OPEN_START, email="waiting@example.org", status=Signup.Status.WAITLISTED
+    )
 
     response = client.post(cancel_url(seated), follow=True)
 
@@ -390,8 +425,13 @@ def test_a_session_that_is_over_cannot_be_cancelled_and_says_why(client, kubecon
 def test_organisers_promote_from_the_waiting_list_into_added_seats(organiser_client):
     office_hours = open_office_hours(seats_per_slot=1)
     make_signup(office_hours, slot_start=OPEN_START)
-    waiting = make_signup(office_hours, slot_start=OPEN_START, name="Grace Hopper", email="grace@example.org",
-                          status=Signup.Status.WAITLISTED)
+    waiting = make_signup(
+        office_hours,
+        slot_start=OPEN_START,
+        name="Grace Hopper",
+        email="grace@example.org",
+        status=Signup.Status.WAITLISTED,
+    )
     OfficeHours.objects.filter(pk=office_hours.pk).update(seats_per_slot=2)
 
     response = organiser_client.post(
@@ -418,14 +458,20 @@ def test_promoting_without_a_free_seat_says_so(organiser_client):
         follow=True,
     )
 
-    assert "No free seat in a slot that has not started, or nobody waiting for one." in response.content.decode()
+    assert (
+        "No free seat in a slot that has not started, or nobody waiting for one." in response.content.decode()
+    )
     assert Signup.objects.get(pk=waiting.pk).status == Signup.Status.WAITLISTED
     assert mail.outbox == []
 
 
 @pytest.mark.parametrize(
     "question",
-    ["kubectl logs <pod-name> -n <namespace>", "Is a<b in eBPF maps?", "Q&A about map<int, string> & friends"],
+    [
+        "kubectl logs <pod-name> -n <namespace>",
+        "Is a<b in eBPF maps?",
+        "Q&A about map<int, string> & friends",
+    ],
 )
 def test_questions_with_angle_brackets_that_are_not_html_are_accepted(client, question):
     office_hours = open_office_hours()

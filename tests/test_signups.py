@@ -27,7 +27,12 @@ BEFORE = at(1, 9)  # 1 May 2022, well before the sessions the factories build on
 
 
 def signup_data(slot, **overrides):
-    data = {"slot": slot, "name": "Ada Lovelace", "email": "ada@example.org", "question": "How does Cluster Mesh route?"}
+    data = {
+        "slot": slot,
+        "name": "Ada Lovelace",
+        "email": "ada@example.org",
+        "question": "How does Cluster Mesh route?",
+    }
     return {**data, **overrides}
 
 
@@ -129,16 +134,22 @@ def test_cancelling_a_seat_gives_it_to_the_first_person_waiting_in_that_slot():
     office_hours = make_office_hours(seats_per_slot=1)
     seated = make_signup(office_hours, slot_start=at(18, 12, 30))
     make_signup(office_hours, slot_start=at(18, 12, 45), status=Signup.Status.WAITLISTED)  # another slot
-    first = make_signup(office_hours, slot_start=at(18, 12, 30), status=Signup.Status.WAITLISTED,
-                        created_at=at(2, 10))
-    second = make_signup(office_hours, slot_start=at(18, 12, 30), status=Signup.Status.WAITLISTED,
-                         created_at=at(2, 11))
+    first = make_signup(
+        office_hours, slot_start=at(18, 12, 30), status=Signup.Status.WAITLISTED, created_at=at(2, 10)
+    )
+    second = make_signup(
+        office_hours, slot_start=at(18, 12, 30), status=Signup.Status.WAITLISTED, created_at=at(2, 11)
+    )
 
     promoted = cancel_signup(seated, now=BEFORE)
 
     assert promoted == first
-    assert [s.status for s in Signup.objects.filter(pk__in=[seated.pk, first.pk, second.pk]).order_by("pk")] == [
-        Signup.Status.CANCELLED, Signup.Status.CONFIRMED, Signup.Status.WAITLISTED,
+    assert [
+        s.status for s in Signup.objects.filter(pk__in=[seated.pk, first.pk, second.pk]).order_by("pk")
+    ] == [
+        Signup.Status.CANCELLED,
+        Signup.Status.CONFIRMED,
+        Signup.Status.WAITLISTED,
     ]
     assert Signup.objects.get(pk=seated.pk).cancelled_at == BEFORE
 
@@ -236,7 +247,9 @@ def test_the_confirmation_email_has_the_slot_in_cest_the_join_link_an_ics_and_th
         send_signup_email(signup, absolute_url=absolute)
 
     (message,) = mail.outbox
-    cancel_url = f"https://events.example.org/{office_hours.event.slug}/office-hours/signups/{signup.token}/cancel/"
+    cancel_url = (
+        f"https://events.example.org/{office_hours.event.slug}/office-hours/signups/{signup.token}/cancel/"
+    )
     assert message.to == ["ada@example.org"]
     assert message.subject == "You are signed up: Office hours, Wed 18 May, 12:45 CEST"
     assert "Wednesday 18 May 2022, 12:45–13:00 CEST" in message.body
@@ -268,7 +281,9 @@ def test_the_ics_attachment_holds_the_slot_in_the_event_zone():
 
 
 def test_the_waiting_list_email_has_no_join_link_and_no_calendar_entry():
-    office_hours = make_office_hours(seats_per_slot=1, join_url="https://meet.example.org/cilium-office-hours")
+    office_hours = make_office_hours(
+        seats_per_slot=1, join_url="https://meet.example.org/cilium-office-hours"
+    )
     make_signup(office_hours)
     waiting = make_signup(office_hours, status=Signup.Status.WAITLISTED)
 
@@ -283,7 +298,9 @@ def test_the_waiting_list_email_has_no_join_link_and_no_calendar_entry():
 
 
 def test_the_promotion_email_says_a_seat_freed_up_and_carries_the_join_link():
-    office_hours = make_office_hours(seats_per_slot=1, join_url="https://meet.example.org/cilium-office-hours")
+    office_hours = make_office_hours(
+        seats_per_slot=1, join_url="https://meet.example.org/cilium-office-hours"
+    )
     seated = make_signup(office_hours)
     make_signup(office_hours, status=Signup.Status.WAITLISTED)
     promoted = cancel_signup(seated, now=BEFORE)

@@ -5,7 +5,18 @@ from django.db import migrations
 
 GROUP_NAME = "Organisers"
 # Everything organisers edit; nothing on users, groups or permissions.
-MODELS = ["event", "room", "track", "speaker", "talk", "talkspeaker", "booth", "boothshift", "officehours", "signup"]
+MODELS = [
+    "event",
+    "room",
+    "track",
+    "speaker",
+    "talk",
+    "talkspeaker",
+    "booth",
+    "boothshift",
+    "officehours",
+    "signup",
+]
 
 
 def create_organisers_group(apps, schema_editor):

@@ -4,14 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0004_signup_consented_at'),
+        ("events", "0004_signup_consented_at"),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='room',
-            constraint=models.CheckConstraint(condition=models.Q(('name__iexact', 'Room to be announced'), _negated=True), name='room_name_is_not_the_placeholder'),
+            model_name="room",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("name__iexact", "Room to be announced"), _negated=True),
+                name="room_name_is_not_the_placeholder",
+            ),
         ),
     ]
