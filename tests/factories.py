@@ -2,11 +2,19 @@
 
 import datetime as dt
 import itertools
+import os
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from events.models import Booth, BoothShift, Event, OfficeHours, Room, Signup, Speaker, Talk, Track
 
 MADRID = ZoneInfo("Europe/Madrid")
+# The 600-talk conference of the benchmark, in the shared folder beside the repository (or BENCH_DATA);
+# tests that read it skip where it is missing.
+SYNTHCON_600 = Path(
+    os.environ.get("BENCH_DATA")
+    or Path(__file__).resolve().parents[2] / "shared" / "bench" / "synthcon-600.xml"
+)
 _counter = itertools.count(1)
 
 

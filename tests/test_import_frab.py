@@ -12,13 +12,13 @@ from lxml import etree
 
 from events import exports
 from events.models import Event, Room, Speaker, Talk, TalkSpeaker, Track
-from tests.factories import at, make_event, make_room, make_speaker, make_talk, make_track
+from tests.factories import SYNTHCON_600, at, make_event, make_room, make_speaker, make_talk, make_track
 
 pytestmark = pytest.mark.django_db
 
 DATA = Path(__file__).parent / "data"
 SAMPLE = DATA / "sample-frab.xml"
-SYNTHCON = Path("/work/shared/bench/synthcon-600.xml")
+SYNTHCON = SYNTHCON_600
 BERLIN = ZoneInfo("Europe/Berlin")
 MODELS = [Event, Room, Track, Talk, Speaker, TalkSpeaker]
 

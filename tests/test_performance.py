@@ -3,7 +3,6 @@
 import datetime as dt
 import gzip
 import itertools
-from pathlib import Path
 
 import icalendar
 import lxml.html
@@ -15,11 +14,20 @@ from hypothesis import strategies as st
 
 from events import exports, views
 from events.models import Event, Speaker, Talk, TalkSpeaker
-from tests.factories import at, make_event, make_office_hours, make_room, make_speaker, make_talk, make_track
+from tests.factories import (
+    SYNTHCON_600,
+    at,
+    make_event,
+    make_office_hours,
+    make_room,
+    make_speaker,
+    make_talk,
+    make_track,
+)
 
 pytestmark = pytest.mark.django_db
 
-SYNTHCON = Path(__file__).resolve().parents[2] / "shared" / "bench" / "synthcon-600.xml"
+SYNTHCON = SYNTHCON_600
 
 
 def titles(response):
