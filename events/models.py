@@ -10,7 +10,7 @@ from functools import cached_property
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator, URLValidator
-from django.db import models
+from django.db import connections, models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -68,6 +68,16 @@ class EventQuerySet(models.QuerySet):
             if event.end_date < event.today(now)
         ]
         return Q(end_date__lt=utc_today - one_day) | Q(pk__in=ended)
+
+    def by_slug(self, slug):
+        """The event with address `slug`, or None, in one plain SELECT.
+
+        Every event page starts here, and a cached page does little else: a raw query skips compiling
+        an ORM query (about a tenth of a millisecond, much of a warm hit's own time).
+        """
+        quote = connections[self.db].ops.quote_name
+        table, column = quote(Event._meta.db_table), quote("slug")
+        return next(iter(self.raw(f"SELECT * FROM {table} WHERE {column} = %s", [slug])), None)
 
     def bump_schedule_version(self):
         """Mark the schedules of these events as changed, atomically in the database (F() + 1)."""

@@ -50,38 +50,55 @@ _CACHED_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CACHED_TRACK = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 
 
-def serve_cached(request, *, key, last_modified, content_type, render):
+def serve_cached(request, *, key, content_type, render):
     """A response for the body cached under `key`, rendered by `render()` when missing, with an ETag and
     Last-Modified (304 on a match) and kept gzip-compressed beside the plain bytes, so a warm hit
-    neither renders nor compresses. `render()` returns bytes, or a response to send as it is, uncached
-    (an error page)."""
+    neither renders nor compresses. `render()` returns (bytes, Last-Modified timestamp), or a response
+    to send as it is, uncached (an error page)."""
     gzip = bool(_ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     # Each encoding is its own representation, with its own strong validator.
     etag = f'"{digest}-gzip"' if gzip else f'"{digest}"'
+    if "HTTP_IF_NONE_MATCH" in request.META:
+        # The ETag alone decides (it takes precedence over If-Modified-Since): no need to fetch the body.
+        not_modified = get_conditional_response(request, etag=etag)
+        if not_modified is not None:
+            return _revalidate_only(not_modified, etag)
+    stored_key = f"{key}:gzip" if gzip else key
+    stored = cache.get(stored_key)
+    if stored is None:
+        plain = cache.get(key) if gzip else None
+        if plain is None:
+            plain = render()
+            if isinstance(plain, HttpResponse):
+                return plain
+            cache.set(key, plain, timeout=None)
+        stored = (compress_string(plain[0]), plain[1]) if gzip else plain
+        if gzip:
+            cache.set(stored_key, stored, timeout=None)
+    body, last_modified = stored
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
-        stored_key = f"{key}:gzip" if gzip else key
-        body = cache.get(stored_key)
-        if body is None:
-            plain = cache.get(key) if gzip else None
-            if plain is None:
-                plain = render()
-                if isinstance(plain, HttpResponse):
-                    return plain
-                cache.set(key, plain, timeout=None)
-            body = compress_string(plain) if gzip else plain
-            if gzip:
-                cache.set(stored_key, body, timeout=None)
         response = HttpResponse(body, content_type=content_type)
         if gzip:
             response["Content-Encoding"] = "gzip"
-    response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified)
+    return _revalidate_only(response, etag)
+
+
+def _revalidate_only(response, etag):
+    response["ETag"] = etag
     patch_vary_headers(response, ["Accept-Encoding"])
     # Clients may keep a copy but must ask again each time; the ETag makes asking cheap.
     patch_cache_control(response, no_cache=True)
     return response
+
+
+def event_or_404(slug):
+    event = Event.objects.by_slug(slug)
+    if event is None:
+        raise Http404("No event has this address.")
+    return event
 
 
 class CachedPageMixin:
@@ -105,12 +122,13 @@ class CachedPageMixin:
             response = super(CachedPageMixin, self).dispatch(request, *args, **kwargs)
             if hasattr(response, "render"):
                 response.render()
-            return response.content if response.status_code == 200 else response
+            if response.status_code != 200:
+                return response
+            return response.content, int(self.event.schedule_changed_at.timestamp())
 
         return serve_cached(
             request,
             key=self.event.schedule_cache_key("page", self.page_name, variant),
-            last_modified=int(self.event.schedule_changed_at.timestamp()),
             content_type="text/html; charset=utf-8",
             render=render,
         )
@@ -120,7 +138,7 @@ class EventMixin:
     """Looks up the event named in the address; unknown events are a 404."""
 
     def dispatch(self, request, *args, **kwargs):
-        self.event = get_object_or_404(Event, slug=kwargs["event"])
+        self.event = event_or_404(kwargs["event"])
         # Render inside the event's zone so every time on the page is the venue's wall-clock time.
         with timezone.override(self.event.tzinfo):
             response = super().dispatch(request, *args, **kwargs)
@@ -489,7 +507,7 @@ class ExportMixin:
     kind = "ics"
 
     def get(self, request, event, talk=None):
-        self.event = get_object_or_404(Event, slug=event)
+        self.event = event_or_404(event)
         try:
             slugs = exports.parse_talk_slugs(request.GET["talks"]) if "talks" in request.GET else None
         except exports.ChosenTalksError as exc:
@@ -500,19 +518,19 @@ class ExportMixin:
 
         def render():
             try:
-                return exports.render_export(self.kind, self.event, base_url=base_url, slugs=slugs, talk=talk)
+                body = exports.render_export(self.kind, self.event, base_url=base_url, slugs=slugs, talk=talk)
             except exports.TalkNotFound:
                 raise Http404("No published talk has this address.") from None
+            return body, int(self.event.schedule_changed_at.timestamp())
 
         response = serve_cached(
             request,
             key=self.event.schedule_cache_key("export", self.kind, variant_hash),
-            last_modified=int(self.event.schedule_changed_at.timestamp()),
             content_type=exports.CONTENT_TYPES[self.kind],
             render=render,
         )
         if self.kind == "ics" and response.status_code == 200:
-            response["Content-Disposition"] = f'inline; filename="{talk or self.event.slug}.ics"'
+            response["Content-Disposition"] = f'inline; filename="{talk or event}.ics"'
         return response
 
 
