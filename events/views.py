@@ -260,7 +260,9 @@ class TalkDetailView(EventMixin, DetailView):
         )
 
     def get_context_data(self, **kwargs):
-        overlapping = self.object.overlapping().defer("abstract").select_related("event").in_schedule_order()
+        overlapping = list(self.object.overlapping().defer("abstract").in_schedule_order())
+        for other in overlapping:
+            other.event = self.event  # their addresses need the event's slug: no join for it
         # The abstract is shown once and summarised twice (description, og:description): render it once.
         abstract_html = mark_safe(render_markdown(self.object.abstract)) if self.object.abstract else ""
         summary = summary_of(abstract_html)
