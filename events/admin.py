@@ -2,6 +2,7 @@
 
 import csv
 import datetime as dt
+import logging
 from operator import attrgetter
 
 from django import forms
@@ -27,6 +28,8 @@ from .models import (
     TalkSpeaker,
     Track,
 )
+
+logger = logging.getLogger(__name__)
 
 
 def format_local(value, event, fmt="%a %d %b %Y, %H:%M"):
@@ -276,11 +279,9 @@ class TalkAdmin(EventLocalTimesMixin, admin.ModelAdmin):
         """Tell the organiser when the saved talk shares its room or a speaker with another talk at that time."""
         others = list(
             Talk.objects.filter(event_id=talk.event_id)
-            .exclude(status=Talk.Status.CANCELLED)
             .overlapping(talk.starts_at, talk.ends_at)
             .exclude(pk=talk.pk)
-            .select_related("room")
-            .prefetch_related("speakers")
+            .for_clash_check()
         )
         if not others:
             return
@@ -303,12 +304,7 @@ class TalkAdmin(EventLocalTimesMixin, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         event_id = request.GET.get("event__id__exact")
         if request.method == "GET" and event_id and event_id.isdigit():
-            talks = list(
-                Talk.objects.filter(event_id=event_id)
-                .exclude(status=Talk.Status.CANCELLED)
-                .select_related("room")
-                .prefetch_related("speakers")
-            )
+            talks = list(Talk.objects.filter(event_id=event_id).for_clash_check())
             for a, b in schedule.find_room_clashes(talks):
                 messages.warning(
                     request,
@@ -441,6 +437,7 @@ class OfficeHoursAdmin(EventLocalTimesMixin, admin.ModelAdmin):
             try:
                 signups.send_signup_email(signup, absolute_url=request.build_absolute_uri, promoted=True)
             except Exception:  # the promotion stands; tell the organiser who did not get the email
+                logger.exception("Could not send the promotion email for signup %s", signup.pk)
                 messages.error(request, _("Could not email %(signup)s.") % {"signup": signup})
         if promoted:
             self.message_user(

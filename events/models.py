@@ -258,6 +258,10 @@ class TalkQuerySet(models.QuerySet):
         Event.objects.filter(pk__in=event_ids).bump_schedule_version()  # update() sends no signals
         return count
 
+    def for_clash_check(self):
+        """Talks that can clash (cancelled ones free their room and speakers), with what the check reads."""
+        return self.exclude(status=Talk.Status.CANCELLED).select_related("room").prefetch_related("speakers")
+
     def in_schedule_order(self):
         return self.order_by("starts_at", "room__order", "room__name", "title")
 
