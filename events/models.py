@@ -79,6 +79,19 @@ class EventQuerySet(models.QuerySet):
         table, column = quote(Event._meta.db_table), quote("slug")
         return next(iter(self.raw(f"SELECT * FROM {table} WHERE {column} = %s", [slug])), None)
 
+    def schedule_state(self, slug):
+        """(pk, schedule_version) of the event with address `slug`, or None.
+
+        That is all a cached page needs to name its copy (see schedule_cache_key), and a warm hit does
+        little else: one plain SELECT of two integers, without building an Event, is about a tenth of a
+        millisecond cheaper than by_slug().
+        """
+        quote = connections[self.db].ops.quote_name
+        table, pk, version, column = map(quote, [Event._meta.db_table, "id", "schedule_version", "slug"])
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(f"SELECT {pk}, {version} FROM {table} WHERE {column} = %s", [slug])
+            return cursor.fetchone()
+
     def bump_schedule_version(self):
         """Mark the schedules of these events as changed, atomically in the database (F() + 1)."""
         return self.update(schedule_version=F("schedule_version") + 1, schedule_changed_at=timezone.now())
@@ -143,10 +156,19 @@ class Event(models.Model):
 
     def schedule_cache_key(self, *parts):
         """A cache key that changes with the schedule, so a cached rendering is never served stale."""
-        # RENDER_REVISION changes with every release, so a shared cache (Redis) never serves old markup.
-        return ":".join(
-            ["schedule", settings.RENDER_REVISION, str(self.pk), str(self.schedule_version), *map(str, parts)]
-        )
+        return schedule_cache_key(self.pk, self.schedule_version, *parts)
+
+
+def schedule_cache_key(event_pk, schedule_version, *parts):
+    """The cache key of what was rendered from version `schedule_version` of an event's schedule.
+
+    What is stored under a key never changes: a change to the schedule gives it a new version, so
+    every key names a new copy (see EventQuerySet.schedule_state()).
+    """
+    # RENDER_REVISION changes with every release, so a shared cache (Redis) never serves old markup.
+    return ":".join(
+        ["schedule", settings.RENDER_REVISION, str(event_pk), str(schedule_version), *map(str, parts)]
+    )
 
 
 class Room(models.Model):

@@ -5,25 +5,21 @@ import logging
 import re
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
-from django.utils.http import http_date
 from django.utils.safestring import mark_safe
-from django.utils.text import compress_string
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
 from portal import ratelimit
 
-from . import exports, schedule, signups
+from . import exports, pagecache, schedule, signups
 from .forms import SignupForm
-from .models import Event, OfficeHours, Signup, Speaker, Talk, TalkSpeaker
+from .models import Event, OfficeHours, Signup, Speaker, Talk, TalkSpeaker, schedule_cache_key
 from .text import render_markdown, summary_of
 
 logger = logging.getLogger(__name__)
@@ -45,53 +41,10 @@ class EventListView(TemplateView):
 
 
 PUBLIC_STATUSES = [Talk.Status.PUBLISHED, Talk.Status.CANCELLED]
-_ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+
+
 _CACHED_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CACHED_TRACK = re.compile(r"[-a-zA-Z0-9_]{1,100}")
-
-
-def serve_cached(request, *, key, content_type, render):
-    """A response for the body cached under `key`, rendered by `render()` when missing, with an ETag and
-    Last-Modified (304 on a match) and kept gzip-compressed beside the plain bytes, so a warm hit
-    neither renders nor compresses. `render()` returns (bytes, Last-Modified timestamp), or a response
-    to send as it is, uncached (an error page)."""
-    gzip = bool(_ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
-    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    # Each encoding is its own representation, with its own strong validator.
-    etag = f'"{digest}-gzip"' if gzip else f'"{digest}"'
-    if "HTTP_IF_NONE_MATCH" in request.META:
-        # The ETag alone decides (it takes precedence over If-Modified-Since): no need to fetch the body.
-        not_modified = get_conditional_response(request, etag=etag)
-        if not_modified is not None:
-            return _revalidate_only(not_modified, etag)
-    stored_key = f"{key}:gzip" if gzip else key
-    stored = cache.get(stored_key)
-    if stored is None:
-        plain = cache.get(key) if gzip else None
-        if plain is None:
-            plain = render()
-            if isinstance(plain, HttpResponse):
-                return plain
-            cache.set(key, plain, timeout=None)
-        stored = (compress_string(plain[0]), plain[1]) if gzip else plain
-        if gzip:
-            cache.set(stored_key, stored, timeout=None)
-    body, last_modified = stored
-    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
-    if response is None:
-        response = HttpResponse(body, content_type=content_type)
-        if gzip:
-            response["Content-Encoding"] = "gzip"
-    response["Last-Modified"] = http_date(last_modified)
-    return _revalidate_only(response, etag)
-
-
-def _revalidate_only(response, etag):
-    response["ETag"] = etag
-    patch_vary_headers(response, ["Accept-Encoding"])
-    # Clients may keep a copy but must ask again each time; the ETag makes asking cheap.
-    patch_cache_control(response, no_cache=True)
-    return response
 
 
 def event_or_404(slug):
@@ -101,10 +54,20 @@ def event_or_404(slug):
     return event
 
 
+def cached_key_or_404(slug, *parts):
+    """The cache key of `parts` of the current schedule of the event with address `slug`, found without
+    loading the event: a warm hit needs nothing else."""
+    state = Event.objects.schedule_state(slug)
+    if state is None:
+        raise Http404("No event has this address.")
+    return schedule_cache_key(*state, *parts)
+
+
 class CachedPageMixin:
     """Serves a page rendered once per schedule version (and per `cache_variant()`), from the cache after
     that. Only for pages whose HTML is the same for every visitor: no form, no CSRF token, no message,
-    no "now" (the schedule's "happening now" is worked out in the browser)."""
+    no "now" (the schedule's "happening now" is worked out in the browser). Comes before EventMixin,
+    which loads the event only when the page is rendered."""
 
     page_name = ""
 
@@ -113,22 +76,20 @@ class CachedPageMixin:
         raise NotImplementedError
 
     def dispatch(self, request, *args, **kwargs):
-        # Runs inside EventMixin.dispatch, which has found self.event.
         variant = self.cache_variant(request) if request.method in ("GET", "HEAD") else None
         if variant is None:
             return super().dispatch(request, *args, **kwargs)
 
         def render():
+            # EventMixin.dispatch finds self.event and renders in its zone.
             response = super(CachedPageMixin, self).dispatch(request, *args, **kwargs)
-            if hasattr(response, "render"):
-                response.render()
             if response.status_code != 200:
                 return response
             return response.content, int(self.event.schedule_changed_at.timestamp())
 
-        return serve_cached(
+        return pagecache.serve_cached(
             request,
-            key=self.event.schedule_cache_key("page", self.page_name, variant),
+            key=cached_key_or_404(kwargs["event"], "page", self.page_name, variant),
             content_type="text/html; charset=utf-8",
             render=render,
         )
@@ -165,7 +126,7 @@ class EventDetailView(EventMixin, TemplateView):
         )
 
 
-class ScheduleView(EventMixin, CachedPageMixin, TemplateView):
+class ScheduleView(CachedPageMixin, EventMixin, TemplateView):
     template_name = "events/schedule.html"
     page_name = "schedule"
 
@@ -271,7 +232,7 @@ class TalkDetailView(EventMixin, DetailView):
         )
 
 
-class SpeakerListView(EventMixin, CachedPageMixin, ListView):
+class SpeakerListView(CachedPageMixin, EventMixin, ListView):
     template_name = "events/speaker_list.html"
     context_object_name = "speakers"
     page_name = "speakers"
@@ -509,7 +470,6 @@ class ExportMixin:
     kind = "ics"
 
     def get(self, request, event, talk=None):
-        self.event = event_or_404(event)
         try:
             slugs = exports.parse_talk_slugs(request.GET["talks"]) if "talks" in request.GET else None
         except exports.ChosenTalksError as exc:
@@ -519,15 +479,16 @@ class ExportMixin:
         variant_hash = hashlib.sha256(f"{base_url}|{variant}".encode()).hexdigest()
 
         def render():
+            self.event = event_or_404(event)
             try:
                 body = exports.render_export(self.kind, self.event, base_url=base_url, slugs=slugs, talk=talk)
             except exports.TalkNotFound:
                 raise Http404("No published talk has this address.") from None
             return body, int(self.event.schedule_changed_at.timestamp())
 
-        response = serve_cached(
+        response = pagecache.serve_cached(
             request,
-            key=self.event.schedule_cache_key("export", self.kind, variant_hash),
+            key=cached_key_or_404(event, "export", self.kind, variant_hash),
             content_type=exports.CONTENT_TYPES[self.kind],
             render=render,
         )

@@ -23,11 +23,11 @@ def plain_static_storage(settings):
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    from django.core.cache import cache
+    from events import pagecache
 
-    cache.clear()
+    pagecache.clear()
     yield
-    cache.clear()
+    pagecache.clear()
 
 
 @pytest.fixture

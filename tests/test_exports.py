@@ -514,13 +514,13 @@ def fill(event, count):
 @pytest.mark.parametrize(
     "path, queries",
     [
-        # event, talks with rooms and tracks, their speakers
-        ("schedule.ics", 3),
-        ("schedule.ics?talks=talk-0,talk-1,talk-2,talk-3", 3),
-        ("talks/talk-1.ics", 3),
+        # the schedule version (for the cache key), the event, talks with rooms and tracks, their speakers
+        ("schedule.ics", 4),
+        ("schedule.ics?talks=talk-0,talk-1,talk-2,talk-3", 4),
+        ("talks/talk-1.ics", 4),
         # ... plus the event's rooms and tracks
-        ("schedule.xml", 5),
-        ("schedule.json", 5),
+        ("schedule.xml", 6),
+        ("schedule.json", 6),
     ],
 )
 @pytest.mark.parametrize("count", [2, 40])
