@@ -3,7 +3,8 @@
 A key names one version of an event's schedule (models.schedule_cache_key), so what is stored under it
 never changes. That makes two levels safe: Django's cache, shared by the processes when it is Redis,
 and a small copy of the most recent bodies inside each process, which spares a warm hit unpickling
-(local memory) or fetching (Redis) up to a megabyte of bytes.
+(local memory) or fetching (Redis) up to a megabyte. The process keeps only what the cache has given
+back, so it keeps nothing when the cache is disabled (CACHE_URL=dummycache://).
 """
 
 import hashlib
@@ -70,8 +71,8 @@ def _stored(key):
 
 
 def _store(key, value):
+    # Kept in the process only once the cache gives it back (above): a disabled cache keeps nothing.
     cache.set(key, value, timeout=None)
-    recent.set(key, value)
 
 
 def clear():

@@ -93,6 +93,17 @@ def test_a_process_that_has_no_copy_takes_the_shared_one_without_rendering(
     assert second.content == first.content
 
 
+def test_with_the_cache_disabled_every_request_renders(client, summit, settings, django_assert_num_queries):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    client.get("/summit/schedule/")
+    Talk.objects.filter(slug="opening").update(title="Keynote")  # no signal: the version stays
+
+    with django_assert_num_queries(5):
+        again = client.get("/summit/schedule/")
+
+    assert b"Keynote" in again.content
+
+
 def test_the_copies_kept_in_a_process_stay_within_their_size_and_drop_the_least_recently_used():
     recent = pagecache.RecentBodies(max_bytes=10)
     recent.set("a", (b"1234", 0))
