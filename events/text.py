@@ -1,5 +1,6 @@
 """Organiser-written Markdown turned into safe HTML."""
 
+import functools
 import threading
 from html import unescape
 
@@ -30,8 +31,13 @@ ALLOWED_TAGS = {
 }
 
 
+@functools.lru_cache(maxsize=1024)
 def render_markdown(text):
-    """Markdown to HTML, then sanitised: no script, no event handlers, no javascript: links survive."""
+    """Markdown to HTML, then sanitised: no script, no event handlers, no javascript: links survive.
+
+    The same text always gives the same HTML, so the last results are kept: a talk page would otherwise
+    spend a tenth of its time converting an abstract it converted on the previous visit.
+    """
     html = _converter().reset().convert(text or "")
     return nh3.clean(
         html,

@@ -214,21 +214,39 @@ class TalkDetailView(EventMixin, DetailView):
     context_object_name = "talk"
 
     def get_queryset(self):
-        return (
-            self.event.talks.public()
-            .select_related("room", "track")
-            .prefetch_related(Prefetch("talk_speakers", TalkSpeaker.objects.select_related("speaker")))
-        )
+        return self.event.talks.public().select_related("room", "track")
 
     def get_context_data(self, **kwargs):
-        overlapping = list(self.object.overlapping().defer("abstract").in_schedule_order())
-        for other in overlapping:
-            other.event = self.event  # their addresses need the event's slug: no join for it
+        talk, event = self.object, self.event
+        speaker_path = schedule.path_builder("events:speaker_detail", "speaker", event=event.slug)
+        speakers = [
+            schedule.SpeakerLink(name=name, url=speaker_path(slug), affiliation=affiliation)
+            for name, slug, affiliation in talk.talk_speakers.order_by("position", "pk").values_list(
+                "speaker__name", "speaker__slug", "speaker__affiliation"
+            )
+        ]
+        # The talks at the same time as plain rows, as the schedule shows them: no model instances.
+        overlapping = schedule.build_schedule_talks(
+            talk.overlapping()
+            .in_schedule_order()
+            .values(
+                "pk", "slug", "title", "starts_at", "ends_at", "kind", "status", "room__name", "track_id"
+            ),
+            [],
+            tracks=[],
+            kinds=dict(Talk.Kind.choices),
+            tz=event.tzinfo,
+            talk_path=schedule.path_builder("events:talk_detail", "talk", event=event.slug),
+            speaker_path=speaker_path,
+        )
         # The abstract is shown once and summarised twice (description, og:description): render it once.
-        abstract_html = mark_safe(render_markdown(self.object.abstract)) if self.object.abstract else ""
-        summary = summary_of(abstract_html)
+        abstract_html = mark_safe(render_markdown(talk.abstract)) if talk.abstract else ""
         return super().get_context_data(
-            overlapping=overlapping, abstract_html=abstract_html, summary=summary, **kwargs
+            speakers=speakers,
+            overlapping=overlapping,
+            abstract_html=abstract_html,
+            summary=summary_of(abstract_html),
+            **kwargs,
         )
 
 
