@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
 from lxml import etree
 
@@ -383,3 +384,14 @@ def test_renaming_a_shared_speaker_refreshes_every_schedule_they_are_in(client, 
     body = client.get(reverse("events:schedule_xml", kwargs={"event": first.slug})).content
     assert b"Liz Renamed" in body
     assert b"Liz Example" not in body
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="table statistics are PostgreSQL's planner's")
+def test_after_an_import_postgresql_plans_with_the_imported_rows():
+    import_frab(SAMPLE, "sample")
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [Talk._meta.db_table])
+        (estimate,) = cursor.fetchone()
+
+    assert estimate == Talk.objects.count() > 0

@@ -1,8 +1,10 @@
 """manage.py import_frab FILE --event SLUG: create or update an event from a frab schedule.xml."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from events import frab
+from events.models import Event, Room, Speaker, Talk, TalkSpeaker, Track
 
 
 class Command(BaseCommand):
@@ -23,4 +25,19 @@ class Command(BaseCommand):
             result = frab.import_frab(file, event_slug=event)
         except frab.FrabImportError as exc:
             raise CommandError(f"{file}: {str(exc).rstrip('.')}. Nothing was imported.") from exc
+        refresh_statistics()
         self.stdout.write(self.style.SUCCESS(str(result)))
+
+
+def refresh_statistics():
+    """Let PostgreSQL's planner see the imported rows at once. Until autovacuum analyses the tables, a
+    new conference's pages are planned with default estimates: a talk page, for one, then filters all
+    600 talks of the event instead of using the (event, slug) index."""
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(
+        connection.ops.quote_name(model._meta.db_table)
+        for model in [Event, Room, Track, Talk, Speaker, TalkSpeaker]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
