@@ -66,6 +66,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Only for templates/jinja2/ (see portal/jinja2.py); every page is a Django template.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "portal.jinja2.environment"},
+    },
 ]
 
 WSGI_APPLICATION = "portal.wsgi.application"

@@ -246,6 +246,24 @@ def test_draft_talks_are_not_on_the_schedule(client):
     assert talk_titles(parse(client.get("/summit/schedule/"))) == ["Published"]
 
 
+def test_the_schedule_shows_markup_in_titles_and_names_as_text(client):
+    event = make_event(slug="summit")
+    track = make_track(event, name="<b>Bold</b> & Co")
+    speaker = make_speaker(name='Ann "<i>" O\'Neil', affiliation="<img src=x onerror=alert(1)>")
+    make_talk(event, title="<script>alert(1)</script> & 'quotes'", track=track, speakers=[speaker])
+
+    tree = parse(client.get("/summit/schedule/"))
+
+    card = tree.xpath(f"//li[{cls('talk')}]")[0]
+    assert card.get("data-title") == "<script>alert(1)</script> & 'quotes'"
+    assert talk_titles(tree) == ["<script>alert(1)</script> & 'quotes'"]
+    assert words(card.xpath(f".//p[{cls('talk-speakers')}]")[0]) == (
+        'Ann "<i>" O\'Neil (<img src=x onerror=alert(1)>)'
+    )
+    assert words(card.xpath(f".//span[{cls('track')}]")[0]) == "<b>Bold</b> & Co"
+    assert tree.xpath("//main//script | //main//img | //main//i | //main//b") == []
+
+
 @pytest.mark.parametrize(
     ("query", "titles"),
     [
