@@ -99,13 +99,16 @@ class EventMixin:
     """Looks up the event named in the address; unknown events are a 404."""
 
     def dispatch(self, request, *args, **kwargs):
-        self.event = event_or_404(kwargs["event"])
+        self.event = self.get_event(**kwargs)
         # Render inside the event's zone so every time on the page is the venue's wall-clock time.
         with timezone.override(self.event.tzinfo):
             response = super().dispatch(request, *args, **kwargs)
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()
         return response
+
+    def get_event(self, **kwargs):
+        return event_or_404(kwargs["event"])
 
     def get_context_data(self, **kwargs):
         # The URL's "event" keyword (a slug) gives way to the Event itself.
@@ -213,8 +216,21 @@ class TalkDetailView(EventMixin, DetailView):
     slug_url_kwarg = "talk"
     context_object_name = "talk"
 
-    def get_queryset(self):
-        return self.event.talks.public().select_related("room", "track")
+    def get_event(self, **kwargs):
+        # The talk and its event in one query: this page is not cached, so each query is felt.
+        try:
+            self.talk = (
+                Talk.objects.public()
+                .select_related("event", "room", "track")
+                .get(event__slug=kwargs["event"], slug=kwargs["talk"])
+            )
+        except Talk.DoesNotExist:
+            event_or_404(kwargs["event"])  # an unknown event says so
+            raise Http404("No published talk has this address.") from None
+        return self.talk.event
+
+    def get_object(self, queryset=None):
+        return self.talk
 
     def get_context_data(self, **kwargs):
         talk, event = self.object, self.event
