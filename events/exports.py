@@ -30,6 +30,8 @@ _SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _TRACK_SLUG_XML = re.compile(r"[a-z][a-z0-9-]+")
 _SLUG_JSON = re.compile(r"[a-z0-9_-]+[a-z0-9]")
+_NOT_SLUG = re.compile(r"[^a-z0-9_-]+")
+_SLUG_XML = re.compile(r"[a-z0-9_]{4,}-[a-z0-9\-_]{4,}")
 # The c3voc JSON pattern for time_zone_name, applied as jsonschema does (a search, unanchored alternation).
 _TIME_ZONE_JSON = re.compile(r"^([A-Z][a-z]+/[A-Z][a-z]+)|UTC$")
 
@@ -100,10 +102,10 @@ def acronym(event):
     return re.sub(r"[^a-z0-9_]", "_", event.slug.lower()).ljust(4, "_")
 
 
-def talk_slug(event, talk):
+def talk_slug(event_acronym, talk):
     """`<acronym>-<id>-<slug>`, the frab convention; the import strips the prefix again."""
-    slug = re.sub(r"[^a-z0-9_-]+", "-", talk.slug.lower()).strip("-_")
-    return f"{acronym(event)}-{talk.pk}-{slug}" if slug else f"{acronym(event)}-{talk.pk}"
+    slug = _NOT_SLUG.sub("-", talk.slug.lower()).strip("-_")
+    return f"{event_acronym}-{talk.pk}-{slug}" if slug else f"{event_acronym}-{talk.pk}"
 
 
 def placeholder_room_guid(event):
@@ -116,10 +118,6 @@ def _speakers(talk):
 
 def _talk_url(base_url, event, talk):
     return base_url + talk.path
-
-
-def _clock(value):
-    return f"{value:%H:%M}"
 
 
 def _duration(talk):
@@ -302,14 +300,18 @@ def schedule_days(event, talks, rooms):
     """Every day of the event (and any day a talk falls on outside it), each with one column per room;
     talks without a room go in the placeholder room's column."""
     talks = list(talks)
-    dates = sorted(set(event.days()) | {event.localtime(talk.starts_at).date() for talk in talks})
+    # Each talk's day worked out once, not once for every day of the event.
+    talks_by_date = defaultdict(list)
+    for talk in talks:
+        talks_by_date[event.localtime(talk.starts_at).date()].append(talk)
+    dates = sorted(set(event.days()) | set(talks_by_date))
     columns = [(room.pk, room.name, room.uuid) for room in rooms]
     if any(talk.room_id is None for talk in talks):
         columns.append((None, PLACEHOLDER_ROOM, placeholder_room_guid(event)))
     days = []
     for index, date in enumerate(dates, start=1):
         start, end = day_bounds(date, event.tzinfo)
-        day_talks = [talk for talk in talks if event.localtime(talk.starts_at).date() == date]
+        day_talks = talks_by_date.get(date, [])
         day_rooms = [
             Column(name, guid, [talk for talk in day_talks if talk.room_id == pk])
             for pk, name, guid in columns
@@ -318,8 +320,32 @@ def schedule_days(event, talks, rooms):
     return days
 
 
-def _iso(value, event):
-    return event.localtime(value).isoformat(timespec="seconds")
+class TalkFormats:
+    """What frab XML and c3voc JSON write for a talk that many talks share (local times, type names) or that
+    depends on the event only (the acronym), worked out once per export rather than once per talk: the 600
+    talks of a big conference start at 100 different times and are of a few kinds."""
+
+    def __init__(self, event):
+        self.event = event
+        self.acronym = acronym(event)
+        self.local_times = {}
+        self.kind_names = {}
+
+    def local_time(self, value):
+        """(ISO 8601 date-time, HH:MM) of `value` in the event's zone."""
+        if value not in self.local_times:
+            local = self.event.localtime(value)
+            self.local_times[value] = (local.isoformat(timespec="seconds"), f"{local:%H:%M}")
+        return self.local_times[value]
+
+    def kind_name(self, talk):
+        """The talk's kind as the schedule shows it, in the active language."""
+        if talk.kind not in self.kind_names:
+            self.kind_names[talk.kind] = str(talk.get_kind_display())
+        return self.kind_names[talk.kind]
+
+    def slug(self, talk):
+        return talk_slug(self.acronym, talk)
 
 
 # frab schedule XML ----------------------------------------------------------------------------------
@@ -343,9 +369,10 @@ def build_frab_xml(event, talks, *, rooms, tracks, base_url):
     _sub(root, "url", base_url + reverse("events:schedule_xml", kwargs={"event": event.slug}))
     _sub(root, "version", version_label(event))
     days = schedule_days(event, talks, rooms)
+    formats = TalkFormats(event)
     conference = _sub(root, "conference")
     _sub(conference, "title", event.name)
-    _sub(conference, "acronym", acronym(event))
+    _sub(conference, "acronym", formats.acronym)
     _sub(conference, "start", event.start_date.isoformat())
     _sub(conference, "end", event.end_date.isoformat())
     _sub(conference, "days", str(len(days)))
@@ -372,22 +399,23 @@ def build_frab_xml(event, talks, *, rooms, tracks, base_url):
         for column in day.rooms:
             room_element = _sub(day_element, "room", name=column.name, guid=column.guid)
             for talk in column.talks:
-                _frab_event(room_element, event, talk, column.name, base_url)
+                _frab_event(room_element, event, talk, column.name, base_url, formats)
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
 
-def _frab_event(parent, event, talk, room_name, base_url):
+def _frab_event(parent, event, talk, room_name, base_url, formats):
     element = _sub(parent, "event", id=talk.pk, guid=talk.uuid)
     _sub(element, "room", room_name)
     _sub(element, "title", talk.title)
     _sub(element, "subtitle", "")
-    _sub(element, "type", talk.get_kind_display())
-    _sub(element, "date", _iso(talk.starts_at, event))
-    _sub(element, "start", _clock(event.localtime(talk.starts_at)))
+    _sub(element, "type", formats.kind_name(talk))
+    date, start = formats.local_time(talk.starts_at)
+    _sub(element, "date", date)
+    _sub(element, "start", start)
     _sub(element, "duration", _duration(talk))
     _sub(element, "abstract", talk.abstract)
-    slug = talk_slug(event, talk)
-    if re.fullmatch(r"[a-z0-9_]{4,}-[a-z0-9\-_]{4,}", slug):
+    slug = formats.slug(talk)
+    if _SLUG_XML.fullmatch(slug):
         _sub(element, "slug", slug)
     _sub(element, "track", talk.track.name if talk.track else "")
     _sub(element, "language", "en")
@@ -408,8 +436,9 @@ def _frab_event(parent, event, talk, room_name, base_url):
 def build_c3voc_json(event, talks, *, rooms, tracks, base_url):
     """The c3voc `schedule.json` (valid against the c3voc schema.json, formats included)."""
     days = schedule_days(event, talks, rooms)
+    formats = TalkFormats(event)
     conference = {
-        "acronym": acronym(event),
+        "acronym": formats.acronym,
         "title": event.name,
         "start": event.start_date.isoformat(),
         "end": event.end_date.isoformat(),
@@ -427,7 +456,9 @@ def build_c3voc_json(event, talks, *, rooms, tracks, base_url):
                 "day_start": day.start.isoformat(timespec="seconds"),
                 "day_end": day.end.isoformat(timespec="seconds"),
                 "rooms": {
-                    column.name: [_json_event(event, talk, column.name, base_url) for talk in column.talks]
+                    column.name: [
+                        _json_event(event, talk, column.name, base_url, formats) for talk in column.talks
+                    ]
                     for column in day.rooms
                 },
             }
@@ -457,21 +488,22 @@ def _json_track(track):
     return item
 
 
-def _json_event(event, talk, room_name, base_url):
+def _json_event(event, talk, room_name, base_url, formats):
+    date, start = formats.local_time(talk.starts_at)
     item = {
         "guid": str(talk.uuid),
         "id": talk.pk,
-        "date": _iso(talk.starts_at, event),
-        "start": _clock(event.localtime(talk.starts_at)),
-        "end": _iso(talk.ends_at, event),
+        "date": date,
+        "start": start,
+        "end": formats.local_time(talk.ends_at)[0],
         "duration": _duration(talk),
         "room": room_name,
-        "slug": talk_slug(event, talk),
+        "slug": formats.slug(talk),
         "url": _talk_url(base_url, event, talk),
         "title": talk.title,
         "subtitle": "",
         "track": talk.track.name if talk.track else None,
-        "type": str(talk.get_kind_display()),
+        "type": formats.kind_name(talk),
         "language": "en",
         "abstract": talk.abstract,
         # c3voc persons are frab-style (id + public_name) or pretalx-style (name), never both.
