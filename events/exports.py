@@ -404,30 +404,38 @@ def build_frab_xml(event, talks, *, rooms, tracks, base_url):
 
 
 def _frab_event(parent, event, talk, room_name, base_url, formats):
-    element = _sub(parent, "event", id=talk.pk, guid=talk.uuid)
-    _sub(element, "room", room_name)
-    _sub(element, "title", talk.title)
-    _sub(element, "subtitle", "")
-    _sub(element, "type", formats.kind_name(talk))
+    """The talk's <event>, without `_sub`: its keyword arguments and attribute cleaning nearly double the cost
+    of each of the twenty elements of a talk. Ids and guids are safe in XML as they are; texts are cleaned."""
+    element = etree.SubElement(parent, "event", id=str(talk.pk), guid=str(talk.uuid))
     date, start = formats.local_time(talk.starts_at)
-    _sub(element, "date", date)
-    _sub(element, "start", start)
-    _sub(element, "duration", _duration(talk))
-    _sub(element, "abstract", talk.abstract)
+    _child(element, "room", room_name)
+    _child(element, "title", talk.title)
+    _child(element, "subtitle", "")
+    _child(element, "type", formats.kind_name(talk))
+    _child(element, "date", date)
+    _child(element, "start", start)
+    _child(element, "duration", _duration(talk))
+    _child(element, "abstract", talk.abstract)
     slug = formats.slug(talk)
     if _SLUG_XML.fullmatch(slug):
-        _sub(element, "slug", slug)
-    _sub(element, "track", talk.track.name if talk.track else "")
-    _sub(element, "language", "en")
-    persons = _sub(element, "persons")
+        _child(element, "slug", slug)
+    _child(element, "track", talk.track.name if talk.track else "")
+    _child(element, "language", "en")
+    persons = etree.SubElement(element, "persons")
     for speaker in _speakers(talk):
-        _sub(persons, "person", speaker.name, id=speaker.pk, guid=speaker.uuid)
-    links = _sub(element, "links")
+        person = etree.SubElement(persons, "person", id=str(speaker.pk), guid=str(speaker.uuid))
+        person.text = _text(speaker.name)
+    links = etree.SubElement(element, "links")
     for kind, title, url in _links(talk):
         _sub(links, "link", title, href=url, type=kind)
-    _sub(element, "url", _talk_url(base_url, event, talk))
+    _child(element, "url", _talk_url(base_url, event, talk))
     if _is_http(talk.conference_url):
-        _sub(element, "origin_url", talk.conference_url)
+        _child(element, "origin_url", talk.conference_url)
+
+
+def _child(parent, tag, text):
+    """A child element of `parent` with `text`, cleaned of the characters XML forbids."""
+    etree.SubElement(parent, tag).text = _text(text)
 
 
 # c3voc schedule JSON --------------------------------------------------------------------------------
