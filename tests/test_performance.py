@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from events import exports, pagecache
-from events.models import Event, Room, Speaker, Talk, TalkSpeaker, Track
+from events.models import Event, Speaker, Talk, TalkSpeaker
 from tests.factories import (
     SYNTHCON_600,
     at,
@@ -421,14 +421,12 @@ def icalendar_vevent(event, talk, base_url):
     vevent.add("dtend", icalendar.vDDDTypes(event.localtime(talk.ends_at)))
     vevent.add("summary", talk.title)
     vevent.add("description", description)
-    location = ", ".join(
-        part for part in [talk.room.name if talk.room else "", event.venue, event.city] if part
-    )
+    location = ", ".join(part for part in [talk.room_name, event.venue, event.city] if part)
     if location:
         vevent.add("location", location)
     vevent.add("url", url)
-    if talk.track:
-        vevent.add("categories", [talk.track.name])
+    if talk.track_name is not None:
+        vevent.add("categories", [talk.track_name])
     vevent.add("status", "CONFIRMED")
     return vevent.to_ical().decode()
 
@@ -448,24 +446,29 @@ def talks_sharing_times(draw):
         st.sampled_from(pool),
         st.integers(0, 999_999),
     )
-    talks = []
-    for _ in range(draw(st.integers(1, 4))):
-        talk = Talk(
-            title=draw(any_text),
-            abstract=draw(any_text),
-            starts_at=draw(times),
-            ends_at=draw(times),
-            updated_at=draw(times),
-            uuid=draw(st.uuids()),
-            room=draw(st.none() | st.builds(Room, name=any_text)),
-            track=draw(st.none() | st.builds(Track, name=any_text)),
-        )
-        talk.speaker_list = draw(
-            st.lists(st.builds(exports.ExportedSpeaker, st.integers(1), any_text, st.uuids(), st.just("")))
-        )
-        talk.path = "/" + draw(st.text(alphabet=string.ascii_letters + string.digits + "-_/%", max_size=150))
-        talks.append(talk)
-    return talks
+    talk = st.builds(
+        exports.ExportedTalk,
+        pk=st.integers(1),
+        title=any_text,
+        slug=st.just("talk"),
+        abstract=any_text,
+        kind=st.just(Talk.Kind.TALK),
+        starts_at=times,
+        ends_at=times,
+        updated_at=times,
+        uuid=st.uuids(),
+        room_id=st.none(),
+        room_name=st.none() | any_text,
+        track_name=st.none() | any_text,
+        conference_url=st.just(""),
+        slides_url=st.just(""),
+        video_url=st.just(""),
+        path=st.text(alphabet=string.ascii_letters + string.digits + "-_/%", max_size=150).map("/".__add__),
+        speaker_list=st.lists(
+            st.builds(exports.ExportedSpeaker, st.integers(1), any_text, st.uuids(), st.just(""))
+        ),
+    )
+    return draw(st.lists(talk, min_size=1, max_size=4))
 
 
 @given(
