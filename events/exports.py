@@ -261,8 +261,7 @@ def content_line(name, value):
 class SharedLines:
     """The content lines many talks of a calendar share (times, locations, tracks), each written once: the
     600 talks of a big conference start at 100 different times, and icalendar looks up the zone's TZID for
-    every date-time value. iCalendar date-times are whole seconds, so times within the same second (talks
-    imported or saved together) share one line."""
+    every date-time value."""
 
     def __init__(self, event):
         self.event = event
@@ -276,14 +275,10 @@ class SharedLines:
         return self.lines[key]
 
     def local_time(self, name, value):
-        return self.get(
-            name, value.replace(microsecond=0), lambda value: icalendar.vDDDTypes(self.event.localtime(value))
-        )
+        return self.get(name, value, lambda value: icalendar.vDDDTypes(self.event.localtime(value)))
 
     def utc_time(self, name, value):
-        return self.get(
-            name, value.replace(microsecond=0), lambda value: icalendar.vDDDTypes(value.astimezone(dt.UTC))
-        )
+        return self.get(name, value, lambda value: icalendar.vDDDTypes(value.astimezone(dt.UTC)))
 
     def text(self, name, value):
         return self.get(name, value, icalendar.vText)
@@ -299,19 +294,21 @@ def vevent_lines(event, talk, base_url, shared):
         part for part in [speakers and f"Speakers: {speakers}", talk.abstract, url] if part
     )
     location = ", ".join(part for part in [talk.room_name, event.venue, event.city] if part)
+    # The talk's own change time, not "now": the same schedule always renders the same bytes. iCalendar
+    # writes whole seconds, so talks imported or saved together share the lines of their change time.
+    changed_at = talk.updated_at.replace(microsecond=0)
     lines = [
         "BEGIN:VEVENT",
         content_line("SUMMARY", icalendar.vText(talk.title)),
         shared.local_time("DTSTART", talk.starts_at),
         shared.local_time("DTEND", talk.ends_at),
-        # The talk's own change time, not "now": the same schedule always renders the same bytes.
-        shared.utc_time("DTSTAMP", talk.updated_at),
+        shared.utc_time("DTSTAMP", changed_at),
         content_line("UID", icalendar.vText(str(talk.uuid))),
     ]
     if talk.track_name is not None:
         lines.append(shared.get("CATEGORIES", talk.track_name, icalendar.vCategory))
     lines.append(content_line("DESCRIPTION", icalendar.vText(description)))
-    lines.append(shared.utc_time("LAST-MODIFIED", talk.updated_at))
+    lines.append(shared.utc_time("LAST-MODIFIED", changed_at))
     if location:
         lines.append(shared.text("LOCATION", location))
     lines.append(shared.text("STATUS", "CONFIRMED"))
