@@ -30,6 +30,8 @@ _SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _TRACK_SLUG_XML = re.compile(r"[a-z][a-z0-9-]+")
 _SLUG_JSON = re.compile(r"[a-z0-9_-]+[a-z0-9]")
+_NOT_SLUG = re.compile(r"[^a-z0-9_-]+")
+_SLUG_XML = re.compile(r"[a-z0-9_]{4,}-[a-z0-9\-_]{4,}")
 # The c3voc JSON pattern for time_zone_name, applied as jsonschema does (a search, unanchored alternation).
 _TIME_ZONE_JSON = re.compile(r"^([A-Z][a-z]+/[A-Z][a-z]+)|UTC$")
 
@@ -65,15 +67,61 @@ class ExportedSpeaker:
     bio: str
 
 
+@dataclass(slots=True)
+class ExportedTalk:
+    """A published talk with what the exports write of it, its room's and track's names included."""
+
+    pk: int
+    title: str
+    slug: str
+    abstract: str
+    kind: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    updated_at: dt.datetime
+    uuid: uuid.UUID
+    room_id: int | None
+    room_name: str | None
+    track_name: str | None
+    conference_url: str
+    slides_url: str
+    video_url: str
+    path: str
+    speaker_list: list
+
+    @property
+    def duration_minutes(self):
+        """As Talk.duration_minutes."""
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
 def exported_talks(event, *, slugs=None):
-    """The published talks of `event` (only those named in `slugs`, when given) with their rooms,
-    tracks and speakers (in `speaker_list`), in schedule order. Unknown slugs are ignored: a starred talk
-    may be withdrawn. Two queries whatever the number of talks; the speakers come as plain rows, since
-    building a model instance for each of them costs more than the whole rest of an export."""
+    """The published talks of `event` (only those named in `slugs`, when given) with their speakers, in
+    schedule order. Unknown slugs are ignored: a starred talk may be withdrawn. Two queries whatever the
+    number of talks. Talks and speakers come as plain rows: building a model instance for each talk and its
+    room took a fifth of the time of an export."""
     talks = event.talks.published()
     if slugs is not None:
         talks = talks.filter(slug__in=slugs)
-    talks = list(talks.select_related("room", "track").in_schedule_order())
+    talk_rows = list(
+        talks.in_schedule_order().values_list(
+            "pk",
+            "title",
+            "slug",
+            "abstract",
+            "kind",
+            "starts_at",
+            "ends_at",
+            "updated_at",
+            "uuid",
+            "room_id",
+            "room__name",
+            "track__name",
+            "conference_url",
+            "slides_url",
+            "video_url",
+        )
+    )
     rows = TalkSpeaker.objects.filter(talk__event=event, talk__status=Talk.Status.PUBLISHED)
     if slugs is not None:
         rows = rows.filter(talk__slug__in=slugs)
@@ -83,10 +131,9 @@ def exported_talks(event, *, slugs=None):
     ):
         speakers[talk_id].append(ExportedSpeaker(*speaker))
     talk_path = path_builder("events:talk_detail", "talk", event=event.slug)
-    for talk in talks:
-        talk.speaker_list = speakers.get(talk.pk, [])
-        talk.path = talk_path(talk.slug)
-    return talks
+    return [
+        ExportedTalk(*row, path=talk_path(row[2]), speaker_list=speakers.get(row[0], [])) for row in talk_rows
+    ]
 
 
 def version_label(event):
@@ -100,10 +147,10 @@ def acronym(event):
     return re.sub(r"[^a-z0-9_]", "_", event.slug.lower()).ljust(4, "_")
 
 
-def talk_slug(event, talk):
+def talk_slug(event_acronym, talk):
     """`<acronym>-<id>-<slug>`, the frab convention; the import strips the prefix again."""
-    slug = re.sub(r"[^a-z0-9_-]+", "-", talk.slug.lower()).strip("-_")
-    return f"{acronym(event)}-{talk.pk}-{slug}" if slug else f"{acronym(event)}-{talk.pk}"
+    slug = _NOT_SLUG.sub("-", talk.slug.lower()).strip("-_")
+    return f"{event_acronym}-{talk.pk}-{slug}" if slug else f"{event_acronym}-{talk.pk}"
 
 
 def placeholder_room_guid(event):
@@ -116,10 +163,6 @@ def _speakers(talk):
 
 def _talk_url(base_url, event, talk):
     return base_url + talk.path
-
-
-def _clock(value):
-    return f"{value:%H:%M}"
 
 
 def _duration(talk):
@@ -145,7 +188,10 @@ def _links(talk):
 
 
 def build_ical(event, talks, *, base_url, name=None):
-    """A VCALENDAR with one VEVENT per talk, in the event's zone (with its VTIMEZONE)."""
+    """A VCALENDAR with one VEVENT per talk, in the event's zone (with its VTIMEZONE).
+
+    The calendar and its VTIMEZONE are icalendar components; the talks are written as content lines by
+    `vevent_lines`, since building and serialising an icalendar.Event per talk took most of the time."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", f"-//{GENERATOR}//{event.slug}//EN")
     calendar.add("version", "2.0")
@@ -154,33 +200,24 @@ def build_ical(event, talks, *, base_url, name=None):
     calendar.add("x-wr-calname", name or event.name)
     calendar.add("x-wr-timezone", event.time_zone)
     years = {event.start_date.year, event.end_date.year}
-    vevents = []
-    # Talks share start and end times and change times: build each date-time value once, not per talk
-    # (icalendar looks up the zone's TZID for every value it builds).
-    moments = {}
-
-    def moment(value, *, utc=False):
-        if (value, utc) not in moments:
-            moments[value, utc] = icalendar.vDDDTypes(
-                value.astimezone(dt.UTC) if utc else event.localtime(value)
-            )
-        return moments[value, utc]
-
+    shared = SharedLines(event)
+    talk_lines = []
     for talk in talks:
-        vevents.append(_vevent(event, talk, base_url, moment))
+        talk_lines += vevent_lines(event, talk, base_url, shared)
         years.add(event.localtime(talk.starts_at).year)
-    # Every talk is in the event's zone, so the zones the first talk needs are the zones all need: finding
-    # them in a calendar of one talk saves walking 600. Zone rules for the years the calendar covers only,
-    # not the library's default of 1970 to 2038.
+    # Every talk is in the event's zone, so the zones the first talk needs are the zones all need. Zone rules
+    # for the years the calendar covers only, not the library's default of 1970 to 2038.
     zones = icalendar.Calendar()
-    for vevent in vevents[:1]:
-        zones.add_component(vevent)
+    for talk in talks[:1]:
+        first = icalendar.Event()
+        first.add("dtstart", event.localtime(talk.starts_at))
+        zones.add_component(first)
     zones.add_missing_timezones(first_date=dt.date(min(years), 1, 1), last_date=dt.date(max(years) + 1, 1, 1))
-    for component in [*zones.timezones, *vevents]:
-        calendar.add_component(component)
-    # What calendar.to_ical() returns, with a faster fold of the long lines (its own takes most of the time).
-    lines = calendar.content_lines()
-    return b"\r\n".join(fold_line(line).encode() for line in lines if line) + b"\r\n"
+    for timezone in zones.timezones:
+        calendar.add_component(timezone)
+    # What calendar.to_ical() would return with the VEVENTs as its last components: they go before its END.
+    *head, end = (fold_line(line) for line in calendar.content_lines() if line)
+    return "\r\n".join([*head, *talk_lines, end, ""]).encode()
 
 
 def fold_line(line, limit=75):
@@ -215,31 +252,69 @@ def _fold_by_bytes(line, limit):
     return "\r\n ".join(parts)
 
 
-def _vevent(event, talk, base_url, moment):
+def content_line(name, value):
+    """The folded content line of property `name` with `value`, an icalendar value (vText, vUri, vDDDTypes...),
+    as icalendar's Component.to_ical writes it."""
+    return fold_line(icalendar.parser.Contentline.from_parts(name, value.params, value))
+
+
+class SharedLines:
+    """The content lines many talks of a calendar share (times, locations, tracks), each written once: the
+    600 talks of a big conference start at 100 different times, and icalendar looks up the zone's TZID for
+    every date-time value."""
+
+    def __init__(self, event):
+        self.event = event
+        self.lines = {}
+
+    def get(self, name, value, to_ical):
+        """The line of `name` with `to_ical(value)`, written the first time it is asked for."""
+        key = (name, value)
+        if key not in self.lines:
+            self.lines[key] = content_line(name, to_ical(value))
+        return self.lines[key]
+
+    def local_time(self, name, value):
+        return self.get(name, value, lambda value: icalendar.vDDDTypes(self.event.localtime(value)))
+
+    def utc_time(self, name, value):
+        return self.get(name, value, lambda value: icalendar.vDDDTypes(value.astimezone(dt.UTC)))
+
+    def text(self, name, value):
+        return self.get(name, value, icalendar.vText)
+
+
+def vevent_lines(event, talk, base_url, shared):
+    """The content lines of the talk's VEVENT, exactly as icalendar.Event.to_ical writes them: its canonical
+    properties first (SUMMARY, DTSTART, DTEND, DTSTAMP, UID), then the others by name
+    (tests/test_performance.py compares the two)."""
     url = _talk_url(base_url, event, talk)
     speakers = ", ".join(speaker.name for speaker in _speakers(talk))
     description = "\n\n".join(
         part for part in [speakers and f"Speakers: {speakers}", talk.abstract, url] if part
     )
-    vevent = icalendar.Event()
-    vevent.add("uid", str(talk.uuid))
-    # The talk's own change time, not "now": the same schedule always renders the same bytes.
-    vevent.add("dtstamp", moment(talk.updated_at, utc=True))
-    vevent.add("last-modified", moment(talk.updated_at, utc=True))
-    vevent.add("dtstart", moment(talk.starts_at))
-    vevent.add("dtend", moment(talk.ends_at))
-    vevent.add("summary", talk.title)
-    vevent.add("description", description)
-    location = ", ".join(
-        part for part in [talk.room.name if talk.room else "", event.venue, event.city] if part
-    )
+    location = ", ".join(part for part in [talk.room_name, event.venue, event.city] if part)
+    # The talk's own change time, not "now": the same schedule always renders the same bytes. iCalendar
+    # writes whole seconds, so talks imported or saved together share the lines of their change time.
+    changed_at = talk.updated_at.replace(microsecond=0)
+    lines = [
+        "BEGIN:VEVENT",
+        content_line("SUMMARY", icalendar.vText(talk.title)),
+        shared.local_time("DTSTART", talk.starts_at),
+        shared.local_time("DTEND", talk.ends_at),
+        shared.utc_time("DTSTAMP", changed_at),
+        content_line("UID", icalendar.vText(str(talk.uuid))),
+    ]
+    if talk.track_name is not None:
+        lines.append(shared.get("CATEGORIES", talk.track_name, icalendar.vCategory))
+    lines.append(content_line("DESCRIPTION", icalendar.vText(description)))
+    lines.append(shared.utc_time("LAST-MODIFIED", changed_at))
     if location:
-        vevent.add("location", location)
-    vevent.add("url", url)
-    if talk.track:
-        vevent.add("categories", [talk.track.name])
-    vevent.add("status", "CONFIRMED")
-    return vevent
+        lines.append(shared.text("LOCATION", location))
+    lines.append(shared.text("STATUS", "CONFIRMED"))
+    lines.append(content_line("URL", icalendar.vUri(url)))
+    lines.append("END:VEVENT")
+    return lines
 
 
 # Days and rooms shared by frab XML and c3voc JSON ---------------------------------------------------
@@ -265,14 +340,18 @@ def schedule_days(event, talks, rooms):
     """Every day of the event (and any day a talk falls on outside it), each with one column per room;
     talks without a room go in the placeholder room's column."""
     talks = list(talks)
-    dates = sorted(set(event.days()) | {event.localtime(talk.starts_at).date() for talk in talks})
+    # Each talk's day worked out once, not once for every day of the event.
+    talks_by_date = defaultdict(list)
+    for talk in talks:
+        talks_by_date[event.localtime(talk.starts_at).date()].append(talk)
+    dates = sorted(set(event.days()) | set(talks_by_date))
     columns = [(room.pk, room.name, room.uuid) for room in rooms]
     if any(talk.room_id is None for talk in talks):
         columns.append((None, PLACEHOLDER_ROOM, placeholder_room_guid(event)))
     days = []
     for index, date in enumerate(dates, start=1):
         start, end = day_bounds(date, event.tzinfo)
-        day_talks = [talk for talk in talks if event.localtime(talk.starts_at).date() == date]
+        day_talks = talks_by_date.get(date, [])
         day_rooms = [
             Column(name, guid, [talk for talk in day_talks if talk.room_id == pk])
             for pk, name, guid in columns
@@ -281,8 +360,30 @@ def schedule_days(event, talks, rooms):
     return days
 
 
-def _iso(value, event):
-    return event.localtime(value).isoformat(timespec="seconds")
+class TalkFormats:
+    """What frab XML and c3voc JSON write for a talk that many talks share (local times, type names) or that
+    depends on the event only (the acronym), worked out once per export rather than once per talk: the 600
+    talks of a big conference start at 100 different times and are of a few kinds."""
+
+    def __init__(self, event):
+        self.event = event
+        self.acronym = acronym(event)
+        self.local_times = {}
+        self.kind_names = {kind: str(label) for kind, label in Talk.Kind.choices}
+
+    def local_time(self, value):
+        """(ISO 8601 date-time, HH:MM) of `value` in the event's zone."""
+        if value not in self.local_times:
+            local = self.event.localtime(value)
+            self.local_times[value] = (local.isoformat(timespec="seconds"), f"{local:%H:%M}")
+        return self.local_times[value]
+
+    def kind_name(self, talk):
+        """The talk's kind as the schedule shows it (as Talk.get_kind_display), in the active language."""
+        return self.kind_names.get(talk.kind, talk.kind)
+
+    def slug(self, talk):
+        return talk_slug(self.acronym, talk)
 
 
 # frab schedule XML ----------------------------------------------------------------------------------
@@ -306,9 +407,10 @@ def build_frab_xml(event, talks, *, rooms, tracks, base_url):
     _sub(root, "url", base_url + reverse("events:schedule_xml", kwargs={"event": event.slug}))
     _sub(root, "version", version_label(event))
     days = schedule_days(event, talks, rooms)
+    formats = TalkFormats(event)
     conference = _sub(root, "conference")
     _sub(conference, "title", event.name)
-    _sub(conference, "acronym", acronym(event))
+    _sub(conference, "acronym", formats.acronym)
     _sub(conference, "start", event.start_date.isoformat())
     _sub(conference, "end", event.end_date.isoformat())
     _sub(conference, "days", str(len(days)))
@@ -335,34 +437,43 @@ def build_frab_xml(event, talks, *, rooms, tracks, base_url):
         for column in day.rooms:
             room_element = _sub(day_element, "room", name=column.name, guid=column.guid)
             for talk in column.talks:
-                _frab_event(room_element, event, talk, column.name, base_url)
+                _frab_event(room_element, event, talk, column.name, base_url, formats)
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
 
-def _frab_event(parent, event, talk, room_name, base_url):
-    element = _sub(parent, "event", id=talk.pk, guid=talk.uuid)
-    _sub(element, "room", room_name)
-    _sub(element, "title", talk.title)
-    _sub(element, "subtitle", "")
-    _sub(element, "type", talk.get_kind_display())
-    _sub(element, "date", _iso(talk.starts_at, event))
-    _sub(element, "start", _clock(event.localtime(talk.starts_at)))
-    _sub(element, "duration", _duration(talk))
-    _sub(element, "abstract", talk.abstract)
-    slug = talk_slug(event, talk)
-    if re.fullmatch(r"[a-z0-9_]{4,}-[a-z0-9\-_]{4,}", slug):
-        _sub(element, "slug", slug)
-    _sub(element, "track", talk.track.name if talk.track else "")
-    _sub(element, "language", "en")
-    persons = _sub(element, "persons")
+def _frab_event(parent, event, talk, room_name, base_url, formats):
+    """The talk's <event>, without `_sub`: its keyword arguments and attribute cleaning nearly double the cost
+    of each of the twenty elements of a talk. Ids and guids are safe in XML as they are; texts are cleaned."""
+    element = etree.SubElement(parent, "event", id=str(talk.pk), guid=str(talk.uuid))
+    date, start = formats.local_time(talk.starts_at)
+    _child(element, "room", room_name)
+    _child(element, "title", talk.title)
+    _child(element, "subtitle", "")
+    _child(element, "type", formats.kind_name(talk))
+    _child(element, "date", date)
+    _child(element, "start", start)
+    _child(element, "duration", _duration(talk))
+    _child(element, "abstract", talk.abstract)
+    slug = formats.slug(talk)
+    if _SLUG_XML.fullmatch(slug):
+        _child(element, "slug", slug)
+    _child(element, "track", talk.track_name or "")
+    _child(element, "language", "en")
+    persons = etree.SubElement(element, "persons")
     for speaker in _speakers(talk):
-        _sub(persons, "person", speaker.name, id=speaker.pk, guid=speaker.uuid)
-    links = _sub(element, "links")
+        person = etree.SubElement(persons, "person", id=str(speaker.pk), guid=str(speaker.uuid))
+        person.text = _text(speaker.name)
+    links = etree.SubElement(element, "links")
     for kind, title, url in _links(talk):
         _sub(links, "link", title, href=url, type=kind)
-    _sub(element, "url", _talk_url(base_url, event, talk))
+    _child(element, "url", _talk_url(base_url, event, talk))
     if _is_http(talk.conference_url):
-        _sub(element, "origin_url", talk.conference_url)
+        _child(element, "origin_url", talk.conference_url)
+
+
+def _child(parent, tag, text):
+    """A child element of `parent` with `text`, cleaned of the characters XML forbids."""
+    etree.SubElement(parent, tag).text = _text(text)
 
 
 # c3voc schedule JSON --------------------------------------------------------------------------------
@@ -371,8 +482,9 @@ def _frab_event(parent, event, talk, room_name, base_url):
 def build_c3voc_json(event, talks, *, rooms, tracks, base_url):
     """The c3voc `schedule.json` (valid against the c3voc schema.json, formats included)."""
     days = schedule_days(event, talks, rooms)
+    formats = TalkFormats(event)
     conference = {
-        "acronym": acronym(event),
+        "acronym": formats.acronym,
         "title": event.name,
         "start": event.start_date.isoformat(),
         "end": event.end_date.isoformat(),
@@ -390,7 +502,9 @@ def build_c3voc_json(event, talks, *, rooms, tracks, base_url):
                 "day_start": day.start.isoformat(timespec="seconds"),
                 "day_end": day.end.isoformat(timespec="seconds"),
                 "rooms": {
-                    column.name: [_json_event(event, talk, column.name, base_url) for talk in column.talks]
+                    column.name: [
+                        _json_event(event, talk, column.name, base_url, formats) for talk in column.talks
+                    ]
                     for column in day.rooms
                 },
             }
@@ -420,21 +534,22 @@ def _json_track(track):
     return item
 
 
-def _json_event(event, talk, room_name, base_url):
+def _json_event(event, talk, room_name, base_url, formats):
+    date, start = formats.local_time(talk.starts_at)
     item = {
         "guid": str(talk.uuid),
         "id": talk.pk,
-        "date": _iso(talk.starts_at, event),
-        "start": _clock(event.localtime(talk.starts_at)),
-        "end": _iso(talk.ends_at, event),
+        "date": date,
+        "start": start,
+        "end": formats.local_time(talk.ends_at)[0],
         "duration": _duration(talk),
         "room": room_name,
-        "slug": talk_slug(event, talk),
+        "slug": formats.slug(talk),
         "url": _talk_url(base_url, event, talk),
         "title": talk.title,
         "subtitle": "",
-        "track": talk.track.name if talk.track else None,
-        "type": str(talk.get_kind_display()),
+        "track": talk.track_name,
+        "type": formats.kind_name(talk),
         "language": "en",
         "abstract": talk.abstract,
         # c3voc persons are frab-style (id + public_name) or pretalx-style (name), never both.

@@ -3,6 +3,7 @@
 import datetime as dt
 import gzip
 import itertools
+import string
 
 import icalendar
 import lxml.html
@@ -404,6 +405,90 @@ def test_the_fast_fold_matches_icalendars_own(text):
 )
 def test_the_fast_fold_matches_icalendar_at_the_edges(text):
     assert exports.fold_line(text) == icalendar.parser.Contentline(text).to_ical().decode()
+
+
+# ----- The VEVENT lines are what icalendar writes for an Event built property by property ---------------
+
+
+def icalendar_vevent(event, talk, base_url):
+    """The talk's VEVENT built as an icalendar.Event and serialised by icalendar itself."""
+    url = base_url + talk.path
+    speakers = ", ".join(speaker.name for speaker in talk.speaker_list)
+    description = "\n\n".join(
+        part for part in [speakers and f"Speakers: {speakers}", talk.abstract, url] if part
+    )
+    vevent = icalendar.Event()
+    vevent.add("uid", str(talk.uuid))
+    vevent.add("dtstamp", icalendar.vDDDTypes(talk.updated_at.astimezone(dt.UTC)))
+    vevent.add("last-modified", icalendar.vDDDTypes(talk.updated_at.astimezone(dt.UTC)))
+    vevent.add("dtstart", icalendar.vDDDTypes(event.localtime(talk.starts_at)))
+    vevent.add("dtend", icalendar.vDDDTypes(event.localtime(talk.ends_at)))
+    vevent.add("summary", talk.title)
+    vevent.add("description", description)
+    location = ", ".join(part for part in [talk.room_name, event.venue, event.city] if part)
+    if location:
+        vevent.add("location", location)
+    vevent.add("url", url)
+    if talk.track_name is not None:
+        vevent.add("categories", [talk.track_name])
+    vevent.add("status", "CONFIRMED")
+    return vevent.to_ical().decode()
+
+
+any_text = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=200)
+instants = st.datetimes(
+    min_value=dt.datetime(1971, 1, 1), max_value=dt.datetime(2099, 12, 31), timezones=st.just(dt.UTC)
+)
+
+
+@st.composite
+def talks_sharing_times(draw):
+    """A few talks whose times come from a small pool, some only microseconds apart, as in an import."""
+    pool = draw(st.lists(instants, min_size=1, max_size=3))
+    times = st.builds(
+        lambda instant, microsecond: instant.replace(microsecond=microsecond),
+        st.sampled_from(pool),
+        st.integers(0, 999_999),
+    )
+    talk = st.builds(
+        exports.ExportedTalk,
+        pk=st.integers(1),
+        title=any_text,
+        slug=st.just("talk"),
+        abstract=any_text,
+        kind=st.just(Talk.Kind.TALK),
+        starts_at=times,
+        ends_at=times,
+        updated_at=times,
+        uuid=st.uuids(),
+        room_id=st.none(),
+        room_name=st.none() | any_text,
+        track_name=st.none() | any_text,
+        conference_url=st.just(""),
+        slides_url=st.just(""),
+        video_url=st.just(""),
+        path=st.text(alphabet=string.ascii_letters + string.digits + "-_/%", max_size=150).map("/".__add__),
+        speaker_list=st.lists(
+            st.builds(exports.ExportedSpeaker, st.integers(1), any_text, st.uuids(), st.just(""))
+        ),
+    )
+    return draw(st.lists(talk, min_size=1, max_size=4))
+
+
+@given(
+    talks_sharing_times(),
+    st.sampled_from(["Europe/Madrid", "America/St_Johns", "Asia/Kathmandu", "UTC"]),
+    any_text,
+    any_text,
+)
+def test_the_vevent_lines_are_what_icalendar_writes(talks, time_zone, venue, city):
+    event = Event(time_zone=time_zone, venue=venue, city=city)
+    shared = exports.SharedLines(event)
+
+    for talk in talks:
+        lines = exports.vevent_lines(event, talk, "http://localhost", shared)
+
+        assert "\r\n".join(lines) + "\r\n" == icalendar_vevent(event, talk, "http://localhost")
 
 
 def test_a_new_release_never_hits_the_previous_releases_cached_pages(client, settings):
