@@ -241,6 +241,8 @@ class TalkDetailView(EventMixin, DetailView):
                 "speaker__name", "speaker__slug", "speaker__affiliation"
             )
         ]
+        # Times formatted once, as the schedule formats them, rather than by a dozen date filters.
+        moment = schedule.moment_formatter(event.tzinfo)
         # The talks at the same time as plain rows, as the schedule shows them: no model instances.
         overlapping = schedule.build_schedule_talks(
             talk.overlapping()
@@ -258,6 +260,8 @@ class TalkDetailView(EventMixin, DetailView):
         # The abstract is shown once and summarised twice (description, og:description): render it once.
         abstract_html = mark_safe(render_markdown(talk.abstract)) if talk.abstract else ""
         return super().get_context_data(
+            start=moment(talk.starts_at),
+            end=moment(talk.ends_at),
             speakers=speakers,
             overlapping=overlapping,
             abstract_html=abstract_html,
