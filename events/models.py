@@ -72,8 +72,8 @@ class EventQuerySet(models.QuerySet):
     def by_slug(self, slug):
         """The event with address `slug`, or None, in one plain SELECT.
 
-        Every event page starts here, and a cached page does little else: a raw query skips compiling
-        an ORM query (about a tenth of a millisecond, much of a warm hit's own time).
+        Every event page that renders starts here (a cached page that is not rendered needs only
+        schedule_state()): a raw query skips compiling an ORM query, about a tenth of a millisecond.
         """
         quote = connections[self.db].ops.quote_name
         table, column = quote(Event._meta.db_table), quote("slug")
@@ -87,7 +87,10 @@ class EventQuerySet(models.QuerySet):
         millisecond cheaper than by_slug().
         """
         quote = connections[self.db].ops.quote_name
-        table, pk, version, column = map(quote, [Event._meta.db_table, "id", "schedule_version", "slug"])
+        table = quote(Event._meta.db_table)
+        pk, version, column = (
+            quote(Event._meta.get_field(name).column) for name in ["id", "schedule_version", "slug"]
+        )
         with connections[self.db].cursor() as cursor:
             cursor.execute(f"SELECT {pk}, {version} FROM {table} WHERE {column} = %s", [slug])
             return cursor.fetchone()
@@ -153,10 +156,6 @@ class Event(models.Model):
     def today(self, now=None):
         """The date it is now at the venue."""
         return self.localtime(now or timezone.now()).date()
-
-    def schedule_cache_key(self, *parts):
-        """A cache key that changes with the schedule, so a cached rendering is never served stale."""
-        return schedule_cache_key(self.pk, self.schedule_version, *parts)
 
 
 def schedule_cache_key(event_pk, schedule_version, *parts):

@@ -76,7 +76,8 @@ def _store(key, value):
 
 
 def clear():
-    """Forget every stored body, in this process and in the shared cache."""
+    """Forget every stored body of the shared cache and of this process (other processes keep their copies
+    until they restart: a copy is only ever replaced by a new schedule version, see above)."""
     cache.clear()
     recent.clear()
 

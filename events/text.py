@@ -31,14 +31,22 @@ ALLOWED_TAGS = {
 }
 
 
-@functools.lru_cache(maxsize=1024)
+# Texts up to this length have their HTML kept (the last 512 of them: at most a few MB per process).
+KEPT_TEXT_LENGTH = 4000
+
+
 def render_markdown(text):
     """Markdown to HTML, then sanitised: no script, no event handlers, no javascript: links survive.
 
-    The same text always gives the same HTML, so the last results are kept: a talk page would otherwise
-    spend a tenth of its time converting an abstract it converted on the previous visit.
+    The same text always gives the same HTML, so the results for texts of abstract size are kept: a talk
+    page would otherwise spend a tenth of its time converting an abstract it converted on the last visit.
     """
-    html = _converter().reset().convert(text or "")
+    text = text or ""
+    return _render_kept(text) if len(text) <= KEPT_TEXT_LENGTH else _render(text)
+
+
+def _render(text):
+    html = _converter().reset().convert(text)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -46,6 +54,9 @@ def render_markdown(text):
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+_render_kept = functools.lru_cache(maxsize=512)(_render)
 
 
 _local = threading.local()

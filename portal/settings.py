@@ -98,7 +98,7 @@ def _code_fingerprint():
     return digest.hexdigest()[:16]
 
 
-# Part of every cache key of rendered pages and exports (see Event.schedule_cache_key).
+# Part of every cache key of rendered pages and exports (see events.models.schedule_cache_key).
 RENDER_REVISION = env("RENDER_REVISION", default="") or _code_fingerprint()
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -69,9 +69,43 @@ def test_a_second_visit_is_served_from_the_cache_with_one_query(
     assert second["Cache-Control"] == "no-cache"
 
 
+@pytest.fixture
+def shared_cache_reads(monkeypatch):
+    """The keys read from Django's cache by the page cache (behind the copies each process keeps)."""
+    reads = []
+    shared = pagecache.cache
+
+    class Counting:
+        def get(self, key, default=None):
+            reads.append(key)
+            return shared.get(key, default)
+
+        def __getattr__(self, name):  # set(), clear(): as the cache itself
+            return getattr(shared, name)
+
+    monkeypatch.setattr(pagecache, "cache", Counting())
+    return reads
+
+
+def test_a_warm_hit_takes_the_copy_kept_in_the_process(
+    client, summit, shared_cache_reads, django_assert_num_queries
+):
+    first = client.get("/summit/schedule/")  # rendered, then stored in the shared cache
+    client.get("/summit/schedule/")  # read back from the shared cache, and kept in the process
+    shared_cache_reads.clear()
+
+    with django_assert_num_queries(1):
+        third = client.get("/summit/schedule/")
+
+    assert shared_cache_reads == []
+    assert third.content == first.content
+
+
 @pytest.mark.parametrize("path", ["/summit/schedule/", "/summit/schedule.xml"])
-def test_a_change_made_by_another_process_shows_on_the_next_request(client, summit, path):
-    assert b"Opening" in client.get(path).content  # now kept in this process and in the shared cache
+def test_a_change_made_by_another_process_shows_on_the_next_request(client, summit, path, shared_cache_reads):
+    client.get(path)
+    assert b"Opening" in client.get(path).content
+    assert shared_cache_reads  # the second visit was a hit, now kept in this process too
     # Another worker saves a talk: its signal bumps the version in the database, not in this process.
     Talk.objects.filter(slug="opening").update(title="Keynote")
     Event.objects.filter(pk=summit.pk).bump_schedule_version()
@@ -83,14 +117,17 @@ def test_a_change_made_by_another_process_shows_on_the_next_request(client, summ
 
 
 def test_a_process_that_has_no_copy_takes_the_shared_one_without_rendering(
-    client, summit, django_assert_num_queries
+    client, summit, shared_cache_reads, django_assert_num_queries
 ):
     first = client.get("/summit/schedule/")
+    client.get("/summit/schedule/")
     pagecache.recent.clear()  # as in a second worker, which has not served the page yet
+    shared_cache_reads.clear()
 
     with django_assert_num_queries(1):
         second = client.get("/summit/schedule/")
 
+    assert len(shared_cache_reads) == 1
     assert second.content == first.content
 
 
