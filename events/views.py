@@ -213,7 +213,6 @@ class ScheduleView(CachedPageMixin, EventMixin, TemplateView):
 
 class TalkDetailView(EventMixin, DetailView):
     template_name = "events/talk_detail.html"
-    slug_url_kwarg = "talk"
     context_object_name = "talk"
 
     def get_event(self, **kwargs):
@@ -517,12 +516,12 @@ class ExportMixin:
         variant_hash = hashlib.sha256(f"{base_url}|{variant}".encode()).hexdigest()
 
         def render():
-            self.event = event_or_404(event)
+            found = event_or_404(event)
             try:
-                body = exports.render_export(self.kind, self.event, base_url=base_url, slugs=slugs, talk=talk)
+                body = exports.render_export(self.kind, found, base_url=base_url, slugs=slugs, talk=talk)
             except exports.TalkNotFound:
                 raise Http404("No published talk has this address.") from None
-            return body, int(self.event.schedule_changed_at.timestamp())
+            return body, int(found.schedule_changed_at.timestamp())
 
         response = pagecache.serve_cached(
             request,
