@@ -10,6 +10,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.dispatch import receiver
 from django.utils import timezone
 
+from . import versionwatch
 from .models import Event, Room, Speaker, Talk, TalkSpeaker, Track
 
 
@@ -26,12 +27,18 @@ def count_event_change(sender, instance, raw, update_fields, **kwargs):
 
 
 @receiver(post_save, sender=Event)
-def reload_event_version(sender, instance, update_fields, **kwargs):
+def reload_event_version(sender, instance, update_fields, using, **kwargs):
+    versionwatch.watch(using).forget_after_commit()  # its address or version may have changed
     if isinstance(instance.schedule_version, Combinable):
         instance.refresh_from_db(fields=["schedule_version"])
     elif update_fields is not None and "schedule_version" not in update_fields:
         Event.objects.filter(pk=instance.pk).bump_schedule_version()
         instance.refresh_from_db(fields=["schedule_version", "schedule_changed_at"])
+
+
+@receiver(post_delete, sender=Event)
+def forget_deleted_event(sender, using, **kwargs):
+    versionwatch.watch(using).forget_after_commit()
 
 
 @receiver(pre_save, sender=Talk)

@@ -83,6 +83,9 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
+# On PostgreSQL each process keeps one more connection, listening for schedule changes, so a warm page
+# needs no query (events/versionwatch.py). Off where LISTEN cannot work, e.g. a pooler in transaction mode.
+SCHEDULE_VERSION_LISTEN = env.bool("SCHEDULE_VERSION_LISTEN", default=True)
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
 

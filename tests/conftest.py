@@ -23,11 +23,15 @@ def plain_static_storage(settings):
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    from events import pagecache
+    # The rendered pages, and the schedule versions a process remembers on PostgreSQL with the connection
+    # that listens for changes: each test's database starts afresh, and is dropped at the end.
+    from events import pagecache, versionwatch
 
     pagecache.clear()
+    versionwatch.reset()
     yield
     pagecache.clear()
+    versionwatch.reset()
 
 
 @pytest.fixture

@@ -1,0 +1,49 @@
+"""On PostgreSQL, every change to the events table is announced on a channel (events/versionwatch.py).
+
+Each portal process keeps the schedule versions it has read and forgets them when the channel speaks, so
+a warm page needs no query. A trigger, rather than the code that bumps versions, covers every way a row
+changes: a bump, a saved or deleted event, loaddata, a bulk update, SQL typed by hand, a truncate.
+PostgreSQL sends the notification when the transaction commits, and never for one rolled back.
+"""
+
+from django.db import migrations
+
+CREATE = [
+    """
+CREATE FUNCTION events_event_notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('events_event_changed', '');
+    RETURN NULL;
+END
+$$
+""",
+    """
+CREATE TRIGGER events_event_notify_change
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON events_event
+    FOR EACH STATEMENT EXECUTE FUNCTION events_event_notify_change()
+""",
+]
+
+DROP = [
+    "DROP TRIGGER IF EXISTS events_event_notify_change ON events_event",
+    "DROP FUNCTION IF EXISTS events_event_notify_change()",
+]
+
+
+def on_postgresql(statements):
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            for statement in statements:
+                schema_editor.execute(statement, params=None)
+
+    return run
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("events", "0005_room_name_is_not_the_placeholder"),
+    ]
+
+    operations = [
+        migrations.RunPython(on_postgresql(CREATE), on_postgresql(DROP), elidable=False),
+    ]
