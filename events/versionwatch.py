@@ -110,9 +110,11 @@ class VersionWatch:
         """Read what has arrived on the listening connection, without waiting: whether it held a
         notification. Raises psycopg.OperationalError if the connection has ended."""
         pgconn = self._listener.pgconn
+        readable = select.poll()  # not select(): it cannot watch descriptors numbered 1024 and above
+        readable.register(pgconn.socket, select.POLLIN)
         heard = False
         # Until nothing is left to read: a connection's end shows only on the read after its last message.
-        while select.select([pgconn.socket], [], [], 0)[0]:
+        while readable.poll(0):
             pgconn.consume_input()
             while pgconn.notifies() is not None:
                 heard = True
