@@ -219,9 +219,7 @@ class TalkDetailView(EventMixin, DetailView):
         # The talk and its event in one query: this page is not cached, so each query is felt.
         try:
             self.talk = (
-                Talk.objects.public()
-                .select_related("event", "room", "track")
-                .get(event__slug=kwargs["event"], slug=kwargs["talk"])
+                Talk.objects.public().for_talk_page().get(event__slug=kwargs["event"], slug=kwargs["talk"])
             )
         except Talk.DoesNotExist:
             event_or_404(kwargs["event"])  # an unknown event says so
