@@ -374,11 +374,11 @@ class Talk(models.Model):
 
     def overlapping(self):
         """Other public talks of the same event that share time with this one."""
+        # One filter() rather than one per condition: each call copies the query.
         return (
             Talk.objects.public()
-            .filter(event_id=self.event_id)
+            .filter(~Q(pk=self.pk), event_id=self.event_id)
             .overlapping(self.starts_at, self.ends_at)
-            .exclude(pk=self.pk)
         )
 
 
