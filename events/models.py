@@ -293,6 +293,18 @@ class TalkQuerySet(models.QuerySet):
     def in_schedule_order(self):
         return self.order_by("starts_at", "room__order", "room__name", "title")
 
+    def for_talk_page(self):
+        """Talks with their event, room and track, read with only the columns the talk page shows.
+
+        The page is not cached, so each column is paid on every visit: the event's description and dates,
+        the talk's bookkeeping times and the room's and track's ordering are left in the database.
+        """
+        return self.select_related("event", "room", "track").only(
+            *["title", "slug", "abstract", "starts_at", "ends_at", "kind", "status"],
+            *["conference_url", "slides_url", "video_url"],
+            *["event__name", "event__slug", "event__time_zone", "room__name", "track__name", "track__slug"],
+        )
+
 
 class Talk(models.Model):
     class Kind(models.TextChoices):
@@ -369,11 +381,11 @@ class Talk(models.Model):
 
     def overlapping(self):
         """Other public talks of the same event that share time with this one."""
+        # One filter() rather than one per condition: each call copies the query.
         return (
             Talk.objects.public()
-            .filter(event_id=self.event_id)
+            .filter(~Q(pk=self.pk), event_id=self.event_id)
             .overlapping(self.starts_at, self.ends_at)
-            .exclude(pk=self.pk)
         )
 
 

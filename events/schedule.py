@@ -329,6 +329,32 @@ def build_schedule_talks(rows, speaker_rows, *, tracks, kinds, tz, talk_path, sp
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class TalkLine:
+    """A talk in a short list beside another talk (the talks at the same time): no speakers, room or kind."""
+
+    title: str
+    url: str
+    is_cancelled: bool
+    start: Moment
+    end: Moment
+
+
+def build_talk_lines(rows, *, moment, talk_path):
+    """TalkLines from talk rows (slug, title, starts_at, ends_at, status); `moment` is a moment_formatter
+    and `talk_path` a function slug -> address."""
+    return [
+        TalkLine(
+            title=title,
+            url=talk_path(slug),
+            is_cancelled=status == Talk.Status.CANCELLED,
+            start=moment(starts_at),
+            end=moment(ends_at),
+        )
+        for slug, title, starts_at, ends_at, status in rows
+    ]
+
+
 # Addresses of many rows at once.
 
 _PLAIN_SLUG = re.compile(r"[-a-zA-Z0-9_]+")

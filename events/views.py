@@ -219,9 +219,7 @@ class TalkDetailView(EventMixin, DetailView):
         # The talk and its event in one query: this page is not cached, so each query is felt.
         try:
             self.talk = (
-                Talk.objects.public()
-                .select_related("event", "room", "track")
-                .get(event__slug=kwargs["event"], slug=kwargs["talk"])
+                Talk.objects.public().for_talk_page().get(event__slug=kwargs["event"], slug=kwargs["talk"])
             )
         except Talk.DoesNotExist:
             event_or_404(kwargs["event"])  # an unknown event says so
@@ -234,27 +232,22 @@ class TalkDetailView(EventMixin, DetailView):
     def get_context_data(self, **kwargs):
         talk, event = self.object, self.event
         speaker_path = schedule.path_builder("events:speaker_detail", "speaker", event=event.slug)
+        # From TalkSpeaker itself rather than talk.talk_speakers: the related manager costs more than the rows.
         speakers = [
             schedule.SpeakerLink(name=name, url=speaker_path(slug), affiliation=affiliation)
-            for name, slug, affiliation in talk.talk_speakers.order_by("position", "pk").values_list(
-                "speaker__name", "speaker__slug", "speaker__affiliation"
-            )
+            for name, slug, affiliation in TalkSpeaker.objects.filter(talk_id=talk.pk)
+            .order_by("position", "pk")
+            .values_list("speaker__name", "speaker__slug", "speaker__affiliation")
         ]
         # Times formatted once, as the schedule formats them, rather than by a dozen date filters.
         moment = schedule.moment_formatter(event.tzinfo)
-        # The talks at the same time as plain rows, as the schedule shows them: no model instances.
-        overlapping = schedule.build_schedule_talks(
+        # The talks at the same time as plain rows with only what their lines show: no model instances.
+        overlapping = schedule.build_talk_lines(
             talk.overlapping()
             .in_schedule_order()
-            .values(
-                "pk", "slug", "title", "starts_at", "ends_at", "kind", "status", "room__name", "track_id"
-            ),
-            [],
-            tracks=[],
-            kinds=dict(Talk.Kind.choices),
-            tz=event.tzinfo,
+            .values_list("slug", "title", "starts_at", "ends_at", "status"),
+            moment=moment,
             talk_path=schedule.path_builder("events:talk_detail", "talk", event=event.slug),
-            speaker_path=speaker_path,
         )
         # The abstract is shown once and summarised twice (description, og:description): render it once.
         abstract_html = mark_safe(render_markdown(talk.abstract)) if talk.abstract else ""

@@ -189,3 +189,15 @@ def test_whats_on_is_empty_after_the_last_talk():
     on = schedule.whats_on([talk("Tour", 20, "16:00", "16:35")], dt.datetime(2022, 5, 21, tzinfo=MADRID))
 
     assert on.is_empty is True
+
+
+def test_talk_lines_carry_the_address_the_times_in_the_zone_and_the_cancellation():
+    starts_at = dt.datetime(2022, 5, 19, 13, 25, tzinfo=UTC)
+    rows = [("cilium", "Cilium", starts_at, starts_at + dt.timedelta(minutes=35), Talk.Status.CANCELLED)]
+
+    [line] = schedule.build_talk_lines(
+        rows, moment=schedule.moment_formatter(MADRID), talk_path=lambda slug: f"/kubecon/talks/{slug}/"
+    )
+
+    assert (line.title, line.url, line.is_cancelled) == ("Cilium", "/kubecon/talks/cilium/", True)
+    assert (line.start.iso, line.end.time, line.end.zone) == ("2022-05-19T15:25:00+02:00", "16:00", "CEST")
