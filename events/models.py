@@ -79,7 +79,10 @@ class EventQuerySet(models.QuerySet):
         """
         quote = connections[self.db].ops.quote_name
         table, column = quote(Event._meta.db_table), quote("slug")
-        return next(iter(self.raw(f"SELECT * FROM {table} WHERE {column} = %s", [slug])), None)
+        # The columns by name, not *: a statement PostgreSQL has prepared must keep its result's shape
+        # when a migration adds a column while this release still runs.
+        columns = ", ".join(quote(field.column) for field in Event._meta.concrete_fields)
+        return next(iter(self.raw(f"SELECT {columns} FROM {table} WHERE {column} = %s", [slug])), None)
 
     def schedule_state(self, slug):
         """(pk, schedule_version) of the event with address `slug`, or None.

@@ -83,6 +83,13 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
+elif env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+    # PostgreSQL: send parameters apart from the SQL, so a query's text is the same for every talk, and let
+    # psycopg prepare a text it has run five times on a connection: the server then skips parsing and
+    # planning it. Off where a pooler in transaction mode cannot keep prepared statements.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options.setdefault("server_side_binding", True)
+    options.setdefault("prepare_threshold", 5)
 # On PostgreSQL each process keeps one more connection, listening for schedule changes, so a warm page
 # needs no query (events/versionwatch.py). Off where LISTEN cannot work, e.g. a pooler in transaction mode.
 SCHEDULE_VERSION_LISTEN = env.bool("SCHEDULE_VERSION_LISTEN", default=True)

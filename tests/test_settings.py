@@ -37,3 +37,32 @@ def test_debug_mode_runs_without_a_secret_key():
     result = run_check(DEBUG="true")
 
     assert result.returncode == 0, result.stderr
+
+
+def database_options(**env):
+    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_PREPARED_STATEMENTS")}
+    script = "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS', {}))"
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {script}"],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "portal.settings", "SECRET_KEY": "x", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_postgresql_binds_parameters_in_the_server_and_prepares_frequent_queries():
+    options = database_options(DATABASE_URL="postgres://portal@db.example.org:5432/portal")
+
+    assert options == "{'server_side_binding': True, 'prepare_threshold': 5}"
+
+
+def test_behind_a_pooler_postgresql_keeps_djangos_defaults():
+    options = database_options(
+        DATABASE_URL="postgres://portal@db.example.org:5432/portal", DATABASE_PREPARED_STATEMENTS="false"
+    )
+
+    assert options == "{}"
