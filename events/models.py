@@ -296,6 +296,26 @@ class TalkQuerySet(models.QuerySet):
     def in_schedule_order(self):
         return self.order_by("starts_at", "room__order", "room__name", "title")
 
+    def time_slot_rows(self, talk):
+        """The public talks of `talk`'s event that share time with it, `talk` among them if it is public (a
+        talk starts before it ends, a database rule, so it shares its own time), in schedule order, one
+        row per speaker: pk, slug, title, start, end, status, then the speaker's name, slug and
+        affiliation (None for a talk without speakers). All the talk page shows of the talk's speakers
+        and of what else is on, in one query."""
+        speaker = "talk_speakers__speaker__"
+        return (
+            self.public()
+            .filter(event_id=talk.event_id, starts_at__lt=talk.ends_at, ends_at__gt=talk.starts_at)
+            .order_by(
+                *["starts_at", "room__order", "room__name", "title", "pk"],
+                *["talk_speakers__position", "talk_speakers__pk"],
+            )
+            .values_list(
+                *["pk", "slug", "title", "starts_at", "ends_at", "status"],
+                *[f"{speaker}name", f"{speaker}slug", f"{speaker}affiliation"],
+            )
+        )
+
     def for_talk_page(self):
         """Talks with their event, room and track, read with only the columns the talk page shows.
 
@@ -381,15 +401,6 @@ class Talk(models.Model):
     @property
     def is_cancelled(self):
         return self.status == self.Status.CANCELLED
-
-    def overlapping(self):
-        """Other public talks of the same event that share time with this one."""
-        # One filter() rather than one per condition: each call copies the query.
-        return (
-            Talk.objects.public()
-            .filter(~Q(pk=self.pk), event_id=self.event_id)
-            .overlapping(self.starts_at, self.ends_at)
-        )
 
 
 class TalkSpeaker(models.Model):

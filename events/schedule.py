@@ -4,7 +4,8 @@ import datetime as dt
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import combinations, groupby
+from operator import itemgetter
 
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -340,19 +341,29 @@ class TalkLine:
     end: Moment
 
 
-def build_talk_lines(rows, *, moment, talk_path):
-    """TalkLines from talk rows (slug, title, starts_at, ends_at, status); `moment` is a moment_formatter
-    and `talk_path` a function slug -> address."""
-    return [
-        TalkLine(
-            title=title,
-            url=talk_path(slug),
-            is_cancelled=status == Talk.Status.CANCELLED,
-            start=moment(starts_at),
-            end=moment(ends_at),
+def split_time_slot(rows, talk_pk, *, moment, talk_path, speaker_path):
+    """(the talk's SpeakerLinks, TalkLines of the other talks) from TalkQuerySet.time_slot_rows(); `moment`
+    is a moment_formatter, the paths are functions slug -> address."""
+    speakers, lines = [], []
+    for pk, talk_rows in groupby(rows, key=itemgetter(0)):
+        if pk == talk_pk:
+            speakers = [
+                SpeakerLink(name=name, url=speaker_path(slug), affiliation=affiliation)
+                for *_, name, slug, affiliation in talk_rows
+                if slug is not None  # a talk without speakers has one row, without a speaker
+            ]
+            continue
+        _, slug, title, starts_at, ends_at, status, *_ = next(talk_rows)
+        lines.append(
+            TalkLine(
+                title=title,
+                url=talk_path(slug),
+                is_cancelled=status == Talk.Status.CANCELLED,
+                start=moment(starts_at),
+                end=moment(ends_at),
+            )
         )
-        for slug, title, starts_at, ends_at, status in rows
-    ]
+    return speakers, lines
 
 
 # Addresses of many rows at once.

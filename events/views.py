@@ -231,23 +231,15 @@ class TalkDetailView(EventMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         talk, event = self.object, self.event
-        speaker_path = schedule.path_builder("events:speaker_detail", "speaker", event=event.slug)
-        # From TalkSpeaker itself rather than talk.talk_speakers: the related manager costs more than the rows.
-        speakers = [
-            schedule.SpeakerLink(name=name, url=speaker_path(slug), affiliation=affiliation)
-            for name, slug, affiliation in TalkSpeaker.objects.filter(talk_id=talk.pk)
-            .order_by("position", "pk")
-            .values_list("speaker__name", "speaker__slug", "speaker__affiliation")
-        ]
         # Times formatted once, as the schedule formats them, rather than by a dozen date filters.
         moment = schedule.moment_formatter(event.tzinfo)
-        # The talks at the same time as plain rows with only what their lines show: no model instances.
-        overlapping = schedule.build_talk_lines(
-            talk.overlapping()
-            .in_schedule_order()
-            .values_list("slug", "title", "starts_at", "ends_at", "status"),
+        # The talk's speakers and the talks at the same time in one query, as plain rows.
+        speakers, overlapping = schedule.split_time_slot(
+            Talk.objects.time_slot_rows(talk),
+            talk.pk,
             moment=moment,
             talk_path=schedule.path_builder("events:talk_detail", "talk", event=event.slug),
+            speaker_path=schedule.path_builder("events:speaker_detail", "speaker", event=event.slug),
         )
         # The abstract is shown once and summarised twice (description, og:description): render it once.
         abstract_html = mark_safe(render_markdown(talk.abstract)) if talk.abstract else ""

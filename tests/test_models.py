@@ -14,6 +14,7 @@ from tests.factories import (
     make_room,
     make_shift,
     make_signup,
+    make_speaker,
     make_talk,
 )
 
@@ -139,15 +140,21 @@ def test_on_day_handles_events_in_different_zones():
     assert set(Talk.objects.on_day(dt.date(2022, 5, 16))) == {in_madrid, in_detroit}
 
 
-def test_overlapping_finds_talks_sharing_time_and_not_those_touching_it():
+def test_a_time_slot_holds_the_talk_and_the_public_talks_sharing_its_time_with_their_speakers():
     event = make_event()
-    talk = make_talk(event, starts_at=at(16, 10, 45), ends_at=at(16, 11, 15))
-    parallel = make_talk(event, starts_at=at(16, 10, 50), ends_at=at(16, 11, 20))
-    make_talk(event, starts_at=at(16, 11, 15), ends_at=at(16, 11, 45))  # starts when the first ends
-    make_talk(event, starts_at=at(16, 10, 50), status=Talk.Status.DRAFT)
-    make_talk(make_event(), starts_at=at(16, 10, 50))
+    ada, bob = make_speaker(name="Ada", slug="ada"), make_speaker(name="Bob", slug="bob")
+    talk = make_talk(
+        event, slug="talk", starts_at=at(16, 10, 45), ends_at=at(16, 11, 15), speakers=[bob, ada]
+    )
+    make_talk(event, slug="parallel", starts_at=at(16, 10, 50), ends_at=at(16, 11, 20))
+    make_talk(event, slug="after", starts_at=at(16, 11, 15), ends_at=at(16, 11, 45))  # starts as it ends
+    make_talk(event, slug="draft", starts_at=at(16, 10, 50), status=Talk.Status.DRAFT)
+    make_talk(make_event(slug="other"), slug="elsewhere", starts_at=at(16, 10, 50))
 
-    assert list(talk.overlapping()) == [parallel]
+    rows = [(slug, speaker) for _, slug, *_, speaker, _, _ in Talk.objects.time_slot_rows(talk)]
+
+    # In schedule order, each talk's speakers in speaking order; a talk without speakers has one row.
+    assert rows == [("talk", "Bob"), ("talk", "Ada"), ("parallel", None)]
 
 
 def test_office_hours_are_cut_into_slots():

@@ -191,13 +191,45 @@ def test_whats_on_is_empty_after_the_last_talk():
     assert on.is_empty is True
 
 
-def test_talk_lines_carry_the_address_the_times_in_the_zone_and_the_cancellation():
+def test_a_time_slot_gives_the_talks_speakers_and_one_line_per_other_talk():
     starts_at = dt.datetime(2022, 5, 19, 13, 25, tzinfo=UTC)
-    rows = [("cilium", "Cilium", starts_at, starts_at + dt.timedelta(minutes=35), Talk.Status.CANCELLED)]
+    ends_at = starts_at + dt.timedelta(minutes=35)
+    rows = [
+        (7, "ebpf", "eBPF", starts_at, ends_at, Talk.Status.PUBLISHED, "Liz", "liz", "Isovalent"),
+        (3, "cilium", "Cilium", starts_at, ends_at, Talk.Status.CANCELLED, "Ana", "ana", ""),
+        (3, "cilium", "Cilium", starts_at, ends_at, Talk.Status.CANCELLED, "Bo", "bo", "ACME"),
+        (9, "panel", "Panel", starts_at, ends_at, Talk.Status.PUBLISHED, None, None, None),
+    ]
 
-    [line] = schedule.build_talk_lines(
-        rows, moment=schedule.moment_formatter(MADRID), talk_path=lambda slug: f"/kubecon/talks/{slug}/"
+    speakers, lines = schedule.split_time_slot(
+        rows,
+        3,
+        moment=schedule.moment_formatter(MADRID),
+        talk_path=lambda slug: f"/kubecon/talks/{slug}/",
+        speaker_path=lambda slug: f"/kubecon/speakers/{slug}/",
     )
 
-    assert (line.title, line.url, line.is_cancelled) == ("Cilium", "/kubecon/talks/cilium/", True)
-    assert (line.start.iso, line.end.time, line.end.zone) == ("2022-05-19T15:25:00+02:00", "16:00", "CEST")
+    assert [(s.name, s.url, s.affiliation) for s in speakers] == [
+        ("Ana", "/kubecon/speakers/ana/", ""),
+        ("Bo", "/kubecon/speakers/bo/", "ACME"),
+    ]
+    assert [(line.title, line.url, line.is_cancelled) for line in lines] == [
+        ("eBPF", "/kubecon/talks/ebpf/", False),
+        ("Panel", "/kubecon/talks/panel/", False),
+    ]
+    assert (lines[0].start.iso, lines[0].end.time, lines[0].end.zone) == (
+        "2022-05-19T15:25:00+02:00",
+        "16:00",
+        "CEST",
+    )
+
+
+def test_a_talk_alone_in_its_time_without_speakers_has_neither():
+    starts_at = dt.datetime(2022, 5, 19, 13, 25, tzinfo=UTC)
+    rows = [(3, "tour", "Tour", starts_at, starts_at, Talk.Status.PUBLISHED, None, None, None)]
+
+    speakers, lines = schedule.split_time_slot(
+        rows, 3, moment=schedule.moment_formatter(MADRID), talk_path=str, speaker_path=str
+    )
+
+    assert (speakers, lines) == ([], [])
