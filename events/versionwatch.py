@@ -1,22 +1,4 @@
-"""Schedule versions remembered by each process on PostgreSQL, forgotten when PostgreSQL says an event changed.
-
-A warm hit of a cached page needs only its event's id and schedule version (EventQuerySet.schedule_state),
-and on PostgreSQL the round trip to read them costs more than the rest of the hit. So each process reads
-a version once and keeps it, and listens on its own connection to the channel that a trigger on the
-events table speaks on whenever a row changes (migration 0006): any notification makes the process
-forget every version it holds, and the next request reads them again.
-
-PostgreSQL signals the listening connections as the change commits, before the writer is told that it
-committed, and each passes the notification on to its process straight away: in the time a saved
-change takes to be answered and a page to be asked for, every process has heard of it. Changes made by
-this process are also forgotten here directly, as their transaction commits.
-
-What is remembered is used only outside transactions (a version read inside one may yet be rolled back:
-tests run inside one and always ask), for at most MAX_AGE seconds in any case, and only while the
-listening connection is up: a process that cannot listen (a pooler in transaction mode, a database
-restart) asks the database on every request, as SQLite always does, and tries to listen again later.
-SCHEDULE_VERSION_LISTEN=false turns it off.
-"""
+"""Schedule versions each process remembers on PostgreSQL until PostgreSQL notifies that an event changed."""
 
 import logging
 import os
@@ -30,26 +12,45 @@ from django.db import connections, transaction
 
 logger = logging.getLogger(__name__)
 
-CHANNEL = "events_event_changed"  # the trigger of migration 0006 notifies it
+CHANNEL = "events_event_changed"  # the trigger of migration 0006 notifies it on every change to events
 
-# A bound on trusting a remembered version, should a notification ever go missing without its
-# connection failing. A second costs one query per second per process.
+# A bound on trusting a remembered version, should a notification be late or lost without its connection
+# failing. A second costs one query per second per process.
 MAX_AGE = 1.0
-# After a failed attempt to listen, ask the database on each request for this long before retrying.
+# After a failed attempt to listen, read the version on each request for this long before trying again.
 RETRY_AFTER = 30.0
+# How long the listening connection may take to hear its own probe notification.
+PROBE_TIMEOUT = 0.5
+# The listening connection gives up on an unreachable server, and notices a dead peer, within seconds.
+LISTENER_OPTIONS = {
+    "autocommit": True,
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
 
 
 class VersionWatch:
-    """(pk, schedule_version) by event address for one database alias, kept while nothing changes."""
+    """(pk, schedule_version) by event address for one database alias, remembered while nothing changes.
+
+    A warm hit of a cached page needs only these two integers, and on PostgreSQL the round trip to read
+    them cost half of the hit. Each process listens on a connection of its own; any notification makes
+    it forget everything it remembers. PostgreSQL signals the listeners as a change commits, before the
+    writer hears back, so a request made after a save normally finds it forgotten; at worst a version is
+    trusted for MAX_AGE seconds. Changes made in this process are forgotten as their transaction commits.
+    What is remembered is used only outside transactions (a version read inside one may be rolled back)
+    and only while the listening connection works; otherwise the version is read on every request.
+    """
 
     def __init__(self, alias):
         self.alias = alias
         self._lock = threading.Lock()  # threaded servers (runserver, gthread) share one instance
         self._listener = None
-        self._listener_pid = None
         self._retry_at = 0.0
         self._known = {}  # slug -> ((pk, version), monotonic time of the read)
-        self._generation = 0  # moves on with every forget(), so a read older than it is not kept
+        self._generation = 0  # moves on with every forget, so a read older than it is not kept
 
     def state(self, slug, read):
         """The state of the event with address `slug`: remembered, or `read(slug)` (None: no event)."""
@@ -77,6 +78,7 @@ class VersionWatch:
         return state
 
     def forget(self):
+        """Forget every remembered version: the next request of each event reads it."""
         with self._lock:
             self._forget()
 
@@ -84,16 +86,20 @@ class VersionWatch:
         """Forget once the current transaction of this alias commits (at once outside one)."""
         transaction.on_commit(self.forget, using=self.alias)
 
+    def reset(self):
+        """Forget everything and stop listening; the next request starts afresh (tests, forks)."""
+        with self._lock:
+            if self._listener is not None:
+                self._close()
+            self._forget()
+            self._retry_at = 0.0
+
     def _forget(self):
         self._known.clear()
         self._generation += 1
 
     def _listening(self):
         """Whether this process listens, after taking in the notifications that have arrived."""
-        if self._listener is not None and self._listener_pid != os.getpid():
-            # Inherited through a fork: that connection belongs to the parent process; leave it alone.
-            self._listener = None
-            self._forget()
         if self._listener is None:
             return self._listen()
         try:
@@ -121,22 +127,32 @@ class VersionWatch:
         return heard
 
     def _listen(self):
+        """Open the listening connection, and check that a notification reaches it (a pooler in
+        transaction mode accepts LISTEN but passes nothing on)."""
         if time.monotonic() < self._retry_at:
             return False
+        listener = None
         try:
             params = connections[self.alias].get_connection_params()
-            listener = psycopg.connect(**{**params, "autocommit": True})
+            listener = psycopg.connect(**{**params, **LISTENER_OPTIONS})
             listener.execute(f"LISTEN {CHANNEL}")
+            listener.execute("SELECT pg_notify(%s, 'probe')", [CHANNEL])
+            heard = list(listener.notifies(timeout=PROBE_TIMEOUT, stop_after=1))
+            if not heard:
+                raise psycopg.OperationalError("the connection did not hear its own notification")
         except psycopg.Error:
             logger.warning(
-                "Cannot listen for schedule changes; reading the version on every request for now.",
+                "Cannot listen for schedule changes; reading the version on every request for now. "
+                "Behind a pooler in transaction mode, set SCHEDULE_VERSION_LISTEN=false.",
                 exc_info=True,
             )
+            if listener is not None:
+                listener.close()
             self._retry_at = time.monotonic() + RETRY_AFTER
             return False
         # Versions read before listening might have changed unannounced: start afresh.
         self._forget()
-        self._listener, self._listener_pid = listener, os.getpid()
+        self._listener = listener
         return True
 
     def _close(self):
@@ -153,6 +169,7 @@ _watches_lock = threading.Lock()
 
 
 def watch(alias="default"):
+    """The VersionWatch of database `alias`, one per process."""
     with _watches_lock:
         if alias not in _watches:
             _watches[alias] = VersionWatch(alias)
@@ -162,8 +179,21 @@ def watch(alias="default"):
 def reset():
     """Forget every remembered version and stop listening, for every alias (tests, between tests)."""
     for each in list(_watches.values()):
-        with each._lock:
-            if each._listener is not None:
-                each._close()
-            each._forget()
-            each._retry_at = 0.0
+        each.reset()
+
+
+def _after_fork_in_child():
+    # A forked process (gunicorn --preload) inherits its parent's watches: the listening connection
+    # belongs to the parent, and a lock held at the fork would never be released. Start afresh, leaving
+    # the parent's connection alone (psycopg does not close a connection in a process that forked it).
+    global _watches_lock
+    _watches_lock = threading.Lock()
+    for each in _watches.values():
+        each._lock = threading.Lock()
+        each._listener = None
+        each._known = {}
+        each._generation += 1
+        each._retry_at = 0.0
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

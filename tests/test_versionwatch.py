@@ -64,18 +64,25 @@ def test_a_change_saved_by_another_process_shows_on_the_next_request(client, sum
     assert b"Opening" not in content
 
 
-def test_a_change_saved_by_this_process_shows_at_once(client, summit):
+@pytest.fixture
+def notification_not_yet_read(monkeypatch):
+    """The listening connection has not taken in the notification yet: only this process's own forgetting
+    can keep the next request fresh."""
+    monkeypatch.setattr(versionwatch.VersionWatch, "_take_in", lambda self: False)
+
+
+def test_a_change_saved_by_this_process_shows_at_once(client, summit, notification_not_yet_read):
     client.get("/summit/schedule/")
     client.get("/summit/schedule/")
     talk = summit.talks.get()
     talk.title = "Keynote"
 
-    talk.save()  # no waiting for the notification: this process forgets as it commits
+    talk.save()
 
     assert b"Keynote" in client.get("/summit/schedule/").content
 
 
-def test_a_renamed_address_is_not_served_from_memory(client, summit):
+def test_a_renamed_address_is_not_served_from_memory(client, summit, notification_not_yet_read):
     client.get("/summit/schedule/")
     summit.slug = "summit-2022"
     summit.save()
@@ -146,8 +153,40 @@ def test_a_process_that_cannot_listen_reads_the_version_and_says_why(
     assert (first.status_code, second.status_code) == (200, 200)
     # Said once: the next attempt waits RETRY_AFTER seconds, rather than one warning per request.
     assert caplog.messages == [
-        "Cannot listen for schedule changes; reading the version on every request for now."
+        "Cannot listen for schedule changes; reading the version on every request for now. "
+        "Behind a pooler in transaction mode, set SCHEDULE_VERSION_LISTEN=false."
     ]
+
+
+def test_a_connection_that_does_not_hear_notifications_is_not_trusted(
+    client, summit, monkeypatch, caplog, django_assert_num_queries
+):
+    # A pooler in transaction mode accepts LISTEN, then hands the notifications to no one.
+    watch = versionwatch.watch()
+    monkeypatch.setattr(psycopg.Connection, "notifies", lambda self, **kwargs: iter([]))
+    monkeypatch.setattr(watch, "_listener", None)
+    monkeypatch.setattr(watch, "_retry_at", 0.0)
+
+    with caplog.at_level(logging.WARNING, logger="events.versionwatch"):
+        client.get("/summit/schedule/")
+        with django_assert_num_queries(1):
+            assert client.get("/summit/schedule/").status_code == 200
+
+    assert watch._listener is None
+    assert "set SCHEDULE_VERSION_LISTEN=false" in caplog.messages[0]
+
+
+def test_a_forked_process_listens_on_its_own_connection(client, summit, django_assert_num_queries):
+    client.get("/summit/schedule/")
+    parents = versionwatch.watch()._listener
+
+    versionwatch._after_fork_in_child()  # what os.fork() runs in the child
+
+    with django_assert_num_queries(1):
+        client.get("/summit/schedule/")
+    assert versionwatch.watch()._listener is not parents
+    assert not parents.closed  # still the parent's
+    parents.close()
 
 
 def test_a_lost_listening_connection_is_replaced(
