@@ -301,18 +301,32 @@ class TalkQuerySet(models.QuerySet):
         talk starts before it ends, a database rule, so it shares its own time), in schedule order, one
         row per speaker: pk, slug, title, start, end, status, then the speaker's name, slug and
         affiliation (None for a talk without speakers). All the talk page shows of the talk's speakers
-        and of what else is on, in one query."""
+        and of what else is on, in one query (schedule.split_time_slot reads these rows)."""
         speaker = "talk_speakers__speaker__"
         return (
             self.public()
-            .filter(event_id=talk.event_id, starts_at__lt=talk.ends_at, ends_at__gt=talk.starts_at)
+            .filter(event_id=talk.event_id)
+            .overlapping(talk.starts_at, talk.ends_at)
+            # pk keeps each talk's rows together when talks tie on everything before it.
             .order_by(
-                *["starts_at", "room__order", "room__name", "title", "pk"],
-                *["talk_speakers__position", "talk_speakers__pk"],
+                "starts_at",
+                "room__order",
+                "room__name",
+                "title",
+                "pk",
+                "talk_speakers__position",
+                "talk_speakers__pk",
             )
             .values_list(
-                *["pk", "slug", "title", "starts_at", "ends_at", "status"],
-                *[f"{speaker}name", f"{speaker}slug", f"{speaker}affiliation"],
+                "pk",
+                "slug",
+                "title",
+                "starts_at",
+                "ends_at",
+                "status",
+                f"{speaker}name",
+                f"{speaker}slug",
+                f"{speaker}affiliation",
             )
         )
 

@@ -83,7 +83,9 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
-elif env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+elif "postgresql" in DATABASES["default"]["ENGINE"] and env.bool(
+    "DATABASE_PREPARED_STATEMENTS", default=True
+):
     # PostgreSQL: send parameters apart from the SQL, so a query's text is the same for every talk, and let
     # psycopg prepare a text it has run five times on a connection: the server then skips parsing and
     # planning it. Off where a pooler in transaction mode cannot keep prepared statements.

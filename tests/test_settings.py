@@ -1,5 +1,6 @@
 """Settings come from the environment, and production refuses to start without a secret key."""
 
+import json
 import os
 import subprocess
 import sys
@@ -41,7 +42,7 @@ def test_debug_mode_runs_without_a_secret_key():
 
 def database_options(**env):
     clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_PREPARED_STATEMENTS")}
-    script = "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS', {}))"
+    script = "import json; from django.conf import settings; print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))"
     result = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {script}"],
         cwd=ROOT,
@@ -51,13 +52,15 @@ def database_options(**env):
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
+    return json.loads(result.stdout)
 
 
 def test_postgresql_binds_parameters_in_the_server_and_prepares_frequent_queries():
-    options = database_options(DATABASE_URL="postgres://portal@db.example.org:5432/portal")
+    options = database_options(
+        DATABASE_URL="postgres://portal@db.example.org:5432/portal", DATABASE_PREPARED_STATEMENTS="true"
+    )
 
-    assert options == "{'server_side_binding': True, 'prepare_threshold': 5}"
+    assert options == {"server_side_binding": True, "prepare_threshold": 5}
 
 
 def test_behind_a_pooler_postgresql_keeps_djangos_defaults():
@@ -65,4 +68,4 @@ def test_behind_a_pooler_postgresql_keeps_djangos_defaults():
         DATABASE_URL="postgres://portal@db.example.org:5432/portal", DATABASE_PREPARED_STATEMENTS="false"
     )
 
-    assert options == "{}"
+    assert options == {}

@@ -401,6 +401,22 @@ def test_talk_page_shows_time_in_cest_length_speakers_and_talks_at_the_same_time
     ]
 
 
+def test_talk_page_shows_its_own_speakers_beside_a_twin_talk_at_the_same_time(client):
+    # Same time, same title, no room: only their row ids tell the two talks' speakers apart.
+    event = make_event()
+    names = iter(["Ada", "Bob", "Cy", "Di"])
+    speakers = [make_speaker(name=next(names)) for _ in range(4)]
+    first = make_talk(event, title="Twin", slug="twin-1", speakers=speakers[:2])
+    make_talk(event, title="Twin", slug="twin-2", speakers=speakers[2:])
+
+    tree = parse(client.get(first.get_absolute_url()))
+
+    assert texts(tree, "//dt[starts-with(., 'Speaker')]/following-sibling::dd[1]//li") == ["Ada", "Bob"]
+    assert [a.get("href") for a in tree.xpath("//section[@aria-labelledby='overlapping-heading']//li/a")] == [
+        f"/{event.slug}/talks/twin-2/"
+    ]
+
+
 def test_talk_page_links_add_to_calendar_and_the_official_page(client):
     event = make_event(slug="summit")
     talk = make_talk(event, slug="srv6", conference_url="https://kccnceu2022.sched.com/event/ytkj")

@@ -1,10 +1,8 @@
-"""On PostgreSQL, every change to the events table is announced on a channel (events/versionwatch.py).
+"""On PostgreSQL, every change to the events table is notified on a channel (events/versionwatch.py)."""
 
-Each portal process keeps the schedule versions it has read and forgets them when the channel speaks, so
-a warm page needs no query. A trigger, rather than the code that bumps versions, covers every way a row
-changes: a bump, a saved or deleted event, loaddata, a bulk update, SQL typed by hand, a truncate.
-PostgreSQL sends the notification when the transaction commits, and never for one rolled back.
-"""
+# A trigger, rather than the code that bumps versions, covers every way a row changes: a bump, a saved or
+# deleted event, loaddata, a bulk update, SQL typed by hand, a truncate. PostgreSQL sends the
+# notification when the transaction commits, and never for one rolled back.
 
 from django.db import migrations
 
@@ -30,13 +28,16 @@ DROP = [
 ]
 
 
-def on_postgresql(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement, params=None)
+def create(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for statement in CREATE:
+            schema_editor.execute(statement, params=None)
 
-    return run
+
+def drop(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for statement in DROP:
+            schema_editor.execute(statement, params=None)
 
 
 class Migration(migrations.Migration):
@@ -45,5 +46,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(on_postgresql(CREATE), on_postgresql(DROP), elidable=False),
+        migrations.RunPython(create, drop, elidable=False),
     ]
