@@ -87,12 +87,20 @@ class VersionWatch:
         transaction.on_commit(self.forget, using=self.alias)
 
     def reset(self):
-        """Forget everything and stop listening; the next request starts afresh (tests, forks)."""
+        """Forget everything and stop listening; the next request starts afresh (tests)."""
         with self._lock:
             if self._listener is not None:
                 self._close()
             self._forget()
             self._retry_at = 0.0
+
+    def _after_fork_in_child(self):
+        # The listening connection belongs to the parent (psycopg does not close a connection in a
+        # process that forked it), and a lock held at the fork would never be released.
+        self._lock = threading.Lock()
+        self._listener = None
+        self._retry_at = 0.0
+        self._forget()
 
     def _forget(self):
         self._known.clear()
@@ -183,17 +191,11 @@ def reset():
 
 
 def _after_fork_in_child():
-    # A forked process (gunicorn --preload) inherits its parent's watches: the listening connection
-    # belongs to the parent, and a lock held at the fork would never be released. Start afresh, leaving
-    # the parent's connection alone (psycopg does not close a connection in a process that forked it).
+    # A forked process (gunicorn --preload) inherits its parent's watches: start each afresh.
     global _watches_lock
     _watches_lock = threading.Lock()
     for each in _watches.values():
-        each._lock = threading.Lock()
-        each._listener = None
-        each._known = {}
-        each._generation += 1
-        each._retry_at = 0.0
+        each._after_fork_in_child()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)

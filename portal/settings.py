@@ -87,8 +87,8 @@ elif "postgresql" in DATABASES["default"]["ENGINE"] and env.bool(
     "DATABASE_PREPARED_STATEMENTS", default=True
 ):
     # PostgreSQL: send parameters apart from the SQL, so a query's text is the same for every talk, and let
-    # psycopg prepare a text it has run five times on a connection: the server then skips parsing and
-    # planning it. Off where a pooler in transaction mode cannot keep prepared statements.
+    # psycopg prepare a text it has run five times on a connection: the server then parses it once per
+    # connection. Off where a pooler in transaction mode cannot keep prepared statements.
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options.setdefault("server_side_binding", True)
     options.setdefault("prepare_threshold", 5)
