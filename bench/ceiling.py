@@ -1,15 +1,17 @@
-"""The ceiling for a Python server here: a trivial WSGI app returning fixed bytes from memory."""
+"""The ceiling for a Python server here: a trivial WSGI app returning fixed bytes from memory.
+
+BENCH_BODY_DIR holds one file per page measured; /<name> returns the bytes of the file <name>.
+"""
 
 import os
 from pathlib import Path
 
-BODY = Path(os.environ["BENCH_BODY_FILE"]).read_bytes()
-HEADERS = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(BODY)))]
+BODIES = {f"/{path.name}": path.read_bytes() for path in Path(os.environ["BENCH_BODY_DIR"]).iterdir()}
 
 
 def application(environ, start_response):
-    if environ.get("PATH_INFO") == "/healthz":
-        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
-        return [b"ok"]
-    start_response("200 OK", HEADERS)
-    return [BODY]
+    body = BODIES.get(environ.get("PATH_INFO"), b"ok")
+    start_response(
+        "200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))]
+    )
+    return [body]

@@ -3,10 +3,14 @@
 Usage: make bench  (or .venv/bin/python bench/run.py --help)
 
 Imports the frab file into a fresh SQLite database (and a fresh PostgreSQL database beside the one
-DATABASE_URL names, when it is set), starts gunicorn with 2 workers and DEBUG off, and measures each
-page cold (cache disabled: every request renders) and warm (cache filled), then the same bytes as the
-schedule page returned from memory by a trivial WSGI app under the same gunicorn settings. Prints one
-Markdown table and stops every process it started.
+DATABASE_URL names, when it is set), starts gunicorn with 2 workers, DEBUG off and otherwise the default
+settings (variables set in the environment, such as CONN_MAX_AGE, are passed on), and measures each page
+- first: nothing cached (CACHE_URL=dummycache://), as the first visitor after a release finds it;
+- cold: right after a change to the schedule: the page's kept copy misses, but the pieces kept per talk
+  are there, as they are for every talk the change did not touch (bench/after_a_change.py);
+- warm: the page served from the cache;
+then each page's own bytes returned from memory by a trivial WSGI app under the same gunicorn settings: its
+ceiling. Prints one Markdown table per database and stops every process it started.
 """
 
 import argparse
@@ -42,14 +46,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 client = Client(HTTP_HOST="localhost")
 out = {}
-for path in json.loads(sys.argv[1]):
+for name, path, headers in json.loads(sys.argv[1]):
+    meta = {"HTTP_" + key.upper().replace("-", "_"): value for key, value in headers.items()}
     cache.clear()
     with CaptureQueriesContext(connection) as cold:
-        response = client.get(path, HTTP_ACCEPT="text/html")
+        response = client.get(path, **meta)
     with CaptureQueriesContext(connection) as warm:
-        client.get(path, HTTP_ACCEPT="text/html")
-    body = response.content if not response.streaming else b"".join(response.streaming_content)
-    out[path] = {"status": response.status_code, "bytes": len(body), "cold_queries": len(cold), "warm_queries": len(warm)}
+        client.get(path, **meta)
+    out[name] = {"status": response.status_code, "bytes": len(response.content), "cold_queries": len(cold), "warm_queries": len(warm)}
 print(json.dumps(out))
 """
 
@@ -61,11 +65,12 @@ django.setup()
 from events.models import Event, OfficeHours
 event = Event.objects.get(slug=%r)
 talk = event.talks.published().order_by("starts_at", "pk").first()
+speaker = talk.speakers.order_by("pk").first()
 if not event.office_hours.exists():
     start = dt.datetime.combine(event.start_date, dt.time(12, 30), tzinfo=event.tzinfo)
     OfficeHours.objects.create(event=event, title="Office hours", starts_at=start,
                                ends_at=start + dt.timedelta(minutes=45), slot_minutes=15, seats_per_slot=5)
-print(json.dumps({"talk": talk.slug}))
+print(json.dumps({"talk": talk.slug, "speaker": speaker.slug}))
 """
 
 
@@ -154,9 +159,10 @@ def to_ms(value):
     return number * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
-def wrk(url, args):
+def wrk(url, args, headers):
     # Let requests queued by the previous run drain first, so they don't eat into this one.
     time.sleep(1)
+    header_args = [part for key, value in headers.items() for part in ("-H", f"{key}: {value}")]
     output = subprocess.run(
         [
             "wrk",
@@ -164,8 +170,7 @@ def wrk(url, args):
             f"-c{args.connections}",
             f"-d{args.duration}s",
             "--latency",
-            "-H",
-            "Accept: text/html",
+            *header_args,
             url,
         ],
         capture_output=True,
@@ -179,23 +184,18 @@ def wrk(url, args):
     return {"rate": rate, "p50": p50, "p99": p99, "non2xx": int(errors[1]) if errors else 0}
 
 
-def single_request_ms(url, times=5):
+def fetch(url, headers):
+    return urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=60).read()
+
+
+def single_request_ms(url, headers, times=5):
     """Median time of one request alone (no queueing behind other connections)."""
     timings = []
     for _ in range(times):
         started = time.perf_counter()
-        urllib.request.urlopen(
-            urllib.request.Request(url, headers={"Accept": "text/html"}), timeout=60
-        ).read()
+        fetch(url, headers)
         timings.append((time.perf_counter() - started) * 1000)
     return sorted(timings)[len(timings) // 2]
-
-
-def prime(url, times=20):
-    for _ in range(times):
-        urllib.request.urlopen(
-            urllib.request.Request(url, headers={"Accept": "text/html"}), timeout=30
-        ).read()
 
 
 def fresh_postgres(url):
@@ -211,6 +211,24 @@ def fresh_postgres(url):
     return urlunsplit(parts._replace(path="/" + name)), name
 
 
+HTML = {"Accept": "text/html"}
+
+
+def pages_of(talk, speaker):
+    """(name, path, request headers) of each page measured."""
+    return [
+        ("schedule page", f"/{EVENT}/schedule/", HTML),
+        ("schedule page, gzip", f"/{EVENT}/schedule/", {**HTML, "Accept-Encoding": "gzip"}),
+        ("schedule.json", f"/{EVENT}/schedule.json", HTML),
+        ("schedule.xml", f"/{EVENT}/schedule.xml", HTML),
+        ("schedule.ics", f"/{EVENT}/schedule.ics", HTML),
+        ("talk page", f"/{EVENT}/talks/{talk}/", HTML),
+        ("speakers list", f"/{EVENT}/speakers/", HTML),
+        ("speaker page", f"/{EVENT}/speakers/{speaker}/", HTML),
+        ("office-hours page", f"/{EVENT}/office-hours/", HTML),
+    ]
+
+
 def measure(label, database_url, args, workdir):
     env = {
         **os.environ,
@@ -220,7 +238,6 @@ def measure(label, database_url, args, workdir):
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "STATIC_ROOT": str(workdir / "static"),
         "LOG_LEVEL": "WARNING",
-        "CONN_MAX_AGE": "600",
         "DJANGO_SETTINGS_MODULE": "portal.settings",
     }
     env.pop("CACHE_URL", None)
@@ -230,77 +247,80 @@ def measure(label, database_url, args, workdir):
     started = time.perf_counter()
     manage(env, "import_frab", str(args.data), "--event", EVENT)
     import_seconds = time.perf_counter() - started
-    talk = json.loads(python(env, SETUP % EVENT))["talk"]
-    pages = {
-        "schedule page": f"/{EVENT}/schedule/",
-        "schedule.json": f"/{EVENT}/schedule.json",
-        "schedule.xml": f"/{EVENT}/schedule.xml",
-        "schedule.ics": f"/{EVENT}/schedule.ics",
-        "talk page": f"/{EVENT}/talks/{talk}/",
-        "speakers list": f"/{EVENT}/speakers/",
-        "office-hours page": f"/{EVENT}/office-hours/",
-    }
-    probe = json.loads(python(env, PROBE, json.dumps(list(pages.values()))))
+    pages = pages_of(**json.loads(python(env, SETUP % EVENT)))
+    if args.pages:
+        pages = [page for page in pages if page[0] in args.pages]
+    probe = json.loads(python(env, PROBE, json.dumps(pages)))
     rows = []
-    print(f"[{label}] cold runs (cache disabled) ...", file=sys.stderr)
-    with gunicorn({**env, "CACHE_URL": "dummycache://"}) as (base, _):
-        for name, path in pages.items():
-            # Each worker's first render compiles templates and opens its connection: not the cache's
-            # doing, so leave it out. With the cache disabled every request still renders.
-            prime(base + path, times=4)
-            alone = single_request_ms(base + path)
-            rows.append((name, "cold", path, {**wrk(base + path, args), "alone": alone}))
+    for mode, app, extra in [
+        ("first", "portal.wsgi", {"CACHE_URL": "dummycache://"}),
+        ("cold", "bench.after_a_change:application", {}),
+    ]:
+        if mode not in args.modes:
+            continue
+        print(f"[{label}] {mode} runs ...", file=sys.stderr)
+        with gunicorn({**env, **extra}, app=app) as (base, _):
+            for name, path, headers in pages:
+                if "gzip" in name:
+                    continue  # compressing is the cache's part: measured warm
+                # Each worker's first render compiles templates, opens its connection and (cold) fills the
+                # pieces kept per talk: leave those out.
+                for _ in range(4):
+                    fetch(base + path, headers)
+                alone = single_request_ms(base + path, headers)
+                rows.append((name, mode, {**wrk(base + path, args, headers), "alone": alone}))
     print(f"[{label}] warm runs ...", file=sys.stderr)
+    bodies = workdir / "bodies"
+    bodies.mkdir(exist_ok=True)
     with gunicorn(env) as (base, master):
-        for name, path in pages.items():
-            prime(base + path)
-            alone = single_request_ms(base + path)
-            rows.append((name, "warm", path, {**wrk(base + path, args), "alone": alone}))
-        schedule_body = urllib.request.urlopen(
-            urllib.request.Request(base + pages["schedule page"], headers={"Accept": "text/html"})
-        ).read()
+        for index, (name, path, headers) in enumerate(pages):
+            for _ in range(20):
+                body = fetch(base + path, headers)
+            (bodies / str(index)).write_bytes(body)
+            if "warm" in args.modes:
+                alone = single_request_ms(base + path, headers)
+                rows.append((name, "warm", {**wrk(base + path, args, headers), "alone": alone}))
         rss = worker_rss_mb(master)
-    body_file = workdir / "ceiling.html"
-    body_file.write_bytes(schedule_body)
-    print(f"[{label}] static ceiling ...", file=sys.stderr)
-    with gunicorn({**env, "BENCH_BODY_FILE": str(body_file)}, app="bench.ceiling:application") as (base, _):
-        ceiling = wrk(base + "/", args)
+    print(f"[{label}] static ceilings ...", file=sys.stderr)
+    ceilings = {}
+    with gunicorn({**env, "BENCH_BODY_DIR": str(bodies)}, app="bench.ceiling:application") as (base, _):
+        for index, (name, _path, headers) in enumerate(pages):
+            ceilings[name] = {
+                **wrk(f"{base}/{index}", args, headers),
+                "bytes": (bodies / str(index)).stat().st_size,
+            }
     return {
         "label": label,
         "rows": rows,
         "probe": probe,
-        "ceiling": ceiling,
+        "ceilings": ceilings,
         "rss": rss,
-        "ceiling_bytes": len(schedule_body),
         "import_seconds": import_seconds,
     }
 
 
 def report(result, args):
-    ceiling = result["ceiling"]["rate"]
     lines = [
         f"### {result['label']}: {args.data.name}, gunicorn 2 workers, wrk -t{args.threads} -c{args.connections} "
         f"-d{args.duration}s",
         "",
-        "| page | cache | one request alone, ms | req/s | p50 ms | p99 ms | bytes | queries | % of ceiling |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| page | cache | one request alone, ms | req/s | p50 ms | p99 ms | bytes | queries | ceiling req/s "
+        "| % of ceiling |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for name, mode, path, run in result["rows"]:
-        probe = result["probe"][path]
-        queries = probe["cold_queries"] if mode == "cold" else probe["warm_queries"]
+    for name, mode, run in result["rows"]:
+        probe, ceiling = result["probe"][name], result["ceilings"][name]
+        queries = probe["warm_queries"] if mode == "warm" else probe["cold_queries"]
         flag = "" if run["non2xx"] == 0 and probe["status"] == 200 else f" ({run['non2xx']} non-2xx!)"
         lines.append(
-            f"| {name} | {mode} | {run['alone']:.1f} | {run['rate']:,.1f}{flag} | {run['p50']:.1f} | {run['p99']:.1f} | "
-            f"{probe['bytes']:,} | {queries} | {100 * run['rate'] / ceiling:.0f} % |"
+            f"| {name} | {mode} | {run['alone']:.1f} | {run['rate']:,.1f}{flag} | {run['p50']:.1f} | "
+            f"{run['p99']:.1f} | {ceiling['bytes']:,} | {queries} | {ceiling['rate']:,.0f} | "
+            f"{100 * run['rate'] / ceiling['rate']:.0f} % |"
         )
-    run = result["ceiling"]
-    lines.append(
-        f"| static ceiling (same {result['ceiling_bytes']:,} bytes from memory) | – | – | {run['rate']:,.1f} | "
-        f"{run['p50']:.1f} | {run['p99']:.1f} | {result['ceiling_bytes']:,} | 0 | 100 % |"
-    )
     lines += [
         "",
-        f"Import of {args.data.name}: {result['import_seconds']:.1f} s. "
+        "The ceiling of a page is the same bytes returned from memory by a trivial WSGI app (bench/ceiling.py) under "
+        f"the same gunicorn. Import of {args.data.name}: {result['import_seconds']:.1f} s. "
         f"Worker resident memory after the runs: {', '.join(f'{mb:.0f} MB' for mb in result['rss'])}.",
         "",
     ]
@@ -315,6 +335,20 @@ def main():
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--pages",
+        type=lambda value: value.split(","),
+        help="only these pages, comma-separated (names as printed)",
+    )
+    parser.add_argument(
+        "--modes",
+        type=lambda value: value.split(","),
+        default=["first", "cold", "warm"],
+        help="first, cold, warm or several, comma-separated (default: all three)",
+    )
+    parser.add_argument(
+        "--no-sqlite", action="store_true", help="measure PostgreSQL only (with DATABASE_URL set to it)"
+    )
     args = parser.parse_args()
     if not args.data.exists():
         parser.error(f"{args.data} does not exist: pass --data or set BENCH_DATA to a frab schedule.xml")
@@ -324,7 +358,8 @@ def main():
     results = []
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
         workdir = Path(tmp)
-        results.append(measure("SQLite", f"sqlite:///{workdir / 'bench.sqlite3'}", args, workdir))
+        if not args.no_sqlite:
+            results.append(measure("SQLite", f"sqlite:///{workdir / 'bench.sqlite3'}", args, workdir))
         if os.environ.get("DATABASE_URL", "").startswith("postgres"):
             url, name = fresh_postgres(os.environ["DATABASE_URL"])
             try:

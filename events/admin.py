@@ -7,7 +7,7 @@ from operator import attrgetter
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count
 from django.http import HttpResponse
@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import schedule, signups
+from . import schedule, signups, times
 from .models import (
     Booth,
     BoothShift,
@@ -49,11 +49,10 @@ def zone_label(event, at=None):
         )
     else:
         at, when = event.localtime(at), _("at the time shown")
-    offset = f"{at:%z}"
     return _("Times are in the event’s time zone, %(zone)s (%(abbr)s, UTC%(offset)s %(when)s).") % {
         "zone": event.time_zone,
         "abbr": at.tzname(),
-        "offset": f"{offset[:3]}:{offset[3:]}",
+        "offset": times.utc_offset(at),
         "when": when,
     }
 
@@ -117,16 +116,13 @@ class EventLocalTimesMixin:
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         obj, event = self._object_and_event(request, object_id)
-        label = zone_label(event, getattr(obj, self.label_time_field, None)) if event else ""
+        label = ""
+        if event is not None:
+            # For the rest of the request, rendering included; events.middleware drops it when the request ends.
+            timezone.activate(event.tzinfo)
+            label = zone_label(event, getattr(obj, self.label_time_field, None))
         extra_context = {**(extra_context or {}), "event_zone_label": label}
-        if event is None:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        with timezone.override(event.tzinfo):
-            response = super().changeform_view(request, object_id, form_url, extra_context)
-            # A TemplateResponse renders lazily, after this block: render it while the zone is active.
-            if hasattr(response, "render") and not response.is_rendered:
-                response.render()
-        return response
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -254,6 +250,12 @@ class TalkAdmin(EventLocalTimesMixin, admin.ModelAdmin):
         (_("Record"), {"fields": ["uuid", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
 
+    def get_fieldsets(self, request, obj=None):
+        # A field added to Talk shows under "More" until it is placed above: never left out of the form.
+        placed = flatten_fieldsets(self.fieldsets)
+        more = [name for name in self.get_form(request, obj, fields=None).base_fields if name not in placed]
+        return [*self.fieldsets, (_("More"), {"fields": more})] if more else self.fieldsets
+
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("speakers")
 
@@ -373,6 +375,17 @@ class OfficeHoursForm(LocalTimesForm):
     class Meta:
         model = OfficeHours
         fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        fields = ["starts_at", "ends_at", "slot_minutes", "seats_per_slot"]
+        if self.instance.pk and not any(name in self.errors for name in fields):
+            proposed = OfficeHours(pk=self.instance.pk, **{name: cleaned.get(name) for name in fields})
+            try:
+                signups.check_session_change(proposed)
+            except signups.SignupError as exc:
+                self.add_error(exc.field, str(exc))
+        return cleaned
 
 
 @admin.register(OfficeHours)
@@ -496,36 +509,16 @@ class SignupAdminForm(LocalTimesForm):
         return office_hours.event if office_hours else super()._event()
 
     def clean(self):
-        """An organiser's signup follows the attendees' rules: one of the session's slots, no overbooking."""
+        """An organiser's signup follows the attendees' rules, under the same lock: one of the session's slots, no
+        overbooking."""
         cleaned = super().clean()
-        office_hours, slot_start = cleaned.get("office_hours"), cleaned.get("slot_start")
-        if not office_hours or not slot_start:
-            return cleaned
-        if slot_start not in {slot.starts_at for slot in office_hours.slots()}:
-            starts = ", ".join(
-                f"{office_hours.event.localtime(s.starts_at):%H:%M}" for s in office_hours.slots()
-            )
-            self.add_error(
-                "slot_start",
-                _("Choose the start of one of the session’s slots: %(starts)s.") % {"starts": starts},
-            )
-            return cleaned
-        if cleaned.get("status") == Signup.Status.CONFIRMED:
-            taken = (
-                office_hours.signups.confirmed()
-                .filter(slot_start=slot_start)
-                .exclude(pk=self.instance.pk)
-                .count()
-            )
-            if taken >= office_hours.seats_per_slot:
-                self.add_error(
-                    "status",
-                    _(
-                        "This slot is full (%(taken)d of %(seats)d seats taken). Save the signup as waitlisted, "
-                        "or add seats to the session first."
-                    )
-                    % {"taken": taken, "seats": office_hours.seats_per_slot},
-                )
+        fields = ["office_hours", "slot_start", "status"]
+        if all(cleaned.get(name) for name in fields):
+            proposed = Signup(pk=self.instance.pk, **{name: cleaned[name] for name in fields})
+            try:
+                signups.check_organiser_signup(proposed)
+            except signups.SignupError as exc:
+                self.add_error(exc.field, str(exc))
         return cleaned
 
 

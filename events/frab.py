@@ -382,7 +382,7 @@ def _write_speakers(schedule, result):
             changed.append(speaker)
     Speaker.objects.bulk_update(changed, ["name"], batch_size=500)
     # Speakers are shared between events: a new name shows in every schedule they are in.
-    Event.objects.filter(talks__talk_speakers__speaker__in=changed).bump_schedule_version()
+    Talk.objects.filter(speakers__in=changed).mark_changed()
     result.updated["speakers"] += len(changed)
     new = [key for key in people if key not in speakers]
     if new:
@@ -493,4 +493,5 @@ def _write_talk_speakers(schedule, talks, speakers, result):
     if gone or moved or added:
         touched = {row.talk_id for row in added} | {row.talk_id for row in moved}
         touched |= {key[0] for key, row in have.items() if row.pk in set(gone)}
+        Talk.objects.filter(pk__in=touched).mark_changed()
         result.updated["speaker lists"] += len(touched)

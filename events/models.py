@@ -7,17 +7,18 @@ import zoneinfo
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator, URLValidator
-from django.db import connections, models
+from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Trim
+from django.db.models.lookups import Exact
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import versionwatch
+from .times import day_bounds, minutes
 
 
 def validate_time_zone(value):
@@ -42,11 +43,8 @@ def validate_url_lines(value):
                 ) from None
 
 
-def day_bounds(day, tz):
-    """The first instant of `day` and of the day after it, as aware datetimes in `tz` (DST-safe)."""
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    return start, end
+# Sent when events change without a save of theirs (bump_schedule_version): what remembers events forgets them.
+schedule_changed = Signal()
 
 
 class EventQuerySet(models.QuerySet):
@@ -71,42 +69,10 @@ class EventQuerySet(models.QuerySet):
         ]
         return Q(end_date__lt=utc_today - one_day) | Q(pk__in=ended)
 
-    def by_slug(self, slug):
-        """The event with address `slug`, or None, in one plain SELECT.
-
-        Every event page that renders starts here (a cached page that is not rendered needs only
-        schedule_state()): a raw query skips compiling an ORM query, about a tenth of a millisecond.
-        """
-        quote = connections[self.db].ops.quote_name
-        table, column = quote(Event._meta.db_table), quote("slug")
-        # The columns by name, not *: a statement PostgreSQL has prepared must keep its result's shape
-        # when a migration adds a column while this release still runs.
-        columns = ", ".join(quote(field.column) for field in Event._meta.concrete_fields)
-        return next(iter(self.raw(f"SELECT {columns} FROM {table} WHERE {column} = %s", [slug])), None)
-
-    def schedule_state(self, slug):
-        """(pk, schedule_version) of the event with address `slug`, or None.
-
-        That is all a cached page needs to name its copy (see schedule_cache_key), and a warm hit does
-        little else. On PostgreSQL each process remembers it until an event changes (events/versionwatch.py);
-        otherwise it is read with one plain SELECT of two integers, without building an Event.
-        """
-        return versionwatch.watch(self.db).state(slug, self._read_schedule_state)
-
-    def _read_schedule_state(self, slug):
-        quote = connections[self.db].ops.quote_name
-        table = quote(Event._meta.db_table)
-        pk, version, column = (
-            quote(Event._meta.get_field(name).column) for name in ["id", "schedule_version", "slug"]
-        )
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(f"SELECT {pk}, {version} FROM {table} WHERE {column} = %s", [slug])
-            return cursor.fetchone()
-
     def bump_schedule_version(self):
         """Mark the schedules of these events as changed, atomically in the database (F() + 1)."""
         changed = self.update(schedule_version=F("schedule_version") + 1, schedule_changed_at=timezone.now())
-        versionwatch.watch(self.db).forget_after_commit()
+        schedule_changed.send(sender=Event, using=self.db)
         return changed
 
 
@@ -136,7 +102,9 @@ class Event(models.Model):
         ordering = ["start_date", "name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(start_date__lte=F("end_date")), name="event_starts_before_it_ends"
+                condition=Q(start_date__lte=F("end_date")),
+                name="event_starts_before_it_ends",
+                violation_error_message=_("The last day cannot be before the first day."),
             ),
         ]
 
@@ -150,10 +118,6 @@ class Event(models.Model):
     def tzinfo(self):
         return zoneinfo.ZoneInfo(self.time_zone)
 
-    def clean(self):
-        if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise ValidationError({"end_date": _("The last day cannot be before the first day.")})
-
     def days(self):
         """Every date from the first to the last day."""
         count = (self.end_date - self.start_date).days + 1
@@ -166,18 +130,6 @@ class Event(models.Model):
     def today(self, now=None):
         """The date it is now at the venue."""
         return self.localtime(now or timezone.now()).date()
-
-
-def schedule_cache_key(event_pk, schedule_version, *parts):
-    """The cache key of what was rendered from version `schedule_version` of an event's schedule.
-
-    What is stored under a key never changes: a change to the schedule gives it a new version, so
-    every key names a new copy (see EventQuerySet.schedule_state()).
-    """
-    # RENDER_REVISION changes with every release, so a shared cache (Redis) never serves old markup.
-    return ":".join(
-        ["schedule", settings.RENDER_REVISION, str(event_pk), str(schedule_version), *map(str, parts)]
-    )
 
 
 class Room(models.Model):
@@ -194,23 +146,16 @@ class Room(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["event", "name"], name="room_name_unique_per_event"),
             models.CheckConstraint(
-                condition=~Q(name__iexact="Room to be announced"), name="room_name_is_not_the_placeholder"
+                condition=~Q(Exact(Lower(Trim("name")), "room to be announced")),
+                name="room_name_is_not_the_placeholder",
+                violation_error_message=_(
+                    "“Room to be announced” stands for talks without a room in the exports: choose another name."
+                ),
             ),
         ]
 
     def __str__(self):
         return self.name
-
-    def clean(self):
-        if self.name.strip().lower() == self.PLACEHOLDER_NAME.lower():
-            raise ValidationError(
-                {
-                    "name": _(
-                        "“%(name)s” stands for talks without a room in the exports: choose another name."
-                    )
-                    % {"name": self.PLACEHOLDER_NAME}
-                }
-            )
 
 
 class Track(models.Model):
@@ -235,6 +180,18 @@ class Track(models.Model):
         return self.name
 
 
+class SpeakerQuerySet(models.QuerySet):
+    def speaking_at(self, event):
+        """Speakers of the public talks of `event`, by name, each with its `talk_count` there."""
+        # Filtering before annotating counts only the talks the filter joined: the event's public ones. The
+        # explicit order: Meta.ordering does not apply to a query with GROUP BY.
+        return (
+            self.filter(talks__in=Talk.objects.filter(event=event).public())
+            .annotate(talk_count=models.Count("talks"))
+            .order_by("name", "pk")
+        )
+
+
 class Speaker(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
@@ -245,6 +202,8 @@ class Speaker(models.Model):
         blank=True, validators=[validate_url_lines], help_text=_("One web address per line.")
     )
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    objects = SpeakerQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -283,9 +242,15 @@ class TalkQuerySet(models.QuerySet):
 
     def set_status(self, status):
         """Give these talks `status` in one UPDATE and mark their events' schedules changed; returns the count."""
-        # Read the events first: the queryset may be filtered on the very status this changes.
+        return self.mark_changed(status=status)
+
+    def mark_changed(self, **values):
+        """Move the change time of these talks to now (with `values` updated too) and mark their events' schedules
+        changed; returns the count. A talk's change time moves whenever anything it shows
+        changes, also through a row of its own (a speaker, room or track): pieces of pages are kept under it."""
+        # Read the events first: the queryset may be filtered on a value this changes.
         event_ids = list(self.order_by().values_list("event_id", flat=True).distinct())
-        count = self.update(status=status, updated_at=timezone.now())
+        count = self.update(updated_at=timezone.now(), **values)
         Event.objects.filter(pk__in=event_ids).bump_schedule_version()  # update() sends no signals
         return count
 
@@ -296,51 +261,12 @@ class TalkQuerySet(models.QuerySet):
     def in_schedule_order(self):
         return self.order_by("starts_at", "room__order", "room__name", "title")
 
-    def time_slot_rows(self, talk):
-        """The public talks of `talk`'s event that share time with it, `talk` among them if it is public (a
-        talk starts before it ends, a database rule, so it shares its own time), in schedule order, one
-        row per speaker: pk, slug, title, start, end, status, then the speaker's name, slug and
-        affiliation (None for a talk without speakers). All the talk page shows of the talk's speakers
-        and of what else is on, in one query (schedule.split_time_slot reads these rows)."""
-        speaker = "talk_speakers__speaker__"
-        return (
-            self.public()
-            .filter(event_id=talk.event_id)
-            .overlapping(talk.starts_at, talk.ends_at)
-            # pk keeps each talk's rows together when talks tie on everything before it.
-            .order_by(
-                "starts_at",
-                "room__order",
-                "room__name",
-                "title",
-                "pk",
-                "talk_speakers__position",
-                "talk_speakers__pk",
-            )
-            .values_list(
-                "pk",
-                "slug",
-                "title",
-                "starts_at",
-                "ends_at",
-                "status",
-                f"{speaker}name",
-                f"{speaker}slug",
-                f"{speaker}affiliation",
-            )
-        )
-
-    def for_talk_page(self):
-        """Talks with their event, room and track, read with only the columns the talk page shows.
-
-        The page is not cached, so each column is paid on every visit: the event's description and dates,
-        the talk's bookkeeping times and the room's and track's ordering are left in the database.
-        """
-        return self.select_related("event", "room", "track").only(
-            *["title", "slug", "abstract", "starts_at", "ends_at", "kind", "status"],
-            *["conference_url", "slides_url", "video_url"],
-            *["event__name", "event__slug", "event__time_zone", "room__name", "track__name", "track__slug"],
-        )
+    def with_details(self):
+        """Talks with their room, track and speakers, the speakers in speaking order (`talk.speakers.all()`), in
+        a fixed number of queries: what the schedule, the talk pages and the exports show of a talk."""
+        # Rooms and tracks are prefetched rather than joined: a few instances shared by all talks.
+        in_order = Speaker.objects.order_by("talk_speakers__position", "talk_speakers__pk")
+        return self.prefetch_related("room", "track", models.Prefetch("speakers", queryset=in_order))
 
 
 class Talk(models.Model):
@@ -381,7 +307,9 @@ class Talk(models.Model):
         ordering = ["starts_at", "title"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(starts_at__lt=F("ends_at")), name="talk_starts_before_it_ends"
+                condition=Q(starts_at__lt=F("ends_at")),
+                name="talk_starts_before_it_ends",
+                violation_error_message=_("A talk must end after it starts."),
             ),
             models.UniqueConstraint(fields=["event", "slug"], name="talk_slug_unique_per_event"),
         ]
@@ -394,9 +322,8 @@ class Talk(models.Model):
         return reverse("events:talk_detail", kwargs={"event": self.event.slug, "talk": self.slug})
 
     def clean(self):
+        # Rooms and tracks are the event's own: a rule across tables, so no database constraint holds it.
         errors = {}
-        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
-            errors["ends_at"] = _("A talk must end after it starts.")
         if self.room_id and self.event_id and self.room.event_id != self.event_id:
             errors["room"] = _("This room belongs to another event.")
         if self.track_id and self.event_id and self.track.event_id != self.event_id:
@@ -410,7 +337,7 @@ class Talk(models.Model):
 
     @property
     def duration_minutes(self):
-        return int(self.duration.total_seconds() // 60)
+        return minutes(self.starts_at, self.ends_at)
 
     @property
     def is_cancelled(self):
@@ -463,16 +390,14 @@ class BoothShift(models.Model):
         ordering = ["starts_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(starts_at__lt=F("ends_at")), name="boothshift_starts_before_it_ends"
+                condition=Q(starts_at__lt=F("ends_at")),
+                name="boothshift_starts_before_it_ends",
+                violation_error_message=_("A shift must end after it starts."),
             ),
         ]
 
     def __str__(self):
         return f"{self.booth.name}, {self.starts_at:%Y-%m-%d %H:%M} UTC"
-
-    def clean(self):
-        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
-            raise ValidationError({"ends_at": _("A shift must end after it starts.")})
 
 
 @dataclass(frozen=True)
@@ -481,15 +406,6 @@ class Slot:
 
     starts_at: dt.datetime
     ends_at: dt.datetime
-
-
-class OfficeHoursQuerySet(models.QuerySet):
-    def open_for_signup(self, now):
-        """Sessions that still take signups at `now`: before the deadline, or before the start without one."""
-        return self.filter(
-            Q(signup_deadline__isnull=False, signup_deadline__gt=now)
-            | Q(signup_deadline__isnull=True, starts_at__gt=now)
-        )
 
 
 class OfficeHours(models.Model):
@@ -524,20 +440,30 @@ class OfficeHours(models.Model):
     )
     hosts = models.ManyToManyField(Speaker, related_name="office_hours", blank=True)
 
-    objects = OfficeHoursQuerySet.as_manager()
-
     class Meta:
         ordering = ["starts_at"]
         verbose_name = _("office hours")
         verbose_name_plural = _("office hours")
         constraints = [
             models.CheckConstraint(
-                condition=Q(starts_at__lt=F("ends_at")), name="officehours_starts_before_it_ends"
+                condition=Q(starts_at__lt=F("ends_at")),
+                name="officehours_starts_before_it_ends",
+                violation_error_message=_("Office hours must end after they start."),
             ),
-            models.CheckConstraint(condition=Q(seats_per_slot__gte=1), name="officehours_has_a_seat"),
+            models.CheckConstraint(
+                condition=Q(signup_deadline__isnull=True) | Q(signup_deadline__lte=F("ends_at")),
+                name="officehours_signup_closes_by_the_end",
+                violation_error_message=_("The signup deadline cannot be after the session ends."),
+            ),
+            models.CheckConstraint(
+                condition=Q(seats_per_slot__gte=1),
+                name="officehours_has_a_seat",
+                violation_error_message=_("A slot needs at least one seat."),
+            ),
             models.CheckConstraint(
                 condition=Q(slot_minutes__isnull=True) | Q(slot_minutes__gte=1),
                 name="officehours_slots_last_a_minute",
+                violation_error_message=_("A slot lasts at least a minute."),
             ),
         ]
 
@@ -547,47 +473,12 @@ class OfficeHours(models.Model):
     def get_absolute_url(self):
         return reverse("events:office_hours", kwargs={"event": self.event.slug}) + f"#office-hours-{self.pk}"
 
-    def clean(self):
-        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
-            raise ValidationError({"ends_at": _("Office hours must end after they start.")})
-        if self.signup_deadline and self.ends_at and self.signup_deadline > self.ends_at:
-            raise ValidationError(
-                {"signup_deadline": _("The signup deadline cannot be after the session ends.")}
-            )
-        if self.pk and self.starts_at and self.ends_at and self.seats_per_slot:
-            self._clean_against_signups()
-
-    def _clean_against_signups(self):
-        """A session with signups keeps a slot for each of them and a seat for each confirmed one."""
-        active = self.signups.active()
-        starts = {slot.starts_at for slot in self.slots()}
-        stranded = active.exclude(slot_start__in=starts).count()
-        if stranded:
-            raise ValidationError(
-                _(
-                    "%(count)d signup(s) are for slots that these times or this slot length would remove. "
-                    "Cancel them first, or keep the slots."
-                )
-                % {"count": stranded}
-            )
-        fullest = (
-            active.confirmed().values("slot_start").annotate(n=models.Count("pk")).order_by("-n").first()
-        )
-        if fullest and fullest["n"] > self.seats_per_slot:
-            raise ValidationError(
-                {
-                    "seats_per_slot": _(
-                        "A slot already has %(n)d confirmed signups: keep at least %(n)d seats per slot."
-                    )
-                    % {"n": fullest["n"]}
-                }
-            )
-
     @property
     def signup_closes_at(self):
         return self.signup_deadline or self.starts_at
 
     def is_open_for_signup(self, now):
+        """Whether the session takes signups at `now`: before its deadline, or before it starts without one."""
         return now < self.signup_closes_at
 
     def slots(self):
@@ -651,6 +542,7 @@ class Signup(models.Model):
                 "office_hours",
                 condition=~Q(status="cancelled"),
                 name="signup_once_per_email_per_session",
+                violation_error_message=_("This email address is already signed up for this session."),
             ),
         ]
         indexes = [

@@ -1,126 +1,118 @@
-"""Rendered pages and exports kept per schedule version, and served with validators (ETag, 304).
+"""Pages and exports that are the same for every visitor, kept in the cache and served with an ETag.
 
-A key names one version of an event's schedule (models.schedule_cache_key), so what is stored under it
-never changes. That makes two levels safe: Django's cache, shared by the processes when it is Redis,
-and a small copy of the most recent bodies inside each process, which spares a warm hit unpickling
-(local memory) or fetching (Redis) up to a megabyte. The process keeps only what the cache has given
-back, so it keeps nothing when the cache is disabled (CACHE_URL=dummycache://).
+A page is kept with the schedule version of its event (Event.schedule_version, bumped whenever anything
+the schedule shows changes) and served from the cache while that version is current; after a change it is
+rendered again on the next request. A hit needs nothing but the event, which the event middleware has read
+(remembered by the process, see events/versionwatch.py). Each copy is kept plain and, once a
+client asks for it, gzip-compressed, so a hit neither renders nor compresses; each has its own strong ETag,
+and a match gets a 304.
+
+Rendering after a change stays quick because each talk's share of a page is kept on its own, under the
+talk's change time (Talk.updated_at, which moves whenever anything shown of the talk changes): the schedule's
+blocks of talks with Django's {% cache %} tag (for KEEP_SECONDS, under RENDER_REVISION), the exports' talks
+with `per_talk()`.
 """
 
 import hashlib
 import re
-import threading
-from collections import OrderedDict
+from functools import wraps
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
-from django.utils.http import http_date
 from django.utils.text import compress_string
 
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+# Headers of a view's response that its cached copy keeps.
+_KEPT_HEADERS = ("Content-Type", "Content-Disposition")
+# A copy nobody asks for leaves a shared cache after a day rather than filling it.
+KEEP_SECONDS = 24 * 60 * 60
 
 
-class RecentBodies:
-    """The most recently used (bytes, Last-Modified) values, up to `max_bytes` of bytes in all."""
+def cache_per_schedule_version(variant=lambda request: ""):
+    """View decorator: a GET of the view is answered from the cache once it has rendered with status 200 for the
+    current version of the event's schedule (the event middleware gives `request.event`).
 
-    def __init__(self, max_bytes):
-        self.max_bytes = max_bytes
-        self._entries = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()  # threaded servers (runserver, gthread) share one instance
+    `variant(request)` names what the page shows for this request beside its path (for example its filters),
+    or returns None to have the view render for this request and keep nothing: query strings a page does not
+    know must not fill the cache. Only for pages that are the same for every visitor: no form, no CSRF token,
+    no message, nothing that depends on the time of the request.
+    """
 
-    def get(self, key):
-        with self._lock:
-            value = self._entries.get(key)
-            if value is not None:
-                self._entries.move_to_end(key)
-            return value
+    def decorator(view):
+        @wraps(view)
+        def cached_view(request, *args, **kwargs):
+            name = variant(request) if request.method in ("GET", "HEAD") else None
+            if name is None:
+                return view(request, *args, **kwargs)
+            return _serve(request, name, lambda: view(request, *args, **kwargs))
 
-    def set(self, key, value):
-        size = len(value[0])
-        if size > self.max_bytes:
-            return
-        with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self._size -= len(old[0])
-            self._entries[key] = value
-            self._size += size
-            while self._size > self.max_bytes:
-                _, evicted = self._entries.popitem(last=False)
-                self._size -= len(evicted[0])
+        return cached_view
 
-    def clear(self):
-        with self._lock:
-            self._entries.clear()
-            self._size = 0
+    return decorator
 
 
-# A 600-talk conference's schedule page, its compressed copy and three exports take about 3 MB.
-recent = RecentBodies(max_bytes=16 * 1024 * 1024)
-
-
-def _stored(key):
-    value = recent.get(key)
-    if value is None:
-        value = cache.get(key)
-        if value is not None:
-            recent.set(key, value)
-    return value
-
-
-def _store(key, value):
-    # Kept in the process only once the cache gives it back (above): a disabled cache keeps nothing.
-    cache.set(key, value, timeout=None)
-
-
-def clear():
-    """Forget every stored body of the shared cache and of this process (other processes keep their copies
-    until they restart: a copy is only ever replaced by a new schedule version, see above)."""
-    cache.clear()
-    recent.clear()
-
-
-def serve_cached(request, *, key, content_type, render):
-    """A response for the body cached under `key`, rendered by `render()` when missing, with an ETag and
-    Last-Modified (304 on a match) and kept gzip-compressed beside the plain bytes, so a warm hit
-    neither renders nor compresses. `render()` returns (bytes, Last-Modified timestamp), or a response
-    to send as it is, uncached (an error page)."""
+def _serve(request, variant, render):
+    event = request.event
     gzip = bool(_ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
-    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    # Each encoding is its own representation, with its own strong validator.
+    # Scheme and host are part of the page since pages and exports carry absolute links; RENDER_REVISION
+    # changes with every release, so a shared cache (Redis) never serves another release's markup.
+    page = f"{settings.RENDER_REVISION}|{request.scheme}://{request.get_host()}|{request.path}|{variant}"
+    key = "page:" + hashlib.sha256(page.encode()).hexdigest()
+    # Each version and encoding is its own representation, with its own strong validator.
+    digest = hashlib.sha256(f"{key}|{event.pk}|{event.schedule_version}".encode()).hexdigest()[:32]
     etag = f'"{digest}-gzip"' if gzip else f'"{digest}"'
-    if "HTTP_IF_NONE_MATCH" in request.META:
-        # The ETag alone decides (it takes precedence over If-Modified-Since): no need to fetch the body.
-        not_modified = get_conditional_response(request, etag=etag)
-        if not_modified is not None:
-            return _revalidate_only(not_modified, etag)
-    stored_key = f"{key}:gzip" if gzip else key
-    stored = _stored(stored_key)
+    # The ETag alone: a time could not tell this release's markup from the last one's.
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        return _validated(not_modified, etag)
+    version = (event.pk, event.schedule_version)
+    stored = _current(f"{key}:gzip" if gzip else key, version)
     if stored is None:
-        plain = _stored(key) if gzip else None
+        plain = _current(key, version) if gzip else None
         if plain is None:
-            plain = render()
-            if isinstance(plain, HttpResponse):
-                return plain
-            _store(key, plain)
+            response = render()
+            if hasattr(response, "render"):
+                response.render()
+            if response.status_code != 200 or response.streaming:
+                return response  # an error page or a 400 is for its visitor only
+            plain = (response.content, {name: response[name] for name in _KEPT_HEADERS if name in response})
+            cache.set(key, (version, *plain), KEEP_SECONDS)
         stored = (compress_string(plain[0]), plain[1]) if gzip else plain
         if gzip:
-            _store(stored_key, stored)
-    body, last_modified = stored
-    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
-    if response is None:
-        response = HttpResponse(body, content_type=content_type)
-        if gzip:
-            response["Content-Encoding"] = "gzip"
-    response["Last-Modified"] = http_date(last_modified)
-    return _revalidate_only(response, etag)
+            cache.set(f"{key}:gzip", (version, *stored), KEEP_SECONDS)
+    body, headers = stored
+    response = HttpResponse(body, headers=headers)
+    if gzip:
+        response["Content-Encoding"] = "gzip"
+    return _validated(response, etag)
 
 
-def _revalidate_only(response, etag):
+def _current(key, version):
+    """(body, headers) kept under `key` if it was rendered from `version` of the schedule, else None."""
+    stored = cache.get(key)
+    if stored is None or stored[0] != version:
+        return None
+    return stored[1:]
+
+
+def _validated(response, etag):
     response["ETag"] = etag
     patch_vary_headers(response, ["Accept-Encoding"])
     # Clients may keep a copy but must ask again each time; the ETag makes asking cheap.
     patch_cache_control(response, no_cache=True)
     return response
+
+
+def per_talk(talks, render, *, name, vary=()):
+    """[render(talk) for talk in talks], each kept in the cache under the talk's id and change time, so that a
+    page rendered after one talk changed renders only that talk again. `name` names the piece; `vary` lists
+    everything besides the talk that the piece shows (the event's address and zone, the host of its links)."""
+    context = "|".join(map(str, [settings.RENDER_REVISION, name, *vary]))
+    prefix = "talk:" + hashlib.sha256(context.encode()).hexdigest()[:32]
+    keys = [f"{prefix}:{talk.pk}:{talk.updated_at.timestamp()}" for talk in talks]
+    kept = cache.get_many(keys)
+    missing = {key: render(talk) for key, talk in zip(keys, talks, strict=True) if key not in kept}
+    cache.set_many(missing, KEEP_SECONDS)
+    return [kept[key] if key in kept else missing[key] for key in keys]

@@ -1,14 +1,11 @@
-"""Read logic over talks as plain functions: grouping by day and finding clashes."""
+"""Read logic over talks as plain functions: days, blocks of parallel talks, filters, clashes."""
 
 import datetime as dt
-import re
 from collections import defaultdict
 from dataclasses import dataclass
-from itertools import combinations, groupby
-from operator import itemgetter
+from itertools import combinations
 
-from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 
 from .models import Talk
 
@@ -84,6 +81,12 @@ class Block:
     @property
     def is_parallel(self):
         return self.lanes > 1
+
+    @property
+    def version(self):
+        """Text that changes whenever anything the block shows changes: its talks and their change times (a talk's
+        change time moves with its speakers, room and track too, see events/signals.py)."""
+        return " ".join(f"{item.talk.pk}@{item.talk.updated_at.timestamp()}" for item in self.items)
 
 
 @dataclass(frozen=True)
@@ -229,157 +232,73 @@ def whats_on(talks, now):
     return WhatsOn(now=running, next=coming)
 
 
-# The schedule page's rows: plain values formatted once, so 600 talks render in a fraction of a second.
+# The schedule page: the talks of an event laid out by day, narrowed by the filters of its address.
+
+FILTER_NAMES = ("day", "track", "kind")
 
 
-@dataclass(frozen=True, slots=True)
-class Moment:
-    """A point in time as the schedule page writes it, in the event's zone."""
-
-    iso: str  # 2022-05-16T09:00:00+02:00, as the date filter's "c"
-    time: str  # 09:00
-    day: str  # Mon 16 May
-    zone: str  # CEST
-    offset: str  # +02:00
+def cache_variant(params):
+    """The filters of a schedule address as text naming its page, or None when the query string holds anything
+    else (a repeated or unknown parameter, which the filter links keep): such a page is rendered for its
+    visitor and not kept, so made-up query strings cannot fill the cache."""
+    if not set(params) <= set(FILTER_NAMES) or any(len(params.getlist(name)) > 1 for name in params):
+        return None
+    return "&".join(f"{name}={params.get(name, '').strip()}" for name in FILTER_NAMES)
 
 
-def moment_formatter(tz):
-    """A function datetime -> Moment in `tz` that formats each distinct datetime once (talks share start times)."""
-    seen = {}
+@dataclass(frozen=True)
+class SchedulePage:
+    """What the schedule page shows: the chosen talks by day, the filters and their choices, and the message
+    for a filter the event does not have (the whole schedule is shown under it)."""
 
-    def moment(value):
-        if value not in seen:
-            local = timezone.localtime(value, tz)
-            offset = local.strftime("%z")
-            seen[value] = Moment(
-                iso=local.isoformat(),
-                time=f"{local:%H:%M}",
-                day=dateformat.format(local, "D j M"),
-                zone=local.tzname() or "",
-                offset=f"{offset[:3]}:{offset[3:]}" if offset else "",
-            )
-        return seen[value]
-
-    return moment
-
-
-@dataclass(frozen=True, slots=True)
-class SpeakerLink:
-    name: str
-    url: str
-    affiliation: str
-
-
-@dataclass(slots=True)
-class ScheduleTalk:
-    """A talk as the schedule page shows it, built from plain rows rather than model instances.
-
-    It answers what the functions above ask of a talk (times, title, kind, track, is_cancelled), so the
-    layout and the filters work on it as on a Talk.
-    """
-
-    slug: str
-    title: str
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    kind: str
-    kind_label: str
-    is_cancelled: bool
-    room_name: str
-    track: object
-    url: str
-    start: Moment
-    end: Moment
-    speakers: list
+    days: list
+    filters: Filters
+    error: str
+    filter_query: object  # the query string the filter links start from
+    day_choices: list
+    track_choices: list
+    kind_choices: list
+    talk_count: int
 
     @property
-    def duration(self):
-        return self.ends_at - self.starts_at
-
-    @property
-    def duration_minutes(self):
-        return int(self.duration.total_seconds() // 60)
+    def status(self):
+        return 400 if self.error else 200
 
 
-def build_schedule_talks(rows, speaker_rows, *, tracks, kinds, tz, talk_path, speaker_path):
-    """ScheduleTalks from talk rows (dicts: slug, title, starts_at, ends_at, kind, status, room name, track id)
-    and speaker rows (talk id, name, slug, affiliation, in speaking order). `tracks` are the event's tracks,
-    `kinds` maps a kind to its label, the paths are functions slug -> address."""
-    speakers = defaultdict(list)
-    for talk_id, name, slug, affiliation in speaker_rows:
-        speakers[talk_id].append(SpeakerLink(name=name, url=speaker_path(slug), affiliation=affiliation))
-    tracks_by_id = {track.pk: track for track in tracks}
-    moment = moment_formatter(tz)
-    return [
-        ScheduleTalk(
-            slug=row["slug"],
-            title=row["title"],
-            starts_at=row["starts_at"],
-            ends_at=row["ends_at"],
-            kind=row["kind"],
-            kind_label=kinds.get(row["kind"], row["kind"]),
-            is_cancelled=row["status"] == Talk.Status.CANCELLED,
-            room_name=row["room__name"] or "",
-            track=tracks_by_id.get(row["track_id"]),
-            url=talk_path(row["slug"]),
-            start=moment(row["starts_at"]),
-            end=moment(row["ends_at"]),
-            speakers=speakers.get(row["pk"], []),
+def lay_out_page(event, talks, *, tracks, params):
+    """The schedule page of `event` for the filters in `params` (a QueryDict), from its public `talks` (with
+    their rooms, tracks and speakers) and its `tracks`."""
+    talks = list(talks)
+    tz = event.tzinfo
+    day_choices = [day for day, _ in group_by_day(talks, tz)]
+    try:
+        filters = read_filters(
+            params,
+            # A talk an organiser placed outside the event's dates still gets a working day link.
+            days=sorted(set(event.days()) | set(day_choices)),
+            track_slugs={track.slug for track in tracks},
+            kinds=Talk.Kind.values,
         )
-        for row in rows
-    ]
-
-
-@dataclass(frozen=True, slots=True)
-class TalkLine:
-    """A talk in a short list beside another talk (the talks at the same time): no speakers, room or kind."""
-
-    title: str
-    url: str
-    is_cancelled: bool
-    start: Moment
-    end: Moment
-
-
-def split_time_slot(rows, talk_pk, *, moment, talk_path, speaker_path):
-    """(the talk's SpeakerLinks, TalkLines of the other talks) from TalkQuerySet.time_slot_rows(); `moment`
-    is a moment_formatter, the paths are functions slug -> address."""
-    speakers, lines = [], []
-    for pk, talk_rows in groupby(rows, key=itemgetter(0)):
-        if pk == talk_pk:
-            speakers = [
-                SpeakerLink(name=name, url=speaker_path(slug), affiliation=affiliation)
-                for *_, name, slug, affiliation in talk_rows
-                if slug is not None  # a talk without speakers has one row, without a speaker
-            ]
-            continue
-        _, slug, title, starts_at, ends_at, status, *_ = next(talk_rows)
-        lines.append(
-            TalkLine(
-                title=title,
-                url=talk_path(slug),
-                is_cancelled=status == Talk.Status.CANCELLED,
-                start=moment(starts_at),
-                end=moment(ends_at),
-            )
-        )
-    return speakers, lines
-
-
-# Addresses of many rows at once.
-
-_PLAIN_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
-
-
-def path_builder(viewname, slug_kwarg, **kwargs):
-    """A function slug -> reverse(viewname) with that slug, which reverses once rather than once per row
-    (reverse() costs more than the rest of a schedule row). Slugs that are not plain go through reverse()."""
-    marker = "slug-marker"
-    head, _, tail = reverse(viewname, kwargs={**kwargs, slug_kwarg: marker}).rpartition(marker)
-
-    def build(slug):
-        if _PLAIN_SLUG.fullmatch(slug):
-            return f"{head}{slug}{tail}"
-        return reverse(viewname, kwargs={**kwargs, slug_kwarg: slug})
-
-    return build
+        error = ""
+    except FilterError as exc:
+        filters, error = Filters(), str(exc)
+    # The filter links start from the filters that worked, never from a rejected value.
+    filter_query = params.copy()
+    for name, value in zip(
+        FILTER_NAMES, [filters.day and filters.day.isoformat(), filters.track, filters.kind], strict=True
+    ):
+        if value:
+            filter_query[name] = value
+        else:
+            filter_query.pop(name, None)
+    kinds = {talk.kind for talk in talks}
+    return SchedulePage(
+        days=lay_out_schedule(filter_talks(talks, filters, tz), tz),
+        filters=filters,
+        error=error,
+        filter_query=filter_query,
+        day_choices=day_choices,
+        track_choices=list(tracks),
+        kind_choices=[(kind, label) for kind, label in Talk.Kind.choices if kind in kinds],
+        talk_count=len(talks),
+    )

@@ -1,17 +1,25 @@
-"""Keeps Event.schedule_version current: any saved or deleted schedule row bumps its event's version.
+"""Keeps Event.schedule_version and Talk.updated_at current: any saved or deleted schedule row bumps its
+event's version, and a speaker, room or track that changes moves the change time of its talks.
 
-The version keys the cached exports and their ETags, so this is bookkeeping, not a rule: bulk writes
-(QuerySet.update, bulk_create) send no signals and bump the version themselves.
+Both key what the page cache keeps (events/pagecache.py), so this is bookkeeping, not a rule: bulk writes
+(QuerySet.update, bulk_create) send no signals and call bump_schedule_version() or mark_changed() themselves.
 """
 
 from django.db.models import F
 from django.db.models.expressions import Combinable
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
 from . import versionwatch
-from .models import Event, Room, Speaker, Talk, TalkSpeaker, Track
+from .models import Event, Room, Speaker, Talk, TalkSpeaker, Track, schedule_changed
+
+
+@receiver(schedule_changed)
+@receiver([post_save, post_delete], sender=Event)
+def forget_remembered_events(sender, using, **kwargs):
+    # As the change commits; the other processes hear of it from PostgreSQL (migration 0006's trigger).
+    versionwatch.watch(using).forget_after_commit()
 
 
 @receiver(pre_save, sender=Event)
@@ -27,18 +35,12 @@ def count_event_change(sender, instance, raw, update_fields, **kwargs):
 
 
 @receiver(post_save, sender=Event)
-def reload_event_version(sender, instance, update_fields, using, **kwargs):
-    versionwatch.watch(using).forget_after_commit()  # its address or version may have changed
+def reload_event_version(sender, instance, update_fields, **kwargs):
     if isinstance(instance.schedule_version, Combinable):
         instance.refresh_from_db(fields=["schedule_version"])
     elif update_fields is not None and "schedule_version" not in update_fields:
         Event.objects.filter(pk=instance.pk).bump_schedule_version()
         instance.refresh_from_db(fields=["schedule_version", "schedule_changed_at"])
-
-
-@receiver(post_delete, sender=Event)
-def forget_deleted_event(sender, using, **kwargs):
-    versionwatch.watch(using).forget_after_commit()
 
 
 @receiver(pre_save, sender=Talk)
@@ -62,22 +64,37 @@ def bump_for_event_row(sender, instance, **kwargs):
     Event.objects.filter(pk__in=event_ids).bump_schedule_version()
 
 
+@receiver(post_save, sender=Room)
+@receiver(pre_delete, sender=Room)
+def mark_talks_in_room_changed(sender, instance, created=False, **kwargs):
+    # Before a delete, while the talks still name the room (deleting it empties their room). A new room has none.
+    if not created:
+        Talk.objects.filter(room=instance).mark_changed()
+
+
+@receiver(post_save, sender=Track)
+@receiver(pre_delete, sender=Track)
+def mark_talks_in_track_changed(sender, instance, created=False, **kwargs):
+    if not created:
+        Talk.objects.filter(track=instance).mark_changed()
+
+
 @receiver([post_save, post_delete], sender=TalkSpeaker)
-def bump_for_talk_speaker(sender, instance, **kwargs):
-    Event.objects.filter(talks__pk=instance.talk_id).bump_schedule_version()
+def mark_talk_of_speaker_row_changed(sender, instance, **kwargs):
+    Talk.objects.filter(pk=instance.talk_id).mark_changed()
 
 
 @receiver(post_save, sender=Speaker)
-def bump_for_speaker(sender, instance, **kwargs):
-    Event.objects.filter(talks__talk_speakers__speaker=instance).bump_schedule_version()
+def mark_talks_of_speaker_changed(sender, instance, **kwargs):
+    Talk.objects.filter(speakers=instance).mark_changed()
 
 
 @receiver(m2m_changed, sender=Talk.speakers.through)
-def bump_for_speaker_set(sender, instance, action, pk_set, **kwargs):
+def mark_talks_of_speaker_set_changed(sender, instance, action, pk_set, **kwargs):
     if isinstance(instance, Talk):
         if action in ("post_add", "post_remove", "post_clear"):
-            Event.objects.filter(pk=instance.event_id).bump_schedule_version()
+            Talk.objects.filter(pk=instance.pk).mark_changed()
     elif action in ("post_add", "post_remove"):
-        Event.objects.filter(talks__pk__in=pk_set).bump_schedule_version()
+        Talk.objects.filter(pk__in=pk_set).mark_changed()
     elif action == "pre_clear":
-        Event.objects.filter(talks__speakers=instance).bump_schedule_version()
+        Talk.objects.filter(speakers=instance).mark_changed()

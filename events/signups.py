@@ -55,7 +55,14 @@ def signup_rows(signups):
 
 
 class SignupError(Exception):
-    """A signup or cancellation the rules do not allow; the message is written for the attendee."""
+    """A signup or cancellation the rules do not allow; the message is written for the attendee.
+
+    `field` names the form field at fault, where there is one.
+    """
+
+    def __init__(self, message, *, field=None):
+        super().__init__(message)
+        self.field = field
 
 
 def _already_signed_up():
@@ -121,6 +128,76 @@ def slot_end(signup):
     return signup.office_hours.ends_at
 
 
+def _lock(office_hours):
+    """The session's row, locked until the transaction ends: every decision about its seats takes this lock,
+    so decisions about one session are made one after the other."""
+    return OfficeHours.objects.select_for_update().get(pk=office_hours.pk)
+
+
+def _check_slot(session, slot_start):
+    starts = [slot.starts_at for slot in session.slots()]
+    if slot_start not in starts:
+        tz = session.event.tzinfo
+        times = ", ".join(f"{start.astimezone(tz):%H:%M}" for start in starts)
+        raise SignupError(
+            _("Choose one of the slots of this session: %(times)s.") % {"times": times}, field="slot_start"
+        )
+
+
+def _seats_taken(session, slot_start, *, besides=None):
+    """Confirmed signups in the slot, leaving out the signup `besides` (one being changed)."""
+    confirmed = session.signups.confirmed().filter(slot_start=slot_start)
+    return confirmed.exclude(pk=besides.pk).count() if besides else confirmed.count()
+
+
+def check_organiser_signup(signup):
+    """Refuse a signup an organiser saves for a slot the session does not have, or as confirmed in a full slot.
+
+    Takes the session's lock as sign_up() does, so an attendee signing up at the same moment is counted: call
+    it inside the transaction that saves the signup (the admin's change form runs in one).
+    """
+    session = _lock(signup.office_hours)
+    _check_slot(session, signup.slot_start)
+    if signup.status == Signup.Status.CONFIRMED:
+        taken = _seats_taken(session, signup.slot_start, besides=signup if signup.pk else None)
+        if taken >= session.seats_per_slot:
+            raise SignupError(
+                _(
+                    "This slot is full (%(taken)d of %(seats)d seats taken). Save the signup as waitlisted, "
+                    "or add seats to the session first."
+                )
+                % {"taken": taken, "seats": session.seats_per_slot},
+                field="status",
+            )
+
+
+def check_session_change(office_hours):
+    """Refuse new times, slot length or seats of a session that would leave a signup without its slot, or a
+    slot with more confirmed signups than seats. Takes the session's lock: call it inside the saving
+    transaction, before saving `office_hours` (unsaved changes on the instance are what is checked)."""
+    if office_hours.pk is None:
+        return
+    _lock(office_hours)
+    active = Signup.objects.filter(office_hours=office_hours).active()
+    starts = {slot.starts_at for slot in office_hours.slots()}
+    stranded = active.exclude(slot_start__in=starts).count()
+    if stranded:
+        raise SignupError(
+            _(
+                "%(count)d signup(s) are for slots that these times or this slot length would remove. "
+                "Cancel them first, or keep the slots."
+            )
+            % {"count": stranded}
+        )
+    fullest = active.confirmed().values("slot_start").annotate(n=Count("pk")).order_by("-n").first()
+    if fullest and fullest["n"] > office_hours.seats_per_slot:
+        raise SignupError(
+            _("A slot already has %(n)d confirmed signups: keep at least %(n)d seats per slot.")
+            % {"n": fullest["n"]},
+            field="seats_per_slot",
+        )
+
+
 def sign_up(office_hours, *, slot, name, email, question, now=None):
     """Give the attendee a seat in `slot` while one is free, else a place on its waiting list.
 
@@ -130,14 +207,13 @@ def sign_up(office_hours, *, slot, name, email, question, now=None):
     now = now or timezone.now()
     try:
         with transaction.atomic():
-            locked = OfficeHours.objects.select_for_update().get(pk=office_hours.pk)
+            locked = _lock(office_hours)
             if not locked.is_open_for_signup(now):
                 raise SignupError(_("Signup for this session has closed."))
-            if slot not in {each.starts_at for each in locked.slots()}:
-                raise SignupError(_("Choose one of the slots of this session."))
+            _check_slot(locked, slot)
             if locked.signups.active().filter(email__iexact=email).exists():
                 raise SignupError(_already_signed_up())
-            taken = locked.signups.confirmed().filter(slot_start=slot).count()
+            taken = _seats_taken(locked, slot)
             status = Signup.Status.CONFIRMED if taken < locked.seats_per_slot else Signup.Status.WAITLISTED
             return locked.signups.create(
                 slot_start=slot,
@@ -157,7 +233,7 @@ def _fill_free_seats(locked, slot_start, now):
     """Confirm people from the waiting list of one slot, first come first served, while seats are free."""
     if now >= slot_start:
         return []  # a seat in a slot that has begun helps nobody
-    free = locked.seats_per_slot - locked.signups.confirmed().filter(slot_start=slot_start).count()
+    free = locked.seats_per_slot - _seats_taken(locked, slot_start)
     if free <= 0:
         return []
     promoted = list(locked.signups.waitlisted().filter(slot_start=slot_start)[:free])
@@ -174,7 +250,7 @@ def cancel_signup(signup, *, now=None):
     """
     now = now or timezone.now()
     with transaction.atomic():
-        locked = OfficeHours.objects.select_for_update().get(pk=signup.office_hours_id)
+        locked = _lock(signup.office_hours)
         current = locked.signups.get(pk=signup.pk)
         if current.status == Signup.Status.CANCELLED:
             return None
@@ -195,7 +271,7 @@ def promote_from_waitlist(office_hours, *, slot=None, now=None):
     """
     now = now or timezone.now()
     with transaction.atomic():
-        locked = OfficeHours.objects.select_for_update().get(pk=office_hours.pk)
+        locked = _lock(office_hours)
         starts = [slot] if slot is not None else [each.starts_at for each in locked.slots()]
         return [signup for start in starts for signup in _fill_free_seats(locked, start, now)]
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import exports, views
 
 app_name = "events"
 
@@ -10,10 +10,26 @@ urlpatterns = [
     path("", views.EventListView.as_view(), name="event_list"),
     path("<slug:event>/", views.EventDetailView.as_view(), name="event_detail"),
     path("<slug:event>/schedule/", views.ScheduleView.as_view(), name="schedule"),
-    path("<slug:event>/schedule.ics", views.schedule_ics, name="schedule_ics"),
-    path("<slug:event>/schedule.xml", views.schedule_xml, name="schedule_xml"),
-    path("<slug:event>/schedule.json", views.schedule_json, name="schedule_json"),
-    path("<slug:event>/talks/<slug:talk>.ics", views.talk_ics, name="talk_ics"),
+    path(
+        "<slug:event>/schedule.ics",
+        views.ExportView.as_view(exporter=exports.ICalExporter),
+        name="schedule_ics",
+    ),
+    path(
+        "<slug:event>/schedule.xml",
+        views.ExportView.as_view(exporter=exports.FrabXmlExporter),
+        name="schedule_xml",
+    ),
+    path(
+        "<slug:event>/schedule.json",
+        views.ExportView.as_view(exporter=exports.C3vocJsonExporter),
+        name="schedule_json",
+    ),
+    path(
+        "<slug:event>/talks/<slug:talk>.ics",
+        views.ExportView.as_view(exporter=exports.ICalExporter),
+        name="talk_ics",
+    ),
     path("<slug:event>/talks/<slug:talk>/", views.TalkDetailView.as_view(), name="talk_detail"),
     path("<slug:event>/speakers/", views.SpeakerListView.as_view(), name="speaker_list"),
     path("<slug:event>/speakers/<slug:speaker>/", views.SpeakerDetailView.as_view(), name="speaker_detail"),

@@ -48,7 +48,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "portal.csp.CSPMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "events.middleware.EventMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -66,37 +67,26 @@ TEMPLATES = [
             ],
         },
     },
-    {
-        # Only for templates/jinja2/ (see portal/jinja2.py); every page is a Django template.
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
-        "NAME": "jinja2",
-        "DIRS": [BASE_DIR / "templates" / "jinja2"],
-        "APP_DIRS": False,
-        "OPTIONS": {"environment": "portal.jinja2.environment"},
-    },
 ]
 
 WSGI_APPLICATION = "portal.wsgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# Connections are kept between requests (a new one per request halves the throughput of cached pages), and
+# checked before a request reuses one, so a connection the database closed is replaced instead of failing it.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=600))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
-elif "postgresql" in DATABASES["default"]["ENGINE"] and env.bool(
-    "DATABASE_PREPARED_STATEMENTS", default=True
-):
-    # PostgreSQL: send parameters apart from the SQL, so a query's text is the same for every talk, and let
-    # psycopg prepare a text it has run five times on a connection: the server then parses it once per
-    # connection. Off where a pooler in transaction mode cannot keep prepared statements.
-    options = DATABASES["default"].setdefault("OPTIONS", {})
-    options.setdefault("server_side_binding", True)
-    options.setdefault("prepare_threshold", 5)
-# On PostgreSQL each process keeps one more connection, listening for schedule changes, so a warm page
-# needs no query (events/versionwatch.py). Off where LISTEN cannot work, e.g. a pooler in transaction mode.
+# Each process remembers events until the database says something changed (events/versionwatch.py); on
+# PostgreSQL it keeps one more connection for that, listening for changes to events. Off where LISTEN
+# cannot work, e.g. a pooler in transaction mode: then each request reads its event.
 SCHEDULE_VERSION_LISTEN = env.bool("SCHEDULE_VERSION_LISTEN", default=True)
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
+# Pages for every visitor and pieces of them (a big conference's talk cards) are kept here: local memory per
+# process by default, with room for a few thousand of them.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal?max_entries=5000")}
 
 
 def _code_fingerprint():
@@ -110,7 +100,7 @@ def _code_fingerprint():
     return digest.hexdigest()[:16]
 
 
-# Part of every cache key of rendered pages and exports (see events.models.schedule_cache_key).
+# Part of every cache key of rendered pages, exports and their pieces (see events/pagecache.py).
 RENDER_REVISION = env("RENDER_REVISION", default="") or _code_fingerprint()
 
 AUTH_PASSWORD_VALIDATORS = [

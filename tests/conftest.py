@@ -5,6 +5,7 @@ import os
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 
 
 def pytest_sessionstart(session):
@@ -23,14 +24,14 @@ def plain_static_storage(settings):
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    # The rendered pages, and the schedule versions a process remembers on PostgreSQL with the connection
-    # that listens for changes: each test's database starts afresh, and is dropped at the end.
-    from events import pagecache, versionwatch
+    # Each test's database starts afresh (and its first event has pk 1 again): so must the cached pages and
+    # the events a process remembers on PostgreSQL with the connection that listens for changes.
+    from events import versionwatch
 
-    pagecache.clear()
+    cache.clear()
     versionwatch.reset()
     yield
-    pagecache.clear()
+    cache.clear()
     versionwatch.reset()
 
 

@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import io
 
+import lxml.html
 import pytest
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
@@ -178,7 +179,7 @@ def test_an_organiser_cannot_add_a_signup_outside_the_sessions_slots(organiser_c
     )
 
     assert response.status_code == 200
-    assert "Choose the start of one of the session’s slots: 12:30, 12:45, 13:00." in response.content.decode()
+    assert "Choose one of the slots of this session: 12:30, 12:45, 13:00." in response.content.decode()
     assert Signup.objects.count() == 0
 
 
@@ -351,3 +352,20 @@ def test_booth_shifts_are_edited_on_the_booth_in_the_events_zone(organiser_clien
 
     assert response.status_code == 302
     assert BoothShift.objects.get().starts_at == at(17, 10)
+
+
+def test_a_talk_field_not_placed_in_a_section_is_still_on_the_form_under_more(organiser_client, monkeypatch):
+    from events.admin import TalkAdmin
+
+    unplaced = [
+        (title, {**options, "fields": [name for name in options["fields"] if name != "video_url"]})
+        for title, options in TalkAdmin.fieldsets
+    ]
+    monkeypatch.setattr(TalkAdmin, "fieldsets", unplaced)
+    talk = make_talk(make_event(), video_url="https://video.example.org/talk")
+
+    response = organiser_client.get(reverse("admin:events_talk_change", args=[talk.pk]))
+
+    tree = lxml.html.fromstring(response.content.decode())
+    more = "//fieldset[.//h2[normalize-space()='More']]"
+    assert tree.xpath(f"{more}//input[@name='video_url']/@value") == ["https://video.example.org/talk"]

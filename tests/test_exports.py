@@ -1,6 +1,7 @@
 """Schedule exports: iCal, frab XML and c3voc JSON, valid, stable, cached and versioned."""
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -16,7 +17,6 @@ from lxml import etree
 from events import exports
 from events.models import Event, Talk
 from tests.factories import at, make_event, make_room, make_speaker, make_talk, make_track
-from tests.test_fixture import ANNOUNCED, cest
 
 pytestmark = pytest.mark.django_db
 
@@ -24,13 +24,13 @@ DATA = Path(__file__).parent / "data"
 UTC = ZoneInfo("UTC")
 
 
-@pytest.fixture(scope="module")
-def xml_schema():
+@functools.cache
+def frab_schema():
     return etree.XMLSchema(etree.parse(str(DATA / "schedule.xml.xsd")))
 
 
-@pytest.fixture(scope="module")
-def json_validator():
+@functools.cache
+def c3voc_validator():
     schema = json.loads((DATA / "schema.json").read_text())
     jsonschema.Draft6Validator.check_schema(schema)
     return jsonschema.Draft6Validator(schema, format_checker=jsonschema.FormatChecker())
@@ -40,17 +40,19 @@ def url(name, event, **kwargs):
     return reverse(f"events:{name}", kwargs={"event": event.slug, **kwargs})
 
 
-def get_xml(client, event, xml_schema, **headers):
+def get_xml(client, event, **headers):
+    """The event's frab XML, validated against the frab schema."""
     response = client.get(url("schedule_xml", event), **headers)
     document = etree.fromstring(response.content)
-    xml_schema.assertValid(document)
+    frab_schema().assertValid(document)
     return response, document
 
 
-def get_json(client, event, json_validator):
+def get_json(client, event):
+    """The event's c3voc JSON, validated against the c3voc schema."""
     response = client.get(url("schedule_json", event))
     data = response.json()
-    errors = [(list(error.path), error.message) for error in json_validator.iter_errors(data)]
+    errors = [(list(error.path), error.message) for error in c3voc_validator().iter_errors(data)]
     assert errors == []
     return response, data
 
@@ -90,28 +92,38 @@ def test_the_import_uses_the_same_schema_and_licence(name):
     assert shipped.read_bytes() == (DATA / name).read_bytes()
 
 
-# The fixture's schedule -----------------------------------------------------------------------------
+# The schedule in each format ------------------------------------------------------------------------
 
 
-def test_the_ical_schedule_has_the_eleven_announced_talks_at_their_cest_times(client, kubecon):
-    response, calendar = get_ical(client, url("schedule_ics", kubecon))
+def test_the_ical_schedule_has_the_talks_at_their_local_times(client):
+    event = make_event(slug="summit")  # Europe/Madrid
+    make_talk(event, title="Closing", starts_at=at(20, 16), ends_at=at(20, 16, 35))
+    make_talk(event, title="Opening", starts_at=at(16, 10, 45), ends_at=at(16, 11, 15))
+
+    response, calendar = get_ical(client, url("schedule_ics", event))
 
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     events = calendar.walk("VEVENT")
-    assert sorted((str(e["SUMMARY"]), e.decoded("DTSTART"), e.decoded("DTEND")) for e in events) == sorted(
-        (title, cest(day, start), cest(day, end)) for title, day, start, end in ANNOUNCED
-    )
-    assert {e["DTSTART"].params["TZID"] for e in events} == {"Europe/Madrid"}
+    assert [
+        (str(e["SUMMARY"]), e.decoded("DTSTART").isoformat(), e.decoded("DTEND").isoformat()) for e in events
+    ] == [
+        ("Opening", "2022-05-16T10:45:00+02:00", "2022-05-16T11:15:00+02:00"),
+        ("Closing", "2022-05-20T16:00:00+02:00", "2022-05-20T16:35:00+02:00"),
+    ]
+    assert [e["DTSTART"].params["TZID"] for e in events] == ["Europe/Madrid", "Europe/Madrid"]
     assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/Madrid"]
 
 
-def test_ical_uids_are_the_talk_uuids_unique_and_stable_across_requests(client, kubecon):
-    _, first = get_ical(client, url("schedule_ics", kubecon))
-    _, second = get_ical(client, url("schedule_ics", kubecon))
+def test_ical_uids_are_the_talk_uuids_unique_and_stable_across_requests(client):
+    event = make_event()
+    talks = [make_talk(event, starts_at=at(16, 10)), make_talk(event, starts_at=at(17, 10))]
+
+    _, first = get_ical(client, url("schedule_ics", event))
+    _, second = get_ical(client, url("schedule_ics", event))
 
     uids = [str(e["UID"]) for e in first.walk("VEVENT")]
-    assert sorted(uids) == sorted(str(uuid) for uuid in kubecon.talks.values_list("uuid", flat=True))
-    assert len(set(uids)) == 11
+    assert uids == [str(talk.uuid) for talk in talks]
+    assert len(set(uids)) == 2
     assert [str(e["UID"]) for e in second.walk("VEVENT")] == uids
 
 
@@ -135,40 +147,47 @@ def test_an_ical_event_carries_url_location_description_and_last_modified(client
     assert vevent.decoded("DTSTART") == at(16, 10)
 
 
-def test_the_frab_xml_of_the_fixture_is_valid_with_the_announced_talks(client, kubecon, xml_schema):
-    response, document = get_xml(client, kubecon, xml_schema)
+def test_the_frab_xml_is_valid_with_the_talks_in_the_events_zone_and_a_day_for_every_date(client):
+    event = make_event(slug="cilium-day")  # 16 to 20 May 2022, Europe/Madrid
+    make_talk(event, title="Opening", starts_at=at(16, 10, 45), ends_at=at(16, 11, 15))
+    make_talk(event, title="Tutorial", starts_at=at(20, 11), ends_at=at(20, 12, 30))
+
+    response, document = get_xml(client, event)
 
     assert response["Content-Type"] == "application/xml; charset=utf-8"
     talks = document.findall("day/room/event")
-    assert sorted((e.findtext("title"), e.findtext("date"), e.findtext("duration")) for e in talks) == sorted(
-        (title, cest(day, start).isoformat(), f"{cest(day, end) - cest(day, start)}"[:-3].zfill(5))
-        for title, day, start, end in ANNOUNCED
-    )
-    assert document.findtext("conference/acronym") == "kubecon_eu_2022"
+    assert [(e.findtext("title"), e.findtext("date"), e.findtext("duration")) for e in talks] == [
+        ("Opening", "2022-05-16T10:45:00+02:00", "00:30"),
+        ("Tutorial", "2022-05-20T11:00:00+02:00", "01:30"),
+    ]
+    assert document.findtext("conference/acronym") == "cilium_day"
     assert document.findtext("conference/time_zone_name") == "Europe/Madrid"
     assert [day.get("date") for day in document.findall("day")] == [f"2022-05-{d}" for d in range(16, 21)]
 
 
-def test_the_c3voc_json_of_the_fixture_is_valid_with_the_announced_talks(client, kubecon, json_validator):
-    response, data = get_json(client, kubecon, json_validator)
+def test_the_c3voc_json_is_valid_with_the_talks_and_their_uuids_as_guids(client):
+    event = make_event()
+    first = make_talk(event, title="Opening", starts_at=at(16, 10, 45))
+    second = make_talk(event, title="Closing", starts_at=at(20, 16))
+
+    response, data = get_json(client, event)
 
     assert response["Content-Type"] == "application/json"
-    events = json_events(data)
-    assert sorted((e["title"], e["date"], e["start"]) for e in events) == sorted(
-        (title, cest(day, start).isoformat(), start) for title, day, start, _ in ANNOUNCED
-    )
-    assert data["schedule"]["conference"]["acronym"] == "kubecon_eu_2022"
-    assert {e["guid"] for e in events} == {str(u) for u in kubecon.talks.values_list("uuid", flat=True)}
+    assert [(e["title"], e["date"], e["start"], e["guid"]) for e in json_events(data)] == [
+        ("Opening", "2022-05-16T10:45:00+02:00", "10:45", str(first.uuid)),
+        ("Closing", "2022-05-20T16:00:00+02:00", "16:00", str(second.uuid)),
+    ]
 
 
-def test_talks_without_a_room_are_listed_under_the_placeholder_room(
-    client, kubecon, xml_schema, json_validator
-):
-    _, document = get_xml(client, kubecon, xml_schema)
-    _, data = get_json(client, kubecon, json_validator)
+def test_talks_without_a_room_are_listed_under_the_placeholder_room(client):
+    event = make_event()
+    make_talk(event, room=None)
+
+    _, document = get_xml(client, event)
+    _, data = get_json(client, event)
 
     assert {room.get("name") for room in document.findall("day/room")} == {exports.PLACEHOLDER_ROOM}
-    assert {e["room"] for e in json_events(data)} == {exports.PLACEHOLDER_ROOM}
+    assert [e["room"] for e in json_events(data)] == [exports.PLACEHOLDER_ROOM]
 
 
 # Which talks, and how ---------------------------------------------------------------------------------
@@ -196,18 +215,18 @@ def mixed_event():
     return event
 
 
-def test_only_published_talks_are_exported(client, mixed_event, xml_schema, json_validator):
+def test_only_published_talks_are_exported(client, mixed_event):
     _, calendar = get_ical(client, url("schedule_ics", mixed_event))
-    _, document = get_xml(client, mixed_event, xml_schema)
-    _, data = get_json(client, mixed_event, json_validator)
+    _, document = get_xml(client, mixed_event)
+    _, data = get_json(client, mixed_event)
 
     assert [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")] == ["Shown"]
     assert [e.findtext("title") for e in document.findall("day/room/event")] == ["Shown"]
     assert [e["title"] for e in json_events(data)] == ["Shown"]
 
 
-def test_a_talk_in_a_room_with_track_and_speakers_in_frab_xml(client, mixed_event, xml_schema):
-    _, document = get_xml(client, mixed_event, xml_schema)
+def test_a_talk_in_a_room_with_track_and_speakers_in_frab_xml(client, mixed_event):
+    _, document = get_xml(client, mixed_event)
 
     (talk,) = document.findall("day/room/event")
     shown = mixed_event.talks.get(slug="shown")
@@ -230,8 +249,8 @@ def test_a_talk_in_a_room_with_track_and_speakers_in_frab_xml(client, mixed_even
     }
 
 
-def test_json_persons_are_pretalx_style_with_a_stable_guid(client, mixed_event, json_validator):
-    _, data = get_json(client, mixed_event, json_validator)
+def test_json_persons_are_pretalx_style_with_a_stable_guid(client, mixed_event):
+    _, data = get_json(client, mixed_event)
 
     (talk,) = json_events(data)
     ann = mixed_event.talks.get(slug="shown").speakers.get(name="Ann Lee")
@@ -242,28 +261,32 @@ def test_json_persons_are_pretalx_style_with_a_stable_guid(client, mixed_event, 
     ]
 
 
-def test_a_hyphenated_slug_becomes_an_acronym_the_json_schema_accepts(client, json_validator):
+def test_a_hyphenated_slug_becomes_an_acronym_the_json_schema_accepts(client):
     event = make_event(slug="kubecon-eu-2022")
     make_talk(event)
 
-    _, data = get_json(client, event, json_validator)
+    _, data = get_json(client, event)
 
     assert data["schedule"]["conference"]["acronym"] == "kubecon_eu_2022"
 
 
-def test_a_short_odd_slug_still_gives_valid_exports(client, xml_schema, json_validator):
+def test_a_short_odd_slug_still_gives_valid_exports(client):
     event = make_event(slug="ab")
     make_talk(event, slug="x", abstract="Bell \x07 and form feed \x0c are dropped.")
 
-    _, document = get_xml(client, event, xml_schema)
-    _, data = get_json(client, event, json_validator)
+    _, document = get_xml(client, event)
+    _, data = get_json(client, event)
 
     assert document.findtext("day/room/event/abstract") == "Bell  and form feed  are dropped."
     assert json_events(data)[0]["slug"] == f"ab__-{event.talks.get().pk}-x"
 
 
-def test_a_talk_calendar_holds_that_talk_only(client, kubecon):
-    response, calendar = get_ical(client, url("talk_ics", kubecon, talk="kubernetes-networking-101"))
+def test_a_talk_calendar_holds_that_talk_only(client):
+    event = make_event()
+    make_talk(event, title="Kubernetes Networking 101", slug="kubernetes-networking-101")
+    make_talk(event, title="Another talk at the same time")
+
+    response, calendar = get_ical(client, url("talk_ics", event, talk="kubernetes-networking-101"))
 
     assert [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")] == ["Kubernetes Networking 101"]
     assert response["Content-Disposition"] == 'inline; filename="kubernetes-networking-101.ics"'
@@ -283,50 +306,59 @@ def test_exports_of_an_unknown_event_are_not_found(client, name):
     assert response.status_code == 404
 
 
-def test_the_chosen_talks_calendar_holds_those_talks_and_skips_unknown_ones(client, kubecon):
-    chosen = "kubernetes-networking-101,better-bandwidth-management-with-ebpf,withdrawn-talk"
+def test_the_chosen_talks_calendar_holds_those_talks_and_skips_unknown_ones(client):
+    event = make_event()
+    make_talk(event, title="Networking 101", slug="networking-101", starts_at=at(16, 10))
+    make_talk(event, title="Bandwidth", slug="bandwidth", starts_at=at(17, 10))
+    make_talk(event, title="Not chosen", slug="not-chosen", starts_at=at(18, 10))
+    chosen = "networking-101,bandwidth,withdrawn-talk"
 
-    _, calendar = get_ical(client, url("schedule_ics", kubecon) + f"?talks={chosen}")
+    _, calendar = get_ical(client, url("schedule_ics", event) + f"?talks={chosen}")
 
-    assert sorted(str(e["SUMMARY"]) for e in calendar.walk("VEVENT")) == [
-        "Better Bandwidth Management with eBPF",
-        "Kubernetes Networking 101",
-    ]
+    assert [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")] == ["Networking 101", "Bandwidth"]
 
 
-def test_an_empty_chosen_list_gives_an_empty_calendar(client, kubecon):
-    response, calendar = get_ical(client, url("schedule_ics", kubecon) + "?talks=")
+def test_an_empty_chosen_list_gives_an_empty_calendar(client):
+    event = make_event()
+    make_talk(event)
+
+    response, calendar = get_ical(client, url("schedule_ics", event) + "?talks=")
 
     assert response.status_code == 200
     assert calendar.walk("VEVENT") == []
 
 
+NOT_SLUGS = "The talks list takes talk slugs (letters, digits, hyphens) separated by commas."
+
+
 @pytest.mark.parametrize(
-    "query",
+    ("query", "message"),
     [
-        "talks=<script>alert(1)</script>",
-        "talks=a%00b",
-        "talks=../../etc/passwd",
-        "talks=" + "x" * 201,
-        "talks=" + ",".join(f"t{n}" for n in range(301)),
-        "talks=ok,%27%20OR%201=1--",
+        ("talks=<script>alert(1)</script>", NOT_SLUGS),
+        ("talks=a%00b", NOT_SLUGS),
+        ("talks=../../etc/passwd", NOT_SLUGS),
+        ("talks=" + "x" * 201, NOT_SLUGS),
+        ("talks=" + ",".join(f"t{n}" for n in range(301)), "At most 300 talks fit in one calendar."),
+        ("talks=ok,%27%20OR%201=1--", NOT_SLUGS),
     ],
 )
-def test_a_hostile_chosen_list_is_refused_with_a_message(client, kubecon, query):
-    response = client.get(url("schedule_ics", kubecon) + "?" + query)
+def test_a_hostile_chosen_list_is_refused_with_a_message(client, query, message):
+    event = make_event()
+
+    response = client.get(url("schedule_ics", event) + "?" + query)
 
     assert response.status_code == 400
     assert response["Content-Type"] == "text/plain; charset=utf-8"
-    assert response.content.decode() in {
-        "The talks list takes talk slugs (letters, digits, hyphens) separated by commas.",
-        "At most 300 talks fit in one calendar.",
-    }
+    assert response.content.decode() == message
 
 
-def test_absolute_links_follow_the_host_asked_for(client, kubecon, settings):
+def test_absolute_links_follow_the_host_asked_for(client, settings):
+    event = make_event()
+    make_talk(event)
     settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
-    first = client.get(url("schedule_json", kubecon), HTTP_HOST="localhost").json()
-    second = client.get(url("schedule_json", kubecon), HTTP_HOST="127.0.0.1").json()
+
+    first = client.get(url("schedule_json", event), HTTP_HOST="localhost").json()
+    second = client.get(url("schedule_json", event), HTTP_HOST="127.0.0.1").json()
 
     assert first["schedule"]["base_url"] == "http://localhost/"
     assert second["schedule"]["base_url"] == "http://127.0.0.1/"
@@ -339,10 +371,12 @@ EXPORTS = ["schedule_ics", "schedule_xml", "schedule_json"]
 
 
 @pytest.mark.parametrize("name", EXPORTS)
-def test_a_matching_if_none_match_gets_304_with_the_etag(client, kubecon, name):
-    first = client.get(url(name, kubecon))
+def test_a_matching_if_none_match_gets_304_with_the_etag(client, name):
+    event = make_event()
+    make_talk(event)
+    first = client.get(url(name, event))
 
-    again = client.get(url(name, kubecon), HTTP_IF_NONE_MATCH=first["ETag"])
+    again = client.get(url(name, event), HTTP_IF_NONE_MATCH=first["ETag"])
 
     assert again.status_code == 304
     assert again.content == b""
@@ -350,37 +384,47 @@ def test_a_matching_if_none_match_gets_304_with_the_etag(client, kubecon, name):
 
 
 @pytest.mark.parametrize("name", EXPORTS)
-def test_an_older_etag_or_date_gets_the_full_export(client, kubecon, name):
-    first = client.get(url(name, kubecon))
-    kubecon.talks.filter(slug="kubernetes-networking-101").get().save()
+def test_an_older_etag_or_date_gets_the_full_export(client, name):
+    event = make_event()
+    talk = make_talk(event, title="Kubernetes Networking 101")
+    first = client.get(url(name, event))
+    talk.save()
 
-    by_etag = client.get(url(name, kubecon), HTTP_IF_NONE_MATCH=first["ETag"])
-    by_date = client.get(url(name, kubecon), HTTP_IF_MODIFIED_SINCE=http_date(0))
+    by_etag = client.get(url(name, event), HTTP_IF_NONE_MATCH=first["ETag"])
+    by_date = client.get(url(name, event), HTTP_IF_MODIFIED_SINCE=http_date(0))
 
     assert (by_etag.status_code, by_date.status_code) == (200, 200)
     assert by_etag["ETag"] != first["ETag"]
     assert b"Kubernetes Networking 101" in by_etag.content
 
 
-def test_last_modified_is_when_the_schedule_last_changed(client, kubecon):
-    response = client.get(url("schedule_xml", kubecon))
+def test_an_export_is_validated_by_its_etag_alone(client, settings):
+    event = make_event()
+    make_talk(event)
+    settings.RENDER_REVISION = "release-1"
+    first = client.get(url("schedule_xml", event))
 
-    kubecon.refresh_from_db()
-    assert response["Last-Modified"] == http_date(kubecon.schedule_changed_at.timestamp())
-    assert response["Cache-Control"] == "no-cache"
+    settings.RENDER_REVISION = "release-2"  # new markup, same schedule: a date would say "not modified"
+    again = client.get(url("schedule_xml", event), HTTP_IF_MODIFIED_SINCE=http_date(2_000_000_000))
+
+    assert first.has_header("Last-Modified") is False
+    assert first["Cache-Control"] == "no-cache"
+    assert again.status_code == 200
+    assert again["ETag"] != first["ETag"]
 
 
 @pytest.mark.parametrize("name", EXPORTS)
-def test_a_changed_talk_changes_version_etag_and_the_next_response(client, kubecon, name):
-    first = client.get(url(name, kubecon))
-    version = Event.objects.get(pk=kubecon.pk).schedule_version
-    talk = kubecon.talks.get(slug="better-bandwidth-management-with-ebpf")
+def test_a_changed_talk_changes_version_etag_and_the_next_response(client, name):
+    event = make_event()
+    talk = make_talk(event, title="Better Bandwidth Management")
+    first = client.get(url(name, event))
+    version = Event.objects.get(pk=event.pk).schedule_version
 
     talk.title = "Bandwidth Manager Deep Dive"
     talk.save()
-    second = client.get(url(name, kubecon))
+    second = client.get(url(name, event))
 
-    assert Event.objects.get(pk=kubecon.pk).schedule_version == version + 1
+    assert Event.objects.get(pk=event.pk).schedule_version == version + 1
     assert second["ETag"] != first["ETag"]
     assert (
         b"Better Bandwidth Management" in first.content,
@@ -398,11 +442,13 @@ def test_a_changed_talk_changes_version_etag_and_the_next_response(client, kubec
     )
 
 
-def test_the_version_string_in_the_exports_follows_the_schedule(client, kubecon):
-    before = client.get(url("schedule_json", kubecon)).json()["schedule"]["version"]
+def test_the_version_string_in_the_exports_follows_the_schedule(client):
+    event = make_event()
+    talk = make_talk(event)
+    before = client.get(url("schedule_json", event)).json()["schedule"]["version"]
 
-    kubecon.talks.first().save()
-    after = client.get(url("schedule_json", kubecon)).json()["schedule"]["version"]
+    talk.save()
+    after = client.get(url("schedule_json", event)).json()["schedule"]["version"]
 
     assert int(after) == int(before) + 1
 
@@ -449,16 +495,6 @@ def test_saving_a_stale_event_never_writes_an_old_version_back():
     assert stale.schedule_version == current + 1
 
 
-def test_reloading_the_fixture_does_not_reset_the_version(kubecon):
-    from django.core.management import call_command
-
-    before = version_of(kubecon)
-
-    call_command("loaddata", "fixtures/kubecon-eu-2022.json", verbosity=0)
-
-    assert version_of(kubecon) > before
-
-
 @pytest.mark.parametrize("action", ["publish", "unpublish"])
 def test_the_admin_publish_actions_bump_the_version(organiser_client, action):
     event = make_event()
@@ -484,57 +520,6 @@ def test_a_publish_action_shows_the_talk_in_the_cached_export_at_once(organiser_
     )
 
     assert b"Late addition" in client.get(url("schedule_xml", event)).content
-
-
-@pytest.mark.parametrize("name", EXPORTS)
-def test_a_cached_export_is_served_with_a_single_query(client, kubecon, name, django_assert_num_queries):
-    first = client.get(url(name, kubecon))
-
-    with django_assert_num_queries(1):
-        second = client.get(url(name, kubecon))
-
-    assert second.content == first.content
-
-
-def fill(event, count):
-    rooms = [make_room(event), make_room(event)]
-    track = make_track(event)
-    speakers = [make_speaker(), make_speaker()]
-    for n in range(count):
-        make_talk(
-            event,
-            slug=f"talk-{n}",
-            starts_at=at(16 + n % 5, 9) + dt.timedelta(minutes=10 * n),
-            room=rooms[n % 2] if n % 3 else None,
-            track=track if n % 2 else None,
-            speakers=speakers[: n % 3],
-        )
-
-
-@pytest.mark.parametrize(
-    "path, queries",
-    [
-        # the schedule version (for the cache key), the event, talks with rooms and tracks, their speakers
-        ("schedule.ics", 4),
-        ("schedule.ics?talks=talk-0,talk-1,talk-2,talk-3", 4),
-        ("talks/talk-1.ics", 4),
-        # ... plus the event's rooms and tracks
-        ("schedule.xml", 6),
-        ("schedule.json", 6),
-    ],
-)
-@pytest.mark.parametrize("count", [2, 40])
-def test_an_export_takes_the_same_number_of_queries_for_few_and_many_talks(
-    client, path, queries, count, django_assert_num_queries
-):
-    event = make_event(slug="busy")
-    fill(event, count)
-
-    with django_assert_num_queries(queries):
-        response = client.get(f"/busy/{path}")
-
-    assert response.status_code == 200
-    assert response.content.count(b"/busy/talks/talk-1/") >= 1
 
 
 def test_publishing_from_a_list_filtered_on_draft_still_refreshes_the_export(organiser_client, client):

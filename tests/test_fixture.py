@@ -1,4 +1,4 @@
-"""The shipped fixture is the announcement, exactly: titles, CEST times, booth and office hours."""
+"""The shipped fixture is the announcement, exactly: titles, CEST times, booth, office hours, pages and exports."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
@@ -6,7 +6,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 
-from events.models import Booth, BoothShift, Event, OfficeHours, Room, Speaker, Talk, TalkSpeaker, Track
+from events.models import Booth, Event, OfficeHours, Room, Speaker, Talk, TalkSpeaker, Track
+from tests.test_exports import get_json, get_xml, json_events, version_of
+from tests.test_views import parse, talk_titles, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -80,11 +82,15 @@ def test_abstracts_are_as_written_with_bullets_as_markdown_lists(kubecon):
     )
 
 
-def test_the_booth_offers_swag(kubecon):
-    booth = Booth.objects.get(event=kubecon)
-    assert booth.name == "Cilium booth"
-    assert "swag" in booth.description
-    assert BoothShift.objects.count() == 0
+def test_the_booth_offers_swag_and_its_place_and_staffing_are_still_to_be_announced(client, kubecon):
+    tree = parse(client.get("/kubecon-eu-2022/booth/"))
+
+    assert texts(tree, "//section[@class='booth']/h2") == ["Cilium booth"]
+    assert texts(tree, "//section[@class='booth']/p") == [
+        "At the conference, Valencia, Spain. The exact spot will be announced.",
+        "Stop by the Cilium booth to get your Cilium swag.",
+        "Staffing times will be announced. The booth is open while the exhibition hall is open.",
+    ]
 
 
 def test_virtual_office_hours_on_wednesday_from_12_30_to_13_15_cest(kubecon):
@@ -110,3 +116,45 @@ def test_loading_the_fixture_twice_changes_nothing(kubecon):
         skip = {i for i, f in enumerate(Event._meta.concrete_fields) if f.name.startswith("schedule_")}
         rows["Event"] = [tuple(v for i, v in enumerate(row) if i not in skip) for row in rows["Event"]]
     assert after == before
+
+
+def test_reloading_the_fixture_does_not_reset_the_schedule_version(kubecon):
+    before = version_of(kubecon)
+
+    call_command("loaddata", "fixtures/kubecon-eu-2022.json", verbosity=0)
+
+    assert version_of(kubecon) > before
+
+
+# The fixture as visitors and apps see it
+
+
+def test_the_schedule_lists_the_eleven_announced_titles_in_time_order(client, kubecon):
+    response = client.get("/kubecon-eu-2022/schedule/")
+
+    assert response.status_code == 200
+    titles = talk_titles(parse(response))
+    assert sorted(titles) == sorted(title for title, *_ in ANNOUNCED)
+    assert titles[:2] == [
+        "IKEA Private Cloud, eBPF Based Networking, Load Balancing, and Observability with Cilium",
+        "Leveraging Cilium and SRv6 for Telco Networking",
+    ]
+    assert titles[-1] == "A Guided Tour of Cilium Service Mesh"
+
+
+def test_the_frab_xml_of_the_fixture_is_valid_with_the_announced_talks(client, kubecon):
+    _, document = get_xml(client, kubecon)
+
+    talks = document.findall("day/room/event")
+    assert sorted((e.findtext("title"), e.findtext("date"), e.findtext("duration")) for e in talks) == sorted(
+        (title, cest(day, start).isoformat(), f"{cest(day, end) - cest(day, start)}"[:-3].zfill(5))
+        for title, day, start, end in ANNOUNCED
+    )
+
+
+def test_the_c3voc_json_of_the_fixture_is_valid_with_the_announced_talks(client, kubecon):
+    _, data = get_json(client, kubecon)
+
+    assert sorted((e["title"], e["date"], e["start"]) for e in json_events(data)) == sorted(
+        (title, cest(day, start).isoformat(), start) for title, day, start, _ in ANNOUNCED
+    )

@@ -4,6 +4,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.http import QueryDict
 
 from events import schedule
 from events.models import Talk, Track
@@ -191,45 +192,29 @@ def test_whats_on_is_empty_after_the_last_talk():
     assert on.is_empty is True
 
 
-def test_a_time_slot_gives_the_talks_speakers_and_one_line_per_other_talk():
-    starts_at = dt.datetime(2022, 5, 19, 13, 25, tzinfo=UTC)
-    ends_at = starts_at + dt.timedelta(minutes=35)
-    rows = [
-        (7, "ebpf", "eBPF", starts_at, ends_at, Talk.Status.PUBLISHED, "Liz", "liz", "Isovalent"),
-        (3, "cilium", "Cilium", starts_at, ends_at, Talk.Status.CANCELLED, "Ana", "ana", ""),
-        (3, "cilium", "Cilium", starts_at, ends_at, Talk.Status.CANCELLED, "Bo", "bo", "ACME"),
-        (9, "panel", "Panel", starts_at, ends_at, Talk.Status.PUBLISHED, None, None, None),
-    ]
+def test_a_blocks_version_changes_with_any_of_its_talks_and_nothing_else():
+    ikea, srv6 = talk("IKEA", 16, "10:45", "11:15"), talk("SRv6", 16, "10:50", "11:20")
+    ikea.pk, srv6.pk = 1, 2
+    ikea.updated_at = srv6.updated_at = dt.datetime(2022, 5, 1, 9, 0, tzinfo=UTC)
+    before = schedule.lay_out_blocks([ikea, srv6])[0].version
 
-    speakers, lines = schedule.split_time_slot(
-        rows,
-        3,
-        moment=schedule.moment_formatter(MADRID),
-        talk_path=lambda slug: f"/kubecon/talks/{slug}/",
-        speaker_path=lambda slug: f"/kubecon/speakers/{slug}/",
-    )
+    srv6.updated_at += dt.timedelta(seconds=1)
 
-    assert [(s.name, s.url, s.affiliation) for s in speakers] == [
-        ("Ana", "/kubecon/speakers/ana/", ""),
-        ("Bo", "/kubecon/speakers/bo/", "ACME"),
-    ]
-    assert [(line.title, line.url, line.is_cancelled) for line in lines] == [
-        ("eBPF", "/kubecon/talks/ebpf/", False),
-        ("Panel", "/kubecon/talks/panel/", False),
-    ]
-    assert (lines[0].start.iso, lines[0].end.time, lines[0].end.zone) == (
-        "2022-05-19T15:25:00+02:00",
-        "16:00",
-        "CEST",
+    assert schedule.lay_out_blocks([ikea, srv6])[0].version != before
+    assert schedule.lay_out_blocks([ikea])[0].version != before
+    assert (
+        schedule.lay_out_blocks([srv6, ikea])[0].version == schedule.lay_out_blocks([ikea, srv6])[0].version
     )
 
 
-def test_a_talk_alone_in_its_time_without_speakers_has_neither():
-    starts_at = dt.datetime(2022, 5, 19, 13, 25, tzinfo=UTC)
-    rows = [(3, "tour", "Tour", starts_at, starts_at, Talk.Status.PUBLISHED, None, None, None)]
-
-    speakers, lines = schedule.split_time_slot(
-        rows, 3, moment=schedule.moment_formatter(MADRID), talk_path=str, speaker_path=str
-    )
-
-    assert (speakers, lines) == ([], [])
+@pytest.mark.parametrize(
+    "query, variant",
+    [
+        ("", "day=&track=&kind="),
+        ("day=2022-05-16&kind=talk", "day=2022-05-16&track=&kind=talk"),
+        ("day=2022-05-16&utm_source=x", None),  # kept in the filter links: rendered for its visitor
+        ("day=2022-05-16&day=2022-05-17", None),
+    ],
+)
+def test_only_the_filters_name_a_cached_schedule_page(query, variant):
+    assert schedule.cache_variant(QueryDict(query)) == variant

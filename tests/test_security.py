@@ -7,17 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from csp.constants import NONCE
-from csp.decorators import csp_update
-from csp.middleware import CSPMiddleware as LibraryCSPMiddleware
 from csp.utils import build_policy
 from django.contrib.auth.models import User
 from django.db import OperationalError
-from django.http import HttpResponse
-from django.test import RequestFactory
 from django.urls import reverse
-
-from portal.csp import CSPMiddleware
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,36 +51,6 @@ def test_the_policy_is_the_one_django_csp_builds_from_the_settings(client):
 
     assert response["Content-Security-Policy"] == build_policy()
     assert response.has_header("Content-Security-Policy-Report-Only") is False
-
-
-def policy_of(view, middleware_class=CSPMiddleware):
-    request = RequestFactory().get("/")
-    middleware = middleware_class(view)
-    middleware.process_request(request)
-    return middleware.process_response(request, view(request))["Content-Security-Policy"]
-
-
-@csp_update({"img-src": "https://images.example.org"})
-def changes_the_policy(request):
-    return HttpResponse()
-
-
-def uses_a_nonce(request):
-    return HttpResponse(f'<script nonce="{request.csp_nonce}"></script>')
-
-
-def test_a_view_that_changes_the_policy_or_uses_a_nonce_gets_what_django_csp_gives_it(settings):
-    policy = settings.CONTENT_SECURITY_POLICY
-    settings.CONTENT_SECURITY_POLICY = {
-        "DIRECTIVES": {**policy["DIRECTIVES"], "script-src": ["'self'", NONCE]}
-    }
-
-    changed, with_nonce = policy_of(changes_the_policy), policy_of(uses_a_nonce)
-
-    assert "https://images.example.org" in changed
-    assert changed == policy_of(changes_the_policy, LibraryCSPMiddleware)
-    assert "'nonce-" in with_nonce
-    assert policy_of(lambda request: HttpResponse()) == build_policy()
 
 
 @pytest.mark.parametrize("path", ["/", "/no-such-event/", "/admin/login/"])

@@ -40,9 +40,9 @@ def test_debug_mode_runs_without_a_secret_key():
     assert result.returncode == 0, result.stderr
 
 
-def database_options(**env):
-    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_PREPARED_STATEMENTS")}
-    script = "import json; from django.conf import settings; print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))"
+def database_settings(**env):
+    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CONN_MAX_AGE")}
+    script = "import json; from django.conf import settings; print(json.dumps(settings.DATABASES['default']))"
     result = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {script}"],
         cwd=ROOT,
@@ -55,17 +55,13 @@ def database_options(**env):
     return json.loads(result.stdout)
 
 
-def test_postgresql_binds_parameters_in_the_server_and_prepares_frequent_queries():
-    options = database_options(
-        DATABASE_URL="postgres://portal@db.example.org:5432/portal", DATABASE_PREPARED_STATEMENTS="true"
-    )
+def test_database_connections_are_kept_and_checked_before_reuse_by_default():
+    database = database_settings(DATABASE_URL="postgres://portal@db.example.org:5432/portal")
 
-    assert options == {"server_side_binding": True, "prepare_threshold": 5}
+    assert (database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"]) == (600, True)
 
 
-def test_behind_a_pooler_postgresql_keeps_djangos_defaults():
-    options = database_options(
-        DATABASE_URL="postgres://portal@db.example.org:5432/portal", DATABASE_PREPARED_STATEMENTS="false"
-    )
+def test_conn_max_age_0_closes_each_connection_after_its_request():
+    database = database_settings(DATABASE_URL="sqlite:///:memory:", CONN_MAX_AGE="0")
 
-    assert options == {}
+    assert database["CONN_MAX_AGE"] == 0

@@ -1,17 +1,20 @@
 """Signup rules without HTTP: seats, waiting list, duplicates, deadlines, cancellation, promotion, emails."""
 
 import threading
+import time
 
 import icalendar
 import pytest
 from django.core import mail
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from events.models import Signup
+from events.models import OfficeHours, Signup
 from events.signups import (
     SignupError,
     cancel_signup,
+    check_organiser_signup,
+    check_session_change,
     promote_from_waitlist,
     send_signup_email,
     sign_up,
@@ -324,6 +327,59 @@ def test_the_calendar_of_an_in_person_session_names_the_place():
     assert entry.decoded("dtstart").astimezone(MADRID) == at(18, 12, 30)
 
 
+def test_a_session_keeps_a_slot_for_each_signup_and_a_seat_for_each_confirmed_one():
+    office_hours = make_office_hours(slot_minutes=15, seats_per_slot=2)
+    make_signup(office_hours, slot_start=at(18, 12, 45))
+    make_signup(office_hours, slot_start=at(18, 12, 45))
+    make_signup(office_hours, slot_start=at(18, 13, 0), status=Signup.Status.CANCELLED)
+
+    def change(**values):
+        proposed = OfficeHours.objects.get(pk=office_hours.pk)
+        for name, value in values.items():
+            setattr(proposed, name, value)
+        with transaction.atomic():
+            check_session_change(proposed)
+
+    with pytest.raises(SignupError) as stranded:
+        change(slot_minutes=30)  # 12:30 and 13:00: the 12:45 signups would have no slot
+    with pytest.raises(SignupError) as too_few:
+        change(seats_per_slot=1)
+    change(seats_per_slot=3)  # more seats, same slots: fine; the cancelled 13:00 signup holds nothing
+
+    assert str(stranded.value) == (
+        "2 signup(s) are for slots that these times or this slot length would remove. "
+        "Cancel them first, or keep the slots."
+    )
+    assert (str(too_few.value), too_few.value.field) == (
+        "A slot already has 2 confirmed signups: keep at least 2 seats per slot.",
+        "seats_per_slot",
+    )
+
+
+def test_an_organiser_signup_must_be_in_a_slot_and_confirmed_only_into_a_free_seat():
+    office_hours = make_office_hours(seats_per_slot=1)
+    taken = make_signup(office_hours, slot_start=at(18, 12, 45))
+
+    def check(**values):
+        proposed = Signup(office_hours=office_hours, **{"status": Signup.Status.CONFIRMED, **values})
+        with transaction.atomic():
+            check_organiser_signup(proposed)
+
+    with pytest.raises(SignupError) as off_slot:
+        check(slot_start=at(18, 12, 52))
+    with pytest.raises(SignupError) as full:
+        check(slot_start=at(18, 12, 45))
+    check(slot_start=at(18, 12, 45), status=Signup.Status.WAITLISTED)
+    check(slot_start=at(18, 12, 45), pk=taken.pk)  # the signup that holds the seat keeps it
+
+    assert (str(off_slot.value), off_slot.value.field) == (
+        "Choose one of the slots of this session: 12:30, 12:45, 13:00.",
+        "slot_start",
+    )
+    assert str(full.value).startswith("This slot is full (1 of 1 seats taken).")
+    assert full.value.field == "status"
+
+
 @pytest.mark.postgres
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -357,3 +413,66 @@ def test_thirty_concurrent_signups_for_five_seats_give_five_seats_and_twenty_fiv
     assert sorted(statuses).count(Signup.Status.WAITLISTED) == 25
     assert office_hours.signups.confirmed().filter(slot_start=slot).count() == 5
     assert office_hours.signups.waitlisted().filter(slot_start=slot).count() == 25
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the race needs PostgreSQL's row locks; SQLite serialises all writers, so it proves nothing there",
+)
+@pytest.mark.django_db(transaction=True)
+def test_organisers_adding_confirmed_signups_while_attendees_sign_up_never_overbook_a_slot(monkeypatch):
+    from events import signups
+
+    office_hours = make_office_hours(seats_per_slot=5)
+    slot = office_hours.slots()[0].starts_at
+    for n in range(3):
+        make_signup(office_hours, slot_start=slot, email=f"early{n}@example.org")
+    count_seats = signups._seats_taken
+
+    def slowly_counted(*args, **kwargs):
+        taken = count_seats(*args, **kwargs)
+        time.sleep(0.05)  # a busy server: others act between counting the seats and saving
+        return taken
+
+    monkeypatch.setattr(signups, "_seats_taken", slowly_counted)
+    start_together = threading.Barrier(20)
+    refused, errors = [], []
+
+    def attendee(n):
+        try:
+            start_together.wait()
+            sign_up(office_hours, **signup_data(slot, email=f"attendee{n}@example.org"), now=BEFORE)
+        except Exception as exc:  # noqa: BLE001  (any error fails the test below)
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def organiser_adds(n):
+        # What the admin's signup form does: check in its clean(), save, in the admin's transaction.
+        walk_in = Signup(
+            office_hours=office_hours, slot_start=slot, name="Walk-in", email=f"walkin{n}@example.org"
+        )
+        try:
+            start_together.wait()
+            with transaction.atomic():
+                check_organiser_signup(walk_in)
+                walk_in.save()
+        except SignupError:
+            refused.append(n)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attendee, args=(n,)) for n in range(10)]
+    threads += [threading.Thread(target=organiser_adds, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert office_hours.signups.confirmed().filter(slot_start=slot).count() == 5
+    assert office_hours.signups.filter(email__startswith="attendee").count() == 10  # nobody lost
+    assert office_hours.signups.filter(email__startswith="walkin").count() == 10 - len(refused)

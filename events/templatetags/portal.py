@@ -1,11 +1,11 @@
 """Template filters of the public site."""
 
 from django import template
-from django.template import engines
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from ..schedule import moment_formatter
-from ..text import render_markdown
+from .. import times
+from ..text import render_markdown, summary_of
 
 register = template.Library()
 
@@ -16,19 +16,12 @@ def markdown_filter(text):
 
 
 @register.filter
+def summary(text):
+    """The first words of Markdown `text` as plain text, for meta descriptions (escaped by the template)."""
+    return summary_of(render_markdown(text))
+
+
+@register.filter
 def utc_offset(value):
-    """+02:00 for an aware datetime in a zone two hours ahead of UTC."""
-    offset = value.strftime("%z")
-    return f"{offset[:3]}:{offset[3:]}" if offset else ""
-
-
-@register.simple_tag(takes_context=True)
-def schedule_days(context, days):
-    """The days of the schedule with their blocks and talk cards, rendered by Jinja2 (portal/jinja2.py):
-    the part of the schedule page that grows with the number of talks."""
-    event = context["event"]
-    template = engines["jinja2"].get_template("events/schedule_days.html")
-    # Autoescaped by Jinja2; every value comes from a ScheduleDay built by the schedule module.
-    return mark_safe(
-        template.render({"days": days, "event": event, "moment": moment_formatter(event.tzinfo)})
-    )
+    """The UTC offset of an aware datetime in the current time zone (the event's on its pages): +02:00."""
+    return times.utc_offset(timezone.localtime(value))

@@ -1,0 +1,188 @@
+"""SQL queries per page: the same for a small event and a 600-talk conference, and one for a kept page."""
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.core.management import call_command
+
+from events.frab import import_frab
+from events.models import Event, Speaker, Talk, TalkSpeaker
+from tests.factories import (
+    SYNTHCON_600,
+    at,
+    make_event,
+    make_office_hours,
+    make_room,
+    make_speaker,
+    make_talk,
+    make_track,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def build_conference(talk_count):
+    """An event with `talk_count` talks in 6 rooms over 5 days, 3 tracks, two speakers each, written with
+    bulk_create (no signals: the version stays where a fresh event starts)."""
+    event = make_event(slug="big")
+    rooms = [make_room(event) for _ in range(6)]
+    tracks = [make_track(event) for _ in range(3)]
+    kinds = itertools.cycle([Talk.Kind.TALK, Talk.Kind.TALK, Talk.Kind.KEYNOTE, Talk.Kind.PANEL])
+    talks = []
+    for n in range(talk_count):
+        slot, room = divmod(n, 6)
+        day, slot = divmod(slot, 20)
+        starts_at = at(16 + day % 5, 9) + dt.timedelta(minutes=30 * slot)
+        talks.append(
+            Talk(
+                event=event,
+                title=f"Talk {n}",
+                slug=f"talk-{n}",
+                abstract=f"About *topic {n}*.",
+                starts_at=starts_at,
+                ends_at=starts_at + dt.timedelta(minutes=25),
+                room=rooms[room],
+                track=tracks[n % 3],
+                kind=next(kinds),
+                status=Talk.Status.CANCELLED if n % 50 == 7 else Talk.Status.PUBLISHED,
+            )
+        )
+    talks = Talk.objects.bulk_create(talks)
+    speakers = Speaker.objects.bulk_create(
+        Speaker(name=f"Speaker {n}", slug=f"speaker-{n}", affiliation="Org") for n in range(2 * talk_count)
+    )
+    TalkSpeaker.objects.bulk_create(
+        TalkSpeaker(talk=talk, speaker=speakers[2 * i + k], position=k)
+        for i, talk in enumerate(talks)
+        for k in (0, 1)
+    )
+    office_hours = make_office_hours(event, starts_at=at(18, 12), ends_at=at(18, 13))
+    office_hours.hosts.set(speakers[:2])
+    return event
+
+
+def test_with_details_gives_each_talk_its_speakers_in_speaking_order(django_assert_num_queries):
+    event = make_event()
+    ada, bob = make_speaker(name="Ada"), make_speaker(name="Bob")
+    talk = make_talk(event, speakers=[bob, ada], room=make_room(event), track=make_track(event))
+    make_talk(event, speakers=[ada])
+
+    with django_assert_num_queries(4):  # talks, rooms, tracks, speakers
+        talks = list(talk.event.talks.with_details().order_by("pk"))
+        names = [[speaker.name for speaker in each.speakers.all()] for each in talks]
+
+    assert names == [["Bob", "Ada"], ["Ada"]]
+
+
+# (path, queries when rendered, something the page shows). Every event page starts with the event itself.
+PAGES = [
+    (
+        "/big/schedule/",
+        6,
+        b">Talk 1<",
+    ),  # event; talks, their rooms, tracks, speakers; the tracks to filter by
+    ("/big/schedule/?day=2022-05-16&kind=talk", 6, b">Talk 1<"),
+    ("/big/schedule.json", 7, b'"title": "Talk 1"'),  # event; talks, rooms, tracks, speakers; rooms; tracks
+    ("/big/schedule.xml", 7, b"<title>Talk 1</title>"),
+    ("/big/schedule.ics", 5, b"SUMMARY:Talk 1\r\n"),  # event; talks, rooms, tracks, speakers
+    (
+        "/big/talks/talk-1/",
+        6,
+        b"<h1>Talk 1</h1>",
+    ),  # event; the talk, its room, track, speakers; the talks beside
+    ("/big/talks/talk-1.ics", 5, b"SUMMARY:Talk 1\r\n"),
+    ("/big/speakers/", 2, b">Speaker 1<"),  # event; speakers with their talk counts
+    ("/big/speakers/speaker-1/", 3, b"<h1>Speaker 1</h1>"),  # event; the speaker; their talks here
+    ("/big/office-hours/", 4, b"Hosts: Speaker 0, Speaker 1"),  # event, sessions, hosts, seats taken
+]
+
+
+@pytest.mark.parametrize("path, queries, shown", PAGES)
+@pytest.mark.parametrize("talk_count", [20, 600])
+def test_queries_are_the_same_for_20_and_600_talks(
+    client, path, queries, shown, talk_count, django_assert_num_queries
+):
+    build_conference(talk_count)
+
+    with django_assert_num_queries(queries):
+        response = client.get(path)
+
+    assert response.status_code == 200
+    assert shown in response.content
+
+
+@pytest.mark.parametrize("path", [path for path, _, _ in PAGES if "office-hours" not in path])
+def test_a_kept_page_is_served_with_one_query_for_the_events_version(client, path, django_assert_num_queries):
+    build_conference(20)
+    first = client.get(path)
+
+    with django_assert_num_queries(1):
+        second = client.get(path)
+
+    assert second.content == first.content
+
+
+@pytest.mark.parametrize("path, queries", [("/big/schedule.ics?talks=talk-1,talk-2,talk-3", 5)])
+@pytest.mark.parametrize("talk_count", [20, 600])
+def test_a_calendar_of_chosen_talks_takes_the_same_queries_whatever_the_event_holds(
+    client, path, queries, talk_count, django_assert_num_queries
+):
+    build_conference(talk_count)
+
+    with django_assert_num_queries(queries):
+        response = client.get(path)
+
+    assert response.content.count(b"BEGIN:VEVENT") == 3
+
+
+def test_the_600_talk_schedule_page_lists_every_public_talk(client):
+    build_conference(600)
+
+    assert client.get("/big/schedule/").content.count(b'<h3 class="talk-title">') == 600
+
+
+@pytest.mark.skipif(
+    not SYNTHCON_600.exists(), reason="the 600-talk benchmark conference is not on this machine"
+)
+def test_the_benchmark_conference_renders_every_page_with_few_queries(client, django_assert_max_num_queries):
+    call_command("import_frab", str(SYNTHCON_600), "--event", "synthcon", verbosity=0)
+
+    for path in [
+        "/synthcon/schedule/",
+        "/synthcon/schedule.json",
+        "/synthcon/schedule.xml",
+        "/synthcon/speakers/",
+    ]:
+        with django_assert_max_num_queries(7):
+            assert client.get(path).status_code == 200
+    assert client.get("/synthcon/schedule/").content.count(b'<h3 class="talk-title">') == 600
+
+
+@pytest.mark.parametrize("talk_count", [24, 240])
+def test_an_import_takes_a_bounded_number_of_queries_for_24_or_240_talks(
+    client, tmp_path, talk_count, django_assert_max_num_queries
+):
+    event = make_event(slug="bigconf")
+    rooms = [make_room(event, name=f"Room {n}") for n in range(4)]
+    tracks = [make_track(event, name=f"Track {n}") for n in range(3)]
+    speakers = [make_speaker(name=f"Speaker {n}") for n in range(60)]
+    for n in range(talk_count):
+        make_talk(
+            event,
+            slug=f"talk-{n}",
+            starts_at=at(16 + n % 5, 8) + dt.timedelta(minutes=5 * n),
+            room=rooms[n % 4],
+            track=tracks[n % 3],
+            speakers=[speakers[n % 60], speakers[(n + 7) % 60]],
+        )
+    path = tmp_path / "schedule.xml"
+    path.write_bytes(client.get("/bigconf/schedule.xml").content)
+
+    # A few more for more talks on SQLite only, which caps the parameters of one INSERT.
+    with django_assert_max_num_queries(40):
+        import_frab(path, event_slug="bigconf-copy")
+
+    copy = Event.objects.get(slug="bigconf-copy")
+    assert copy.talks.count() == talk_count
+    assert TalkSpeaker.objects.filter(talk__event=copy).count() == 2 * talk_count
