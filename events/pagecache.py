@@ -100,8 +100,16 @@ def _current(key, version):
 def _validated(response, etag):
     response["ETag"] = etag
     patch_vary_headers(response, ["Accept-Encoding"])
-    # Clients may keep a copy but must ask again each time; the ETag makes asking cheap.
-    patch_cache_control(response, no_cache=True)
+    # Browsers may keep a copy but ask again each time (max-age=0), which the ETag makes cheap. Shared caches
+    # (nginx in front, a CDN) may answer for EDGE_CACHE_SECONDS without asking, so a crowd costs one render
+    # per change, and may serve their last copy for a day while the portal answers with errors.
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=0,
+        s_maxage=settings.EDGE_CACHE_SECONDS,
+        stale_if_error=KEEP_SECONDS,
+    )
     return response
 
 

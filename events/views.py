@@ -173,14 +173,13 @@ class OfficeHoursView(EventMixin, TemplateView):
 
 # Office-hours signup: a POST-only action, then pages reached only through the signup's unguessable token.
 
-SIGNUP_RATE_LIMIT = 10  # signup POSTs one client may send...
-SIGNUP_RATE_WINDOW = 600  # ...within this many seconds
+SIGNUP_RATE_WINDOW = 600  # seconds in which one client may send settings.SIGNUP_RATE_LIMIT signups
 
 
 def _signup_rate_exceeded(request):
     """Counts this client's signup POSTs in the cache; True once it sent more than the limit in the window."""
     key = f"office-hours-signup-rate:{ratelimit.client_address(request)}"
-    return ratelimit.count(key, SIGNUP_RATE_WINDOW) > SIGNUP_RATE_LIMIT
+    return ratelimit.count(key, SIGNUP_RATE_WINDOW) > settings.SIGNUP_RATE_LIMIT
 
 
 def _send_signup_email(request, signup, promoted=False):
@@ -304,14 +303,10 @@ class SignupCancelView(SignupTokenMixin, TemplateView):
 
 
 def _export_variant(request):
-    """What an export address shows beside its path: the chosen talks of `?talks=a,b` (sorted, without
-    repeats), or everything; None, rendering a 400 that is not kept, for a list that is not one of slugs."""
-    if "talks" not in request.GET:
-        return ""
-    try:
-        return ",".join(exports.parse_talk_slugs(request.GET["talks"]))
-    except exports.ChosenTalksError:
-        return None
+    """What an export address shows beside its path: everything, kept; or None for any query string. The
+    chosen talks of `?talks=a,b` are rendered for each request from the pieces kept per talk, so that lists
+    made up by the thousand cannot push the kept exports out of the cache."""
+    return None if request.GET else ""
 
 
 @method_decorator(pagecache.cache_per_schedule_version(_export_variant), name="dispatch")

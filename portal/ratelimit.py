@@ -1,7 +1,11 @@
-"""Per-client counters in Django's cache, for braking repeated attempts (sign-ins, signups)."""
+"""Per-client counters for braking repeated attempts (sign-ins, signups).
+
+They live in the "counters" cache, which every process and server shares (settings.CACHES): a brake that
+each of two workers counted on its own would let twice as many attempts through.
+"""
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 
 
 def client_address(request):
@@ -18,6 +22,7 @@ def client_address(request):
 
 def count(key, window):
     """Add one to the counter `key`, which expires `window` seconds after its first hit; return the new value."""
+    cache = caches["counters"]
     if cache.add(key, 1, window):
         return 1
     try:
@@ -28,8 +33,8 @@ def count(key, window):
 
 
 def current(key):
-    return cache.get(key, 0)
+    return caches["counters"].get(key, 0)
 
 
 def reset(key):
-    cache.delete(key)
+    caches["counters"].delete(key)
