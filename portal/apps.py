@@ -1,19 +1,15 @@
-"""The admin, with the portal's own admin site as the default site."""
+"""The portal's own app (per-client counters), and the admin with the portal's admin site as the default."""
 
-from django.contrib.admin.apps import AdminConfig
-from django.core.management import call_command
-from django.db.models.signals import post_migrate
-
-
-def create_cache_tables(using, **kwargs):
-    # The counters live in a cache table when no shared cache is configured (settings.CACHES); migrate
-    # creates it, so no deployment step can be forgotten. createcachetable leaves existing tables alone.
-    call_command("createcachetable", database=using, verbosity=0)
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
-class PortalAdminConfig(AdminConfig):
+class PortalConfig(AppConfig):
+    default = True
+    name = "portal"
+    verbose_name = "Portal"
+
+
+class PortalAdminConfig(admin_apps.AdminConfig):
+    default = False  # named in INSTALLED_APPS; "portal" alone means PortalConfig
     default_site = "portal.admin.PortalAdminSite"
-
-    def ready(self):
-        super().ready()
-        post_migrate.connect(create_cache_tables, sender=self, dispatch_uid="portal-cache-tables")

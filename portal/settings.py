@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "csp",
+    "portal",
     "events",
 ]
 
@@ -90,17 +91,6 @@ SCHEDULE_VERSION_LISTEN = env.bool("SCHEDULE_VERSION_LISTEN", default=True)
 # Pages for every visitor and pieces of them (a big conference's talk cards) are kept here: local memory per
 # process by default, with room for a few thousand of them.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal?max_entries=5000")}
-# The counters that brake repeated attempts (admin sign-ins, signups) must be the same in every process and on
-# every server: with a cache of each process's own, they are kept in a table of the database (created by
-# migrate); with a shared cache (Redis), there.
-if CACHES["default"]["BACKEND"].rsplit(".", 1)[-1] in {"LocMemCache", "DummyCache"}:
-    CACHES["counters"] = {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "portal_counters",
-    }
-else:
-    CACHES["counters"] = CACHES["default"]
-
 # Pages for every visitor may be kept this many seconds by nginx and any CDN in front (Cache-Control
 # s-maxage); a change shows there after at most this long.
 EDGE_CACHE_SECONDS = env.int("EDGE_CACHE_SECONDS", default=1)

@@ -5,7 +5,7 @@ import os
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.test import Client
 from django.utils.http import urlencode
 
@@ -35,22 +35,6 @@ def fresh_cache():
     yield
     cache.clear()
     versionwatch.reset()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def counters_emptied_with_the_database():
-    # The counters' cache table (settings.CACHES) rolls back with each test, but the flush that ends a
-    # transactional test (live server, races) empties only the models' tables. The flush then sends
-    # post_migrate, after the portal's own receiver that creates the table: empty it there.
-    from django.apps import apps
-    from django.db.models.signals import post_migrate
-
-    def empty_counters(**kwargs):
-        caches["counters"].clear()
-
-    post_migrate.connect(empty_counters, sender=apps.get_app_config("admin"), dispatch_uid="test-counters")
-    yield
-    post_migrate.disconnect(dispatch_uid="test-counters", sender=apps.get_app_config("admin"))
 
 
 class FormClient(Client):
