@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, TemplateView
 
 from portal import ratelimit
@@ -147,6 +148,8 @@ class SessionCard:
     error: str = ""
 
 
+# Forms and personal details: no cache in front may keep them (private, no-store), whatever it is told.
+@method_decorator(never_cache, name="dispatch")
 class OfficeHoursView(EventMixin, TemplateView):
     template_name = "events/office_hours.html"
 
@@ -242,6 +245,7 @@ class OfficeHoursSignupView(OfficeHoursView):
 SIGNUP_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")  # secrets.token_urlsafe's alphabet
 
 
+@method_decorator(never_cache, name="dispatch")
 class SignupTokenMixin(EventMixin):
     """Finds the signup named by the token in the address; an unknown or altered token gets a 404 that says so."""
 
