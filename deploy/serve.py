@@ -78,8 +78,9 @@ def secret_key(state):
         return os.environ["SECRET_KEY"]
     path = state / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        # Readable by this user only from the moment it exists.
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+            file.write(secrets.token_urlsafe(50))
     return path.read_text().strip()
 
 
@@ -129,6 +130,14 @@ def nginx_config(state, port, app_ports, static_root, access_log):
     return state / "nginx.conf"
 
 
+class StopRequested(Exception):
+    pass
+
+
+def _stop_requested(number, frame):
+    raise StopRequested
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8080, help="nginx listens on 127.0.0.1:PORT")
@@ -136,6 +145,10 @@ def main():
     parser.add_argument("--state-dir", default=str(BASE_DIR / ".serve"), help="keys, logs and kept pages")
     parser.add_argument("--access-log", default="/dev/stdout", help="nginx's access log (off: none)")
     args = parser.parse_args()
+
+    # Ctrl-C, a closed terminal and a stop request all end the same way: everything started is stopped.
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, _stop_requested)
 
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
@@ -149,31 +162,38 @@ def main():
 
     processes = []
 
-    def stop(*_):
+    def stop():
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(number, signal.SIG_IGN)  # a second Ctrl-C must not cut the stopping short
         for process in processes:
             if process.poll() is None:
                 process.terminate()
         for process in processes:
             try:
-                process.wait(timeout=20)
+                process.wait(timeout=25)
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         app_ports = []
         for _ in range(args.app_servers):
             port = free_port()
             gunicorn = [sys.executable, "-m", "gunicorn", "--config", str(DEPLOY / "gunicorn.conf.py")]
+            # Each child in a session of its own: signals reach it from here only, never half of them from the
+            # terminal (gunicorn and nginx read a hang-up as "reload").
             process = subprocess.Popen(
-                [*gunicorn, "portal.wsgi"], cwd=BASE_DIR, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}
+                [*gunicorn, "portal.wsgi"],
+                cwd=BASE_DIR,
+                env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+                start_new_session=True,
             )
             processes.append(process)
             wait_for_port(port, process)
             app_ports.append(port)
         config = nginx_config(state, args.port, app_ports, env["STATIC_ROOT"], args.access_log)
         subprocess.run([nginx, "-t", "-q", "-c", str(config)], check=True)
-        processes.append(subprocess.Popen([nginx, "-c", str(config)]))
+        processes.append(subprocess.Popen([nginx, "-c", str(config)], start_new_session=True))
         wait_for_port(args.port, processes[-1])
         servers = ", ".join(f"127.0.0.1:{port}" for port in app_ports)
         print(f"Serving on http://127.0.0.1:{args.port}/ (nginx, then gunicorn on {servers}); Ctrl-C stops.")
@@ -182,11 +202,14 @@ def main():
             time.sleep(0.5)
         print("serve: a process stopped; stopping the others.", file=sys.stderr)
         sys.exit(1)
-    except KeyboardInterrupt:
+    except StopRequested:
         pass
     finally:
         stop()
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except StopRequested:  # while preparing: nothing was started yet
+        sys.exit(130)
