@@ -112,7 +112,7 @@ def test_thirty_signups_at_once_over_both_servers_never_overbook_a_five_seat_slo
     page = Browser().request(stack.url(f"/{SLUG}/office-hours/"))
     form = lxml.html.fromstring(page.text).xpath("//form[@class='signup-form']")[-1]
     slot = form.xpath(".//input[@name='slot']/@value")[0]
-    results, start = [], threading.Barrier(30)
+    results, start = [], threading.Barrier(30, timeout=60)
 
     def sign_up(n):
         browser = Browser()
@@ -143,6 +143,7 @@ def test_thirty_signups_at_once_over_both_servers_never_overbook_a_five_seat_slo
         )
     )
 
+    assert len(results) == 30
     assert sorted(set(results)) == [302]  # everyone got a seat or a place on the waiting list
     assert counts == "5 25"
 
