@@ -41,7 +41,6 @@ http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
     sendfile on;
-    tcp_nopush on;
     access_log {access_log};
     client_body_temp_path {state}/nginx/client_body;
     proxy_temp_path {state}/nginx/proxy;

@@ -29,6 +29,7 @@ from .models import Event, OfficeHours, Signup, Speaker
 logger = logging.getLogger(__name__)
 
 
+@method_decorator(pagecache.shared_at_the_edge, name="dispatch")
 class EventListView(TemplateView):
     template_name = "events/event_list.html"
 
@@ -52,6 +53,7 @@ class EventMixin:
         return super().get_context_data(**{**kwargs, "event": self.request.event})
 
 
+@method_decorator(pagecache.shared_at_the_edge, name="dispatch")
 class EventDetailView(EventMixin, TemplateView):
     template_name = "events/event_detail.html"
 
@@ -129,6 +131,7 @@ class SpeakerDetailView(EventMixin, DetailView):
         )
 
 
+@method_decorator(pagecache.shared_at_the_edge, name="dispatch")
 class BoothView(EventMixin, TemplateView):
     template_name = "events/booth.html"
 

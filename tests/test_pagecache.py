@@ -369,3 +369,18 @@ def test_a_calendar_written_from_kept_pieces_is_one_valid_calendar(client, three
         "Talk 3",
     ]
     assert [str(zone["tzid"]) for zone in calendar.walk("VTIMEZONE")] == ["Europe/Madrid"]
+
+
+@pytest.mark.parametrize("path", ["/", "/summit/", "/summit/booth/"])
+def test_pages_that_show_the_time_may_be_kept_at_the_edge_for_a_second_but_not_here(client, summit, path):
+    response = client.get(path)
+
+    assert response["Cache-Control"] == "public, max-age=0, s-maxage=1"
+    assert response.has_header("ETag") is False
+
+
+def test_the_office_hours_page_with_its_form_is_never_kept_anywhere(client, summit):
+    response = client.get("/summit/office-hours/")
+
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]

@@ -100,6 +100,22 @@ def test_a_page_for_every_visitor_is_kept_at_the_edge_and_a_change_shows_within_
     assert time.monotonic() - changed_at < 2.5
 
 
+@pytest.mark.parametrize("path", ["/", f"/{SLUG}/", f"/{SLUG}/office-hours/", "/healthz", "/admin/login/"])
+def test_pages_through_nginx_carry_each_security_header_once(stack, path):
+    response = Browser().request(stack.url(path))
+
+    assert response.status == 200
+    assert response.headers.get_all("X-Frame-Options") == ["DENY"]
+    assert len(response.headers.get_all("Content-Security-Policy")) == 1
+
+
+def test_the_home_and_event_pages_are_kept_at_the_edge_for_a_moment(stack):
+    for path in ["/", f"/{SLUG}/", f"/{SLUG}/booth/"]:
+        Browser().request(stack.url(path))
+        again = Browser().request(stack.url(path))
+        assert again.headers["X-Cache-Status"] == "HIT", path
+
+
 def test_forms_the_admin_and_cookies_are_never_kept_at_the_edge(stack):
     for path in [f"/{SLUG}/office-hours/", "/admin/login/", "/admin/"]:
         Browser().request(stack.url(path))
