@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 FIXTURE := fixtures/kubecon-eu-2022.json
 
-.PHONY: install run test lint bench clean
+.PHONY: install run serve nginx test lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,14 @@ run: install
 	$(PY) manage.py loaddata $(FIXTURE)
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# Production on this machine: nginx on 127.0.0.1:$(PORT) in front of gunicorn, DEBUG off, until Ctrl-C.
+serve: install nginx
+	$(PY) deploy/serve.py --port $(PORT) $(SERVE_ARGS)
+
+nginx:
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx)
+
 # Tests run with DEBUG off, as production does; the key only signs test sessions.
 test: export SECRET_KEY ?= test-only-secret-key-not-for-production
 test: install
@@ -40,4 +48,4 @@ bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .serve

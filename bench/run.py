@@ -9,8 +9,12 @@ settings (variables set in the environment, such as CONN_MAX_AGE, are passed on)
 - cold: right after a change to the schedule: the page's kept copy misses, but the pieces kept per talk
   are there, as they are for every talk the change did not touch (bench/after_a_change.py);
 - warm: the page served from the cache;
-then each page's own bytes returned from memory by a trivial WSGI app under the same gunicorn settings: its
-ceiling. Prints one Markdown table per database and stops every process it started.
+- edge: through nginx in front of gunicorn as `make serve` runs them (deploy/serve.py), which keeps shared
+  pages for a second;
+then each page's own bytes returned from memory by a trivial WSGI app under the same gunicorn settings (its
+ceiling on gunicorn) and served by the same nginx from a static file (its ceiling through nginx). Last, idle
+and slow clients are held against nginx and against gunicorn alone while normal requests are timed
+(bench/slow_clients.py). Prints one Markdown table per database and stops every process it started.
 """
 
 import argparse
@@ -29,6 +33,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+import slow_clients  # bench/slow_clients.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -136,6 +142,43 @@ def gunicorn(env, app="portal.wsgi", workers=2):
         os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@contextmanager
+def serve(env, workdir):
+    """deploy/serve.py (make serve): nginx on a free port in front of gunicorn with 2 workers."""
+    port = free_port()
+    state = workdir / "serve"
+    state.mkdir(exist_ok=True)
+    log = state / "serve.log"
+    # A file, not a pipe: a pipe nobody reads fills up and stops the workers that write to stdout.
+    with open(log, "w") as output:
+        process = subprocess.Popen(
+            [PYTHON, "deploy/serve.py", f"--port={port}", f"--state-dir={state}", "--access-log=off"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+    try:
+        for _ in range(600):
+            serving = [line for line in log.read_text().splitlines() if line.startswith("Serving on")]
+            if serving or process.poll() is not None:
+                break
+            time.sleep(0.2)
+        if not serving:
+            raise RuntimeError(f"make serve did not start:\n{log.read_text()}")
+        gunicorn_port = int(re.search(r"gunicorn on 127\.0\.0\.1:(\d+)", serving[0])[1])
+        yield f"http://127.0.0.1:{port}", f"http://127.0.0.1:{gunicorn_port}"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
@@ -289,11 +332,33 @@ def measure(label, database_url, args, workdir):
                 **wrk(f"{base}/{index}", args, headers),
                 "bytes": (bodies / str(index)).stat().st_size,
             }
+    nginx_ceilings, slow = {}, None
+    if "edge" in args.modes:
+        print(f"[{label}] edge runs (nginx in front, as make serve runs it) ...", file=sys.stderr)
+        # The same bytes as static files, for nginx's own ceiling.
+        shutil.copytree(bodies, Path(env["STATIC_ROOT"]) / "bench", dirs_exist_ok=True)
+        with serve(env, workdir) as (base, app):
+            for index, (name, path, headers) in enumerate(pages):
+                for _ in range(5):
+                    fetch(base + path, headers)
+                alone = single_request_ms(base + path, headers)
+                rows.append((name, "edge", {**wrk(base + path, args, headers), "alone": alone}))
+                nginx_ceilings[name] = wrk(f"{base}/static/bench/{index}", args, headers)
+            if args.slow_clients:
+                print(f"[{label}] idle and slow clients ...", file=sys.stderr)
+                page = f"/{EVENT}/schedule/"
+                slow = {
+                    "nginx": slow_clients.trial(base + page, seconds=args.slow_clients),
+                    "gunicorn alone": slow_clients.trial(app + page, seconds=args.slow_clients),
+                }
     return {
         "label": label,
         "rows": rows,
         "probe": probe,
         "ceilings": ceilings,
+        "nginx_ceilings": nginx_ceilings,
+        "slow": slow,
+        "slow_seconds": args.slow_clients,
         "rss": rss,
         "import_seconds": import_seconds,
     }
@@ -309,8 +374,13 @@ def report(result, args):
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, mode, run in result["rows"]:
-        probe, ceiling = result["probe"][name], result["ceilings"][name]
-        queries = probe["warm_queries"] if mode == "warm" else probe["cold_queries"]
+        probe = result["probe"][name]
+        ceiling = (
+            {**result["ceilings"][name], **result["nginx_ceilings"].get(name, {})}
+            if mode == "edge"
+            else (result["ceilings"][name])
+        )
+        queries = probe["warm_queries"] if mode in ("warm", "edge") else probe["cold_queries"]
         flag = "" if run["non2xx"] == 0 and probe["status"] == 200 else f" ({run['non2xx']} non-2xx!)"
         lines.append(
             f"| {name} | {mode} | {run['alone']:.1f} | {run['rate']:,.1f}{flag} | {run['p50']:.1f} | "
@@ -320,10 +390,25 @@ def report(result, args):
     lines += [
         "",
         "The ceiling of a page is the same bytes returned from memory by a trivial WSGI app (bench/ceiling.py) under "
-        f"the same gunicorn. Import of {args.data.name}: {result['import_seconds']:.1f} s. "
+        "the same gunicorn; for the edge rows, the same bytes served by the same nginx from a static file. "
+        f"Import of {args.data.name}: {result['import_seconds']:.1f} s. "
         f"Worker resident memory after the runs: {', '.join(f'{mb:.0f} MB' for mb in result['rss'])}.",
         "",
     ]
+    if result["slow"]:
+        lines += [
+            f"Normal requests for the schedule page, one each half second for {result['slow_seconds']} s, while 200 idle "
+            "and 50 slow connections (one header byte per second, opened again whenever the server closes them) "
+            "are held:",
+            "",
+            "| in front | answered | slowest ms | connections reopened |",
+            "|---|---:|---:|---:|",
+        ]
+        for where, trial in result["slow"].items():
+            lines.append(
+                f"| {where} | {trial['answered']} of {trial['asked']} | {trial['slowest_ms']:,.0f} | {trial['reopened']} |"
+            )
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -343,8 +428,15 @@ def main():
     parser.add_argument(
         "--modes",
         type=lambda value: value.split(","),
-        default=["first", "cold", "warm"],
-        help="first, cold, warm or several, comma-separated (default: all three)",
+        default=["first", "cold", "warm", "edge"],
+        help="first, cold, warm, edge or several, comma-separated (default: all four)",
+    )
+    parser.add_argument(
+        "--slow-clients",
+        type=int,
+        default=30,
+        metavar="SECONDS",
+        help="hold idle and slow clients this long against nginx and gunicorn (0: skip; default 30)",
     )
     parser.add_argument(
         "--no-sqlite", action="store_true", help="measure PostgreSQL only (with DATABASE_URL set to it)"
@@ -360,6 +452,7 @@ def main():
         workdir = Path(tmp)
         if not args.no_sqlite:
             results.append(measure("SQLite", f"sqlite:///{workdir / 'bench.sqlite3'}", args, workdir))
+            args.slow_clients = 0  # held clients try nginx and gunicorn, not the database: once is enough
         if os.environ.get("DATABASE_URL", "").startswith("postgres"):
             url, name = fresh_postgres(os.environ["DATABASE_URL"])
             try:

@@ -53,6 +53,21 @@ def cache_per_schedule_version(variant=lambda request: ""):
     return decorator
 
 
+def shared_at_the_edge(view):
+    """View decorator for pages that are the same for every visitor but show the time's state (what is on now,
+    which events are past): they are not kept here, but nginx or a CDN in front may keep them for
+    EDGE_CACHE_SECONDS, so a crowd opening the home page costs a render a second."""
+
+    @wraps(view)
+    def shared_view(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.cookies:
+            patch_cache_control(response, public=True, max_age=0, s_maxage=settings.EDGE_CACHE_SECONDS)
+        return response
+
+    return shared_view
+
+
 def _serve(request, variant, render):
     event = request.event
     gzip = bool(_ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
@@ -100,8 +115,16 @@ def _current(key, version):
 def _validated(response, etag):
     response["ETag"] = etag
     patch_vary_headers(response, ["Accept-Encoding"])
-    # Clients may keep a copy but must ask again each time; the ETag makes asking cheap.
-    patch_cache_control(response, no_cache=True)
+    # Browsers may keep a copy but ask again each time (max-age=0), which the ETag makes cheap. Shared caches
+    # (nginx in front, a CDN) may answer for EDGE_CACHE_SECONDS without asking, so a crowd costs one render
+    # per change, and may serve their last copy for a day while the portal answers with errors.
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=0,
+        s_maxage=settings.EDGE_CACHE_SECONDS,
+        stale_if_error=KEEP_SECONDS,
+    )
     return response
 
 

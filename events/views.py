@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, TemplateView
 
 from portal import ratelimit
@@ -28,6 +29,7 @@ from .models import Event, OfficeHours, Signup, Speaker
 logger = logging.getLogger(__name__)
 
 
+@method_decorator(pagecache.shared_at_the_edge, name="dispatch")
 class EventListView(TemplateView):
     template_name = "events/event_list.html"
 
@@ -51,6 +53,7 @@ class EventMixin:
         return super().get_context_data(**{**kwargs, "event": self.request.event})
 
 
+@method_decorator(pagecache.shared_at_the_edge, name="dispatch")
 class EventDetailView(EventMixin, TemplateView):
     template_name = "events/event_detail.html"
 
@@ -128,6 +131,7 @@ class SpeakerDetailView(EventMixin, DetailView):
         )
 
 
+@method_decorator(pagecache.shared_at_the_edge, name="dispatch")
 class BoothView(EventMixin, TemplateView):
     template_name = "events/booth.html"
 
@@ -147,6 +151,8 @@ class SessionCard:
     error: str = ""
 
 
+# Forms and personal details: no cache in front may keep them (private, no-store), whatever it is told.
+@method_decorator(never_cache, name="dispatch")
 class OfficeHoursView(EventMixin, TemplateView):
     template_name = "events/office_hours.html"
 
@@ -173,14 +179,13 @@ class OfficeHoursView(EventMixin, TemplateView):
 
 # Office-hours signup: a POST-only action, then pages reached only through the signup's unguessable token.
 
-SIGNUP_RATE_LIMIT = 10  # signup POSTs one client may send...
-SIGNUP_RATE_WINDOW = 600  # ...within this many seconds
+SIGNUP_RATE_WINDOW = 600  # seconds in which one client may send settings.SIGNUP_RATE_LIMIT signups
 
 
 def _signup_rate_exceeded(request):
     """Counts this client's signup POSTs in the cache; True once it sent more than the limit in the window."""
     key = f"office-hours-signup-rate:{ratelimit.client_address(request)}"
-    return ratelimit.count(key, SIGNUP_RATE_WINDOW) > SIGNUP_RATE_LIMIT
+    return ratelimit.count(key, SIGNUP_RATE_WINDOW) > settings.SIGNUP_RATE_LIMIT
 
 
 def _send_signup_email(request, signup, promoted=False):
@@ -243,6 +248,7 @@ class OfficeHoursSignupView(OfficeHoursView):
 SIGNUP_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")  # secrets.token_urlsafe's alphabet
 
 
+@method_decorator(never_cache, name="dispatch")
 class SignupTokenMixin(EventMixin):
     """Finds the signup named by the token in the address; an unknown or altered token gets a 404 that says so."""
 
@@ -304,14 +310,10 @@ class SignupCancelView(SignupTokenMixin, TemplateView):
 
 
 def _export_variant(request):
-    """What an export address shows beside its path: the chosen talks of `?talks=a,b` (sorted, without
-    repeats), or everything; None, rendering a 400 that is not kept, for a list that is not one of slugs."""
-    if "talks" not in request.GET:
-        return ""
-    try:
-        return ",".join(exports.parse_talk_slugs(request.GET["talks"]))
-    except exports.ChosenTalksError:
-        return None
+    """What an export address shows beside its path: everything, kept; or None for any query string. The
+    chosen talks of `?talks=a,b` are rendered for each request from the pieces kept per talk, so that lists
+    made up by the thousand cannot push the kept exports out of the cache."""
+    return None if request.GET else ""
 
 
 @method_decorator(pagecache.cache_per_schedule_version(_export_variant), name="dispatch")

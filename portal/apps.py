@@ -1,7 +1,15 @@
-"""The admin, with the portal's own admin site as the default site."""
+"""The portal's own app (per-client counters), and the admin with the portal's admin site as the default."""
 
-from django.contrib.admin.apps import AdminConfig
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
-class PortalAdminConfig(AdminConfig):
+class PortalConfig(AppConfig):
+    default = True
+    name = "portal"
+    verbose_name = "Portal"
+
+
+class PortalAdminConfig(admin_apps.AdminConfig):
+    default = False  # named in INSTALLED_APPS; "portal" alone means PortalConfig
     default_site = "portal.admin.PortalAdminSite"

@@ -29,5 +29,7 @@ class HealthCheckMiddleware:
             logger.exception("Health check: the database is unreachable")
             healthy = False
         if not healthy:
-            return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+            response = JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+            response["Retry-After"] = "60"
+            return response
         return JsonResponse({"status": "ok", "database": "ok"})

@@ -1,7 +1,18 @@
-"""Per-client counters in Django's cache, for braking repeated attempts (sign-ins, signups)."""
+"""Per-client counters for braking repeated attempts (sign-ins, signups).
+
+They are rows of the database (portal.models.Counter), which every process and every app server shares: a
+brake that each of two workers counted on its own would let twice as many attempts through. Each attempt
+is one UPDATE, so attempts made at the same moment are all counted.
+"""
+
+import datetime as dt
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
+
+from .models import Counter
 
 
 def client_address(request):
@@ -17,19 +28,31 @@ def client_address(request):
 
 
 def count(key, window):
-    """Add one to the counter `key`, which expires `window` seconds after its first hit; return the new value."""
-    if cache.add(key, 1, window):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, window)
-        return 1
+    """Add one to the counter `key`, whose window ends `window` seconds after its first attempt; return the
+    new value. An ended window starts again at one."""
+    now = timezone.now()
+    ends = now + dt.timedelta(seconds=window)
+    running = Q(expires_at__gt=now)
+    updated = Counter.objects.filter(key=key).update(
+        count=Case(When(running, then=F("count") + 1), default=Value(1)),
+        expires_at=Case(When(running, then=F("expires_at")), default=Value(ends)),
+    )
+    if not updated:
+        try:
+            with transaction.atomic():
+                Counter.objects.create(key=key, count=1, expires_at=ends)
+        except IntegrityError:  # another attempt created it at the same moment: count on it
+            return count(key, window)
+        # Rows of windows that ended long ago are of no use: a new row clears them out.
+        Counter.objects.filter(expires_at__lt=now - dt.timedelta(days=1)).delete()
+    return current(key)
 
 
 def current(key):
-    return cache.get(key, 0)
+    """The count of `key` in its running window, 0 if none."""
+    counter = Counter.objects.filter(key=key, expires_at__gt=timezone.now()).first()
+    return counter.count if counter else 0
 
 
 def reset(key):
-    cache.delete(key)
+    Counter.objects.filter(key=key).delete()

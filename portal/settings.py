@@ -33,22 +33,26 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "csp",
+    "portal",
     "events",
 ]
 
 MIDDLEWARE = [
-    "portal.health.HealthCheckMiddleware",
+    # Outermost, so every response carries them: /healthz, static files, the redirect to HTTPS, errors.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "portal.health.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Compresses what the pages render; the cached schedule pages and exports arrive already compressed.
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check, which would read a whole upload to find its token.
+    "portal.middleware.RefuseUnexpectedUploadsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     "events.middleware.EventMiddleware",
 ]
 
@@ -87,6 +91,9 @@ SCHEDULE_VERSION_LISTEN = env.bool("SCHEDULE_VERSION_LISTEN", default=True)
 # Pages for every visitor and pieces of them (a big conference's talk cards) are kept here: local memory per
 # process by default, with room for a few thousand of them.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal?max_entries=5000")}
+# Pages for every visitor may be kept this many seconds by nginx and any CDN in front (Cache-Control
+# s-maxage); a change shows there after at most this long.
+EDGE_CACHE_SECONDS = env.int("EDGE_CACHE_SECONDS", default=1)
 
 
 def _code_fingerprint():
@@ -171,6 +178,8 @@ NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 # The admin sign-in pauses for a client after this many failures within the lockout window.
 ADMIN_LOGIN_MAX_FAILURES = env.int("ADMIN_LOGIN_MAX_FAILURES", default=5)
 ADMIN_LOGIN_LOCKOUT_SECONDS = env.int("ADMIN_LOGIN_LOCKOUT_SECONDS", default=900)
+# One client (one address) may send this many office-hours signups in ten minutes.
+SIGNUP_RATE_LIMIT = env.int("SIGNUP_RATE_LIMIT", default=10)
 
 LOGGING = {
     "version": 1,

@@ -7,3 +7,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("events.urls")),
 ]
+
+handler500 = "portal.errors.server_error"

@@ -6,6 +6,8 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
+from django.test import Client
+from django.utils.http import urlencode
 
 
 def pytest_sessionstart(session):
@@ -33,6 +35,25 @@ def fresh_cache():
     yield
     cache.clear()
     versionwatch.reset()
+
+
+class FormClient(Client):
+    """Posts a dict as browsers post the portal's forms: urlencoded (none of them takes files, and the portal
+    refuses multipart bodies outside the admin). Django's client would send multipart."""
+
+    def post(self, path, data=None, content_type=None, **extra):
+        if content_type is None and (data is None or isinstance(data, dict)):
+            data, content_type = urlencode(data or {}, doseq=True), "application/x-www-form-urlencoded"
+        return (
+            super().post(path, data, **extra)
+            if content_type is None
+            else super().post(path, data, content_type=content_type, **extra)
+        )
+
+
+@pytest.fixture
+def client():
+    return FormClient()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ import datetime as dt
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings as django_settings
 from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -116,7 +117,7 @@ def test_arbitrary_path_segments_never_fail(client, world, segment, template):
 )
 @example(fields={"name": "\x00", "email": "a\x00@example.org", "question": "\x00", "consent": "on"})
 def test_the_signup_form_refuses_hostile_input_without_changing_anything(client, world, monkeypatch, fields):
-    monkeypatch.setattr("events.views.SIGNUP_RATE_LIMIT", 10**9)
+    monkeypatch.setattr(django_settings, "SIGNUP_RATE_LIMIT", 10**9)
     before = stored_state()
 
     response = client.post(f"/conf/office-hours/{world['office_hours'].pk}/signup/", fields)

@@ -46,6 +46,33 @@ def test_deploy_check_passes_with_the_documented_production_settings(db):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def readme_production_env():
+    """The production settings the README's "Running in production" writes to /etc/portal/env."""
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("cat > /etc/portal/env <<'ENV'\n", 1)[1].split("\nENV\n", 1)[0]
+    values = dict(line.split("=", 1) for line in block.splitlines())
+    return values
+
+
+def test_deploy_check_passes_with_the_readmes_production_settings(db):
+    values = readme_production_env()
+    keep = {k: v for k, v in os.environ.items() if k not in values}
+    # The README's placeholders (…) stand for an operator's secrets; the cache is checked without Redis.
+    values.update(SECRET_KEY="k" * 30 + "-long-random-production-secret-" + "z" * 20)
+    values.update(DATABASE_URL="sqlite:///:memory:", CACHE_URL="locmemcache://", EMAIL_URL="consolemail://")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**keep, **values},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert values["DEBUG"] == "false" and values["NUM_PROXIES"] == "1"
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_the_policy_is_the_one_django_csp_builds_from_the_settings(client):
     response = client.get("/")
 
@@ -53,7 +80,7 @@ def test_the_policy_is_the_one_django_csp_builds_from_the_settings(client):
     assert response.has_header("Content-Security-Policy-Report-Only") is False
 
 
-@pytest.mark.parametrize("path", ["/", "/no-such-event/", "/admin/login/"])
+@pytest.mark.parametrize("path", ["/", "/no-such-event/", "/admin/login/", "/healthz"])
 def test_every_response_carries_the_security_headers(client, path):
     response = client.get(path)
 
@@ -65,6 +92,27 @@ def test_every_response_carries_the_security_headers(client, path):
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_static_files_from_whitenoise_carry_the_security_headers(client, settings):
+    settings.WHITENOISE_USE_FINDERS = True  # serves static/ without collectstatic
+
+    response = client.get("/static/css/portal.css")
+
+    assert response.status_code == 200
+    assert response["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+
+
+def test_the_redirect_to_https_carries_the_security_headers(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+
+    response = client.get("/")
+
+    assert response.status_code == 301
+    assert response["Location"] == "https://testserver/"
+    assert response["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
 
 
 def test_healthz_answers_ok_after_a_database_round_trip(client):

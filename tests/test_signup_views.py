@@ -6,7 +6,6 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from events import views
 from events.models import OfficeHours, Signup
 from tests.factories import MADRID, make_event, make_office_hours, make_signup
 
@@ -274,8 +273,8 @@ def test_nothing_signs_up_on_get(client):
     assert Signup.objects.count() == 0
 
 
-def test_too_many_signup_posts_from_one_client_get_a_429(client, monkeypatch):
-    monkeypatch.setattr(views, "SIGNUP_RATE_LIMIT", 3)
+def test_too_many_signup_posts_from_one_client_get_a_429(client, settings):
+    settings.SIGNUP_RATE_LIMIT = 3
     office_hours = open_office_hours()
     for n in range(3):
         assert client.post(signup_url(office_hours), form_data(email=f"p{n}@example.org")).status_code == 302
@@ -287,8 +286,8 @@ def test_too_many_signup_posts_from_one_client_get_a_429(client, monkeypatch):
     assert Signup.objects.count() == 3
 
 
-def test_the_rate_limit_counts_each_client_on_its_own(client, monkeypatch):
-    monkeypatch.setattr(views, "SIGNUP_RATE_LIMIT", 1)
+def test_the_rate_limit_counts_each_client_on_its_own(client, settings):
+    settings.SIGNUP_RATE_LIMIT = 1
     office_hours = open_office_hours()
     client.post(signup_url(office_hours), form_data(email="one@example.org"), REMOTE_ADDR="203.0.113.1")
 

@@ -1,0 +1,243 @@
+"""The production stack as `make serve` runs it: nginx in front of gunicorn with 2 workers, on the database the
+tests run on, tried with real connections as browsers, slow clients and a careless uploader would."""
+
+import importlib.util
+import socket
+import subprocess
+import threading
+import time
+
+import lxml.html
+import pytest
+
+from tests.stack import (
+    BASE_DIR,
+    Browser,
+    Stack,
+    drop_database,
+    free_port,
+    fresh_database,
+    nginx_path,
+    raw_request,
+    skip_or_fail,
+)
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("stack")
+    running = Stack(folder, {"DATABASE_URL": fresh_database(folder, "portal_stack")})
+    yield running
+    assert running.stop() == 0
+    drop_database("portal_stack")
+
+
+SLUG = "kubecon-eu-2022"
+
+
+def test_make_serve_generates_a_secret_key_of_its_own_and_keeps_it_private(stack):
+    key = stack.folder / "state" / "secret_key"
+
+    assert len(key.read_text().strip()) >= 50
+    assert key.stat().st_mode & 0o077 == 0
+
+
+def test_pages_come_through_nginx_from_the_app_with_debug_off(stack):
+    browser = Browser()
+
+    home = browser.request(stack.url("/"))
+    missing = browser.request(stack.url("/no-such-event/"))
+
+    assert home.status == 200
+    assert "KubeCon + CloudNativeCon Europe 2022" in home.text
+    assert missing.status == 404
+    assert "Traceback" not in missing.text and "DEBUG" not in missing.text
+
+
+def test_static_files_are_served_by_nginx_with_the_security_headers(stack):
+    page = Browser().request(stack.url(f"/{SLUG}/"))
+    stylesheet = lxml.html.fromstring(page.text).xpath("//link[@rel='stylesheet']/@href")[0]
+
+    response = Browser().request(stack.url(stylesheet), headers={"Accept-Encoding": "gzip"})
+
+    assert response.status == 200
+    assert response.headers["Server"] == "nginx"  # not gunicorn, which names itself
+    assert response.headers["Content-Encoding"] == "gzip"  # the .gz collectstatic wrote
+    assert response.headers["Cache-Control"] == "max-age=315360000"  # its name has its content's hash
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_health_check_answers_through_nginx_with_the_security_headers(stack):
+    response = Browser().request(stack.url("/healthz"))
+
+    assert response.status == 200
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_a_page_for_every_visitor_is_kept_at_the_edge_and_a_change_shows_within_a_second(stack):
+    path = f"/{SLUG}/schedule/"
+    Browser().request(stack.url(path))
+    kept = Browser().request(stack.url(path))
+    assert kept.headers["X-Cache-Status"] == "HIT"
+
+    stack.manage(
+        code=(
+            "from events.models import Talk; talk = Talk.objects.get(slug='cilium-welcome-vision-and-updates');"
+            "talk.title = 'Cilium: what is new this year'; talk.save()"
+        )
+    )
+    changed_at = time.monotonic()
+    while "Cilium: what is new this year" not in Browser().request(stack.url(path)).text:
+        assert time.monotonic() - changed_at < 3, "the change did not show through nginx"
+        time.sleep(0.1)
+
+    # s-maxage=1, which nginx counts in whole seconds: a kept copy lives one to two seconds.
+    assert time.monotonic() - changed_at < 2.5
+
+
+@pytest.mark.parametrize("path", ["/", f"/{SLUG}/", f"/{SLUG}/office-hours/", "/healthz", "/admin/login/"])
+def test_pages_through_nginx_carry_each_security_header_once(stack, path):
+    response = Browser().request(stack.url(path))
+
+    assert response.status == 200
+    assert response.headers.get_all("X-Frame-Options") == ["DENY"]
+    assert len(response.headers.get_all("Content-Security-Policy")) == 1
+
+
+def test_the_home_and_event_pages_are_kept_at_the_edge_for_a_moment(stack):
+    for path in ["/", f"/{SLUG}/", f"/{SLUG}/booth/"]:
+        Browser().request(stack.url(path))
+        again = Browser().request(stack.url(path))
+        assert again.headers["X-Cache-Status"] == "HIT", path
+
+
+def test_forms_the_admin_and_cookies_are_never_kept_at_the_edge(stack):
+    for path in [f"/{SLUG}/office-hours/", "/admin/login/", "/admin/"]:
+        Browser().request(stack.url(path))
+        second = Browser().request(stack.url(path))
+        assert second.headers.get("X-Cache-Status") != "HIT", path
+
+
+def test_the_admin_sign_in_brake_counts_for_every_worker(stack):
+    browser = Browser()
+    statuses = []
+    for _ in range(8):
+        response = browser.form(
+            stack.url("/admin/login/"),
+            "//form[@id='login-form']",
+            {"username": "mallory", "password": "guess"},
+        )
+        statuses.append(response.status)
+
+    # Each try is a new connection, which either of the two workers may take: the count is shared.
+    assert statuses == [200] * 5 + [429] * 3
+
+
+def test_a_body_too_large_is_refused_by_nginx_before_the_app_sees_it(stack):
+    started = time.monotonic()
+    response = Browser().request(
+        stack.url(f"/{SLUG}/office-hours/1/signup/"),
+        b"x" * (5 * 1024 * 1024),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+    assert response.status == 413
+    assert "too large" in response.text
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert time.monotonic() - started < 5
+
+
+def test_a_file_upload_to_a_public_form_is_refused_unread(stack):
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n\r\n'
+        + b"x" * 1000
+        + b"\r\n--b--\r\n"
+    )
+    response = Browser().request(
+        stack.url(f"/{SLUG}/office-hours/1/signup/"),
+        body,
+        headers={"Content-Type": "multipart/form-data; boundary=b"},
+    )
+
+    assert response.status == 415
+    assert "takes no file uploads" in response.text
+
+
+def _hold_idle(connections, count):
+    for _ in range(count):
+        connections.append(socket.create_connection(("127.0.0.1", connections.port), timeout=5))
+
+
+class Connections(list):
+    def __init__(self, port):
+        super().__init__()
+        self.port = port
+
+
+def test_idle_and_slow_clients_do_not_hold_up_anyone_else(stack):
+    idle, slow = Connections(stack.port), Connections(stack.port)
+    stop = threading.Event()
+    _hold_idle(idle, 200)
+    _hold_idle(slow, 50)
+
+    def trickle():
+        # One byte of a request header per second on every slow connection, as slowloris does.
+        header = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 100
+        for byte in header:
+            if stop.wait(1):
+                return
+            for connection in slow:
+                try:
+                    connection.send(bytes([byte]))
+                except OSError:
+                    pass
+
+    trickler = threading.Thread(target=trickle, daemon=True)
+    trickler.start()
+    try:
+        time.sleep(2)
+        answers = [raw_request(stack.port, path) for path in ["/", f"/{SLUG}/", f"/{SLUG}/schedule/"] * 2]
+    finally:
+        stop.set()
+        trickler.join()
+        for connection in idle + slow:
+            connection.close()
+
+    assert [status for status, *_ in answers] == [200] * 6
+    assert max(seconds for *_, seconds in answers) < 1
+
+
+def test_while_gunicorn_is_down_nginx_answers_503_with_the_page_to_retry(tmp_path):
+    """deploy/nginx.conf as make serve fills it in, with no app server behind it."""
+    if not nginx_path():
+        skip_or_fail("nginx is not installed (apt-get install nginx); .ci/run installs it.")
+    spec = importlib.util.spec_from_file_location("serve", BASE_DIR / "deploy" / "serve.py")
+    serve = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(serve)
+    for folder in ("nginx/client_body", "nginx/proxy", "nginx/fastcgi", "nginx/uwsgi", "nginx/scgi"):
+        (tmp_path / folder).mkdir(parents=True)
+    port, nobody = free_port(), free_port()
+    config = serve.nginx_config(tmp_path, port, [nobody], tmp_path, "off")
+    nginx = subprocess.Popen([nginx_path(), "-c", str(config)], stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(50):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        response = Browser().request(f"http://127.0.0.1:{port}/{SLUG}/office-hours/")
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=10)
+
+    assert response.status == 503
+    assert response.headers["Retry-After"] == "60"
+    assert "Try again in a minute" in response.text
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
