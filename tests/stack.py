@@ -1,7 +1,6 @@
 """The production stack of `make serve` (deploy/serve.py: nginx in front of gunicorn) started for a test, and a
 small HTTP client for talking to it as a browser would: cookies, CSRF tokens, forms, fresh connections."""
 
-import http.client
 import http.cookiejar
 import os
 import re
@@ -196,15 +195,3 @@ class Response:
     @property
     def text(self):
         return self.body.decode("utf-8", "replace")
-
-
-def raw_request(port, path, headers=None, timeout=5):
-    """One GET on a new connection; (status, headers, body, seconds taken)."""
-    started = time.monotonic()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        connection.request("GET", path, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, response.headers, response.read(), time.monotonic() - started
-    finally:
-        connection.close()
