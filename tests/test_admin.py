@@ -86,11 +86,13 @@ def test_organisers_are_refused_users_and_groups(organiser_client, url):
     assert response.status_code == 403
 
 
-def test_the_organisers_group_holds_events_permissions_only():
+def test_the_organisers_group_holds_events_permissions_and_the_outbox_only():
     group = Group.objects.get(name="Organisers")
     app_labels = set(group.permissions.values_list("content_type__app_label", flat=True))
+    outside_events = group.permissions.exclude(content_type__app_label="events")
 
-    assert app_labels == {"events"}
+    assert app_labels == {"events", "portal"}
+    assert set(outside_events.values_list("codename", flat=True)) == {"view_email", "delete_email"}
     assert group.permissions.filter(codename="change_signup").exists()
 
 

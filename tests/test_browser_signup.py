@@ -4,9 +4,9 @@ import datetime as dt
 import os
 
 import pytest
-from django.core import mail
 
 from events.models import Signup
+from tests.conftest import deliver_outbox
 from tests.factories import MADRID, make_office_hours
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -52,7 +52,7 @@ def test_an_attendee_signs_up_through_the_form_and_sees_the_confirmation(request
     assert JOIN_URL not in page.content()
     signup = Signup.objects.get()
     assert (signup.name, signup.status) == ("Ada Lovelace", Signup.Status.CONFIRMED)
-    assert [message.to for message in mail.outbox] == [["ada@example.org"]]
+    assert [message.to for message in deliver_outbox()] == [["ada@example.org"]]
 
     page.get_by_role("link", name="Cancel this signup").click()
     shoot(page, f"cancel-{device}")
