@@ -1,6 +1,7 @@
 """Shared fixtures: plain static storage, users of each role, and a guard that PostgreSQL runs are real."""
 
 import os
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -60,8 +61,12 @@ def client():
 
 def deliver_outbox():
     """Work through the email that is due, as the worker (`manage.py db_worker`) does; returns every email
-    delivered so far in the test (django.core.mail.outbox)."""
-    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    delivered so far in the test (django.core.mail.outbox).
+
+    The worker closes stale database connections between tasks, as Django does between requests; here, as the
+    test client does, the test's connection is left open: it holds the test's transaction."""
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
     return mail.outbox
 
 
