@@ -41,10 +41,13 @@
     return part ? part.value : visitorZone;
   }
 
-  function localText(starts, ends) {
+  function localTime(starts, ends) {
     var text = dayFormat.format(starts) + ", " + timeFormat.format(starts);
     if (ends) text += "–" + timeFormat.format(ends);
-    return text + " " + zoneName(starts) + " (your time)";
+    var line = el("span", "local-time", text + " " + zoneName(starts) + " ");
+    // On a narrow screen the line breaks before "(your time)" rather than inside it.
+    line.appendChild(el("span", "local-time-note", "(your time)"));
+    return line;
   }
 
   // Every `.when[data-starts]` (with `data-ends` for a range) gets the visitor's time on a line of its own,
@@ -56,7 +59,7 @@
       if (existing) existing.remove();
       if (on) {
         var ends = when.dataset.ends ? new Date(when.dataset.ends) : null;
-        host.appendChild(el("span", "local-time", localText(new Date(when.dataset.starts), ends)));
+        host.appendChild(localTime(new Date(when.dataset.starts), ends));
       }
     });
   }
