@@ -1,10 +1,12 @@
 """Office-hours signup over HTTP: the page, the form and its refusals, confirmation, cancellation, admin action."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from events.models import OfficeHours, Signup
 from tests.factories import MADRID, make_event, make_office_hours, make_signup
@@ -48,6 +50,22 @@ def form_data(**overrides):
     return {key: value for key, value in {**data, **overrides}.items() if value is not None}
 
 
+def slot_labels(content):
+    """The markup of each slot's radio label on the office-hours page, after its radio button."""
+    labels = re.findall(r'<label for="signup-\d+-slot_\d+"><input [^>]*>(.*?)</label>', content, re.DOTALL)
+    return [label.strip() for label in labels]
+
+
+def label_text(markup):
+    """A label as a screen reader reads it: its text without the tags, spaces collapsed."""
+    return " ".join(strip_tags(markup).split())
+
+
+def instants(content):
+    """(data-starts, data-ends) of every time that static/js/portal.js adds the visitor's own time to."""
+    return re.findall(r'class="when"[^>]* data-starts="([^"]+)"(?: data-ends="([^"]+)")?', content)
+
+
 # The page
 
 
@@ -79,9 +97,11 @@ def test_an_open_session_lists_its_slots_in_cest_with_seats_left(client):
 
     content = response.content.decode()
     assert response.status_code == 200
-    assert "12:30–12:45 CEST · full: join the waiting list (1 person waiting)" in content
-    assert "12:45–13:00 CEST · 1 seat left of 2" in content
-    assert "13:00–13:15 CEST · 2 seats left of 2" in content
+    assert [label_text(label) for label in slot_labels(content)] == [
+        "12:30–12:45 CEST · full: join the waiting list (1 person waiting)",
+        "12:45–13:00 CEST · 1 seat left of 2",
+        "13:00–13:15 CEST · 2 seats left of 2",
+    ]
     assert "If someone cancels, the first person waiting gets the seat" in content
     assert "Signup closes <time" in content
     assert content.count('<form class="signup-form"') == 1
@@ -96,6 +116,52 @@ def test_signups_and_the_join_link_never_appear_on_the_page(client):
     assert [
         text in content for text in ("Grace Hopper", "grace@example.org", "Secret question", JOIN_URL)
     ] == [False] * 4
+
+
+def test_the_session_its_deadline_and_each_slot_label_carry_their_instants_for_the_visitors_time(client):
+    office_hours = open_office_hours(signup_deadline=OPEN_START - dt.timedelta(hours=2))
+
+    content = client.get(page_url(office_hours)).content.decode()
+
+    assert instants(content) == [
+        ("2030-05-15T12:30:00+02:00", "2030-05-15T13:15:00+02:00"),  # the session
+        ("2030-05-15T10:30:00+02:00", ""),  # signup closes
+        ("2030-05-15T12:30:00+02:00", "2030-05-15T12:45:00+02:00"),
+        ("2030-05-15T12:45:00+02:00", "2030-05-15T13:00:00+02:00"),
+        ("2030-05-15T13:00:00+02:00", "2030-05-15T13:15:00+02:00"),
+    ]
+    # The visitor's time goes inside the label, so that it is read with the slot it belongs to.
+    assert slot_labels(content)[0] == (
+        '<span class="slot-label" data-local-time-host>'
+        '<span class="when" data-starts="2030-05-15T12:30:00+02:00" data-ends="2030-05-15T12:45:00+02:00">'
+        '<time datetime="2030-05-15T12:30:00+02:00">12:30</time>–<time datetime="2030-05-15T12:45:00+02:00">12:45</time>'
+        " CEST</span> · 5 seats left of 5</span>"
+    )
+    assert content.count("data-local-time-toggle") == 1
+
+
+def test_a_closed_sessions_slots_carry_their_instants_for_the_visitors_time(client):
+    office_hours = make_office_hours()  # Wednesday 18 May 2022, 12:30–13:15 CEST: over.
+
+    content = client.get(page_url(office_hours)).content.decode()
+
+    assert instants(content) == [
+        ("2022-05-18T12:30:00+02:00", "2022-05-18T13:15:00+02:00"),  # the session
+        ("2022-05-18T12:30:00+02:00", "2022-05-18T12:45:00+02:00"),
+        ("2022-05-18T12:45:00+02:00", "2022-05-18T13:00:00+02:00"),
+        ("2022-05-18T13:00:00+02:00", "2022-05-18T13:15:00+02:00"),
+    ]
+    assert "Times are in the event's time zone, Europe/Madrid." in content
+    assert content.count("data-local-time-toggle") == 1
+
+
+def test_without_sessions_there_is_no_time_zone_switch(client):
+    event = make_event()
+
+    content = client.get(reverse("events:office_hours", kwargs={"event": event.slug})).content.decode()
+
+    assert "No office hours planned." in content
+    assert "data-local-time-toggle" not in content
 
 
 # Signing up
