@@ -139,6 +139,32 @@ def test_the_switch_shows_the_visitors_time_beside_the_session_and_every_slot(ne
     assert page.locator(".local-time").count() == 0
 
 
+@pytest.mark.parametrize("width", [390, 1280])
+def test_with_the_switch_on_the_confirmation_shows_the_slot_in_the_visitors_time(
+    new_york, live_server, width
+):
+    page = new_york(width)
+    office_hours = open_session()
+    page.goto(f"{live_server.url}/{office_hours.event.slug}/office-hours/")
+    page.get_by_role("button", name=SWITCH).click()
+
+    page.get_by_role("radio", name="12:45–13:00 CEST").check()
+    page.get_by_label("Your name").fill("Ada Lovelace")
+    page.get_by_label("Email", exact=True).fill("ada@example.org")
+    page.get_by_label("Your question or topic").fill("How does Cluster Mesh route between clusters?")
+    page.get_by_label("Keep my name, email and question").check()
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url("**/office-hours/signups/**")
+    shoot(page, f"confirmation-local-time-{width}")
+
+    assert page.locator(".facts dd").nth(1).inner_text() == (
+        "Wednesday 15 May 2030, 12:45–13:00 CEST\nWed, May 15, 06:45–07:00 EDT (your time)"
+    )
+    assert page.get_by_role("button", name=SWITCH).get_attribute("aria-pressed") == "true"
+    assert JOIN_URL not in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
 def test_the_switch_turned_on_on_the_schedule_applies_to_office_hours(new_york, live_server, kubecon):
     page = new_york(1280)
     page.goto(f"{live_server.url}/kubecon-eu-2022/schedule/")

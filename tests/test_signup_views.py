@@ -61,6 +61,12 @@ def label_text(markup):
     return " ".join(strip_tags(markup).split())
 
 
+def facts(content):
+    """The <dt>/<dd> pairs of a page as text: {"Slot": "Wednesday 15 May 2030, 12:45–13:00 CEST", ...}."""
+    pairs = re.findall(r"<dt>(.*?)</dt>\s*<dd>(.*?)</dd>", content, re.DOTALL)
+    return {label_text(term): label_text(value) for term, value in pairs}
+
+
 def instants(content):
     """(data-starts, data-ends) of every time that static/js/portal.js adds the visitor's own time to."""
     return re.findall(r'class="when"[^>]* data-starts="([^"]+)"(?: data-ends="([^"]+)")?', content)
@@ -203,6 +209,67 @@ def test_the_confirmation_page_shows_the_slot_in_cest_and_never_the_join_link(cl
     assert "13:00 CEST</time>" in content
     assert "Cancel this signup" in content
     assert JOIN_URL not in content
+
+
+def test_the_confirmation_page_carries_the_slots_instants_for_the_visitors_time(client):
+    signup = make_signup(open_office_hours(), slot_start=OPEN_START + dt.timedelta(minutes=15))
+
+    content = client.get(signup.get_absolute_url()).content.decode()
+
+    assert facts(content)["Slot"] == "Wednesday 15 May 2030, 12:45–13:00 CEST"
+    assert instants(content) == [("2030-05-15T12:45:00+02:00", "2030-05-15T13:00:00+02:00")]
+    assert content.count("data-local-time-toggle") == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "join_url", "how_to_join"),
+    [
+        (
+            Signup.Status.CONFIRMED,
+            JOIN_URL,
+            "Online: the join link is in your confirmation email. Please do not share it.",
+        ),
+        (Signup.Status.CONFIRMED, "", "Online: the hosts will email you the link to join."),
+        (
+            Signup.Status.WAITLISTED,
+            JOIN_URL,
+            "Online: if a seat frees up for you, the email that says so has the join link.",
+        ),
+        (Signup.Status.CANCELLED, JOIN_URL, "Online."),
+    ],
+)
+def test_the_confirmation_of_a_virtual_session_says_how_to_join_but_never_shows_the_link(
+    client, status, join_url, how_to_join
+):
+    signup = make_signup(open_office_hours(join_url=join_url), status=status)
+
+    content = client.get(signup.get_absolute_url()).content.decode()
+
+    assert facts(content)["How to join"] == how_to_join
+    assert "Where" not in facts(content)
+    assert "meet.example.org" not in content
+
+
+@pytest.mark.parametrize(
+    ("location", "venue", "where"),
+    [
+        ("Room 3A", "Feria Valencia", "Room 3A, Feria Valencia, Valencia, Spain"),
+        ("", "", "Room to be announced, Valencia, Spain"),
+    ],
+)
+def test_the_confirmation_of_an_in_person_session_says_where_and_never_shows_a_join_link(
+    client, location, venue, where
+):
+    office_hours = open_office_hours(
+        make_event(venue=venue), format=OfficeHours.Format.IN_PERSON, location=location, join_url=JOIN_URL
+    )
+    signup = make_signup(office_hours)
+
+    content = client.get(signup.get_absolute_url()).content.decode()
+
+    assert facts(content)["Where"] == where
+    assert "How to join" not in facts(content)
+    assert "meet.example.org" not in content
 
 
 def test_a_full_slot_puts_the_attendee_on_its_waiting_list(client):
