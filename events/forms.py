@@ -5,6 +5,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -28,16 +29,34 @@ def slot_value(starts_at):
     return starts_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%MZ")
 
 
-def slot_label(event, seats):
-    start, end = event.localtime(seats.starts_at), event.localtime(seats.ends_at)
-    when = f"{start:%H:%M}–{end:%H:%M} {start.tzname()}"
+def _seats_text(seats):
+    """What a slot offers: seats left, or its waiting list."""
     if seats.is_full and not seats.waitlisted:
-        return _("%(when)s · full: join the waiting list") % {"when": when}
+        return _("full: join the waiting list")
     if seats.is_full:
         ahead = ngettext("%d person waiting", "%d people waiting", seats.waitlisted) % seats.waitlisted
-        return _("%(when)s · full: join the waiting list (%(ahead)s)") % {"when": when, "ahead": ahead}
+        return _("full: join the waiting list (%(ahead)s)") % {"ahead": ahead}
     left = ngettext("%(left)d seat left of %(seats)d", "%(left)d seats left of %(seats)d", seats.seats_left)
-    return f"{when} · " + left % {"left": seats.seats_left, "seats": seats.seats}
+    return left % {"left": seats.seats_left, "seats": seats.seats}
+
+
+def slot_label(event, seats):
+    """A slot's radio label, e.g. "12:30–12:45 CEST · 5 seats left of 5", in the event's zone. The time carries
+    its instants (`.when[data-starts][data-ends]`) and the label marks where static/js/portal.js puts the
+    visitor's own time, inside the label so that it is read with it."""
+    start, end = event.localtime(seats.starts_at), event.localtime(seats.ends_at)
+    return format_html(
+        '<span class="slot-label" data-local-time-host><span class="when" data-starts="{}" data-ends="{}">'
+        '<time datetime="{}">{}</time>–<time datetime="{}">{}</time> {}</span> · {}</span>',
+        start.isoformat(),
+        end.isoformat(),
+        start.isoformat(),
+        f"{start:%H:%M}",
+        end.isoformat(),
+        f"{end:%H:%M}",
+        start.tzname(),
+        _seats_text(seats),
+    )
 
 
 class SignupForm(forms.Form):

@@ -477,6 +477,10 @@ class OfficeHours(models.Model):
     def signup_closes_at(self):
         return self.signup_deadline or self.starts_at
 
+    @property
+    def is_virtual(self):
+        return self.format == self.Format.VIRTUAL
+
     def is_open_for_signup(self, now):
         """Whether the session takes signups at `now`: before its deadline, or before it starts without one."""
         return now < self.signup_closes_at

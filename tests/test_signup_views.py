@@ -1,10 +1,12 @@
 """Office-hours signup over HTTP: the page, the form and its refusals, confirmation, cancellation, admin action."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from events.models import OfficeHours, Signup
 from tests.conftest import deliver_outbox
@@ -55,6 +57,28 @@ def form_data(**overrides):
     return {key: value for key, value in {**data, **overrides}.items() if value is not None}
 
 
+def slot_labels(content):
+    """The markup of each slot's radio label on the office-hours page, after its radio button."""
+    labels = re.findall(r'<label for="signup-\d+-slot_\d+"><input [^>]*>(.*?)</label>', content, re.DOTALL)
+    return [label.strip() for label in labels]
+
+
+def label_text(markup):
+    """A label as a screen reader reads it: its text without the tags, spaces collapsed."""
+    return " ".join(strip_tags(markup).split())
+
+
+def facts(content):
+    """The <dt>/<dd> pairs of a page as text: {"Slot": "Wednesday 15 May 2030, 12:45–13:00 CEST", ...}."""
+    pairs = re.findall(r"<dt>(.*?)</dt>\s*<dd>(.*?)</dd>", content, re.DOTALL)
+    return {label_text(term): label_text(value) for term, value in pairs}
+
+
+def instants(content):
+    """(data-starts, data-ends) of every time that static/js/portal.js adds the visitor's own time to."""
+    return re.findall(r'class="when"[^>]* data-starts="([^"]+)"(?: data-ends="([^"]+)")?', content)
+
+
 # The page
 
 
@@ -86,9 +110,11 @@ def test_an_open_session_lists_its_slots_in_cest_with_seats_left(client):
 
     content = response.content.decode()
     assert response.status_code == 200
-    assert "12:30–12:45 CEST · full: join the waiting list (1 person waiting)" in content
-    assert "12:45–13:00 CEST · 1 seat left of 2" in content
-    assert "13:00–13:15 CEST · 2 seats left of 2" in content
+    assert [label_text(label) for label in slot_labels(content)] == [
+        "12:30–12:45 CEST · full: join the waiting list (1 person waiting)",
+        "12:45–13:00 CEST · 1 seat left of 2",
+        "13:00–13:15 CEST · 2 seats left of 2",
+    ]
     assert "If someone cancels, the first person waiting gets the seat" in content
     assert "Signup closes <time" in content
     assert content.count('<form class="signup-form"') == 1
@@ -103,6 +129,52 @@ def test_signups_and_the_join_link_never_appear_on_the_page(client):
     assert [
         text in content for text in ("Grace Hopper", "grace@example.org", "Secret question", JOIN_URL)
     ] == [False] * 4
+
+
+def test_the_session_its_deadline_and_each_slot_label_carry_their_instants_for_the_visitors_time(client):
+    office_hours = open_office_hours(signup_deadline=OPEN_START - dt.timedelta(hours=2))
+
+    content = client.get(page_url(office_hours)).content.decode()
+
+    assert instants(content) == [
+        ("2030-05-15T12:30:00+02:00", "2030-05-15T13:15:00+02:00"),  # the session
+        ("2030-05-15T10:30:00+02:00", ""),  # signup closes
+        ("2030-05-15T12:30:00+02:00", "2030-05-15T12:45:00+02:00"),
+        ("2030-05-15T12:45:00+02:00", "2030-05-15T13:00:00+02:00"),
+        ("2030-05-15T13:00:00+02:00", "2030-05-15T13:15:00+02:00"),
+    ]
+    # The visitor's time goes inside the label, so that it is read with the slot it belongs to.
+    assert slot_labels(content)[0] == (
+        '<span class="slot-label" data-local-time-host>'
+        '<span class="when" data-starts="2030-05-15T12:30:00+02:00" data-ends="2030-05-15T12:45:00+02:00">'
+        '<time datetime="2030-05-15T12:30:00+02:00">12:30</time>–<time datetime="2030-05-15T12:45:00+02:00">12:45</time>'
+        " CEST</span> · 5 seats left of 5</span>"
+    )
+    assert content.count("data-local-time-toggle") == 1
+
+
+def test_a_closed_sessions_slots_carry_their_instants_for_the_visitors_time(client):
+    office_hours = make_office_hours()  # Wednesday 18 May 2022, 12:30–13:15 CEST: over.
+
+    content = client.get(page_url(office_hours)).content.decode()
+
+    assert instants(content) == [
+        ("2022-05-18T12:30:00+02:00", "2022-05-18T13:15:00+02:00"),  # the session
+        ("2022-05-18T12:30:00+02:00", "2022-05-18T12:45:00+02:00"),
+        ("2022-05-18T12:45:00+02:00", "2022-05-18T13:00:00+02:00"),
+        ("2022-05-18T13:00:00+02:00", "2022-05-18T13:15:00+02:00"),
+    ]
+    assert "Times are in the event's time zone, Europe/Madrid." in content
+    assert content.count("data-local-time-toggle") == 1
+
+
+def test_without_sessions_there_is_no_time_zone_switch(client):
+    event = make_event()
+
+    content = client.get(reverse("events:office_hours", kwargs={"event": event.slug})).content.decode()
+
+    assert "No office hours planned." in content
+    assert "data-local-time-toggle" not in content
 
 
 # Signing up
@@ -146,6 +218,67 @@ def test_the_confirmation_page_shows_the_slot_in_cest_and_never_the_join_link(cl
     assert "Cancel this signup</a>" in content
     assert 'office-hours.ics" download>Add to my calendar (.ics)</a>' in content
     assert JOIN_URL not in content
+
+
+def test_the_confirmation_page_carries_the_slots_instants_for_the_visitors_time(client):
+    signup = make_signup(open_office_hours(), slot_start=OPEN_START + dt.timedelta(minutes=15))
+
+    content = client.get(signup.get_absolute_url()).content.decode()
+
+    assert facts(content)["Slot"] == "Wednesday 15 May 2030, 12:45–13:00 CEST"
+    assert instants(content) == [("2030-05-15T12:45:00+02:00", "2030-05-15T13:00:00+02:00")]
+    assert content.count("data-local-time-toggle") == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "join_url", "how_to_join"),
+    [
+        (
+            Signup.Status.CONFIRMED,
+            JOIN_URL,
+            "Online: the join link is in your confirmation email. Please do not share it.",
+        ),
+        (Signup.Status.CONFIRMED, "", "Online: the hosts will email you the link to join."),
+        (
+            Signup.Status.WAITLISTED,
+            JOIN_URL,
+            "Online: if a seat frees up for you, the email that says so has the join link.",
+        ),
+        (Signup.Status.CANCELLED, JOIN_URL, "Online."),
+    ],
+)
+def test_the_confirmation_of_a_virtual_session_says_how_to_join_but_never_shows_the_link(
+    client, status, join_url, how_to_join
+):
+    signup = make_signup(open_office_hours(join_url=join_url), status=status)
+
+    content = client.get(signup.get_absolute_url()).content.decode()
+
+    assert facts(content)["How to join"] == how_to_join
+    assert "Where" not in facts(content)
+    assert "meet.example.org" not in content
+
+
+@pytest.mark.parametrize(
+    ("location", "venue", "where"),
+    [
+        ("Room 3A", "Feria Valencia", "Room 3A, Feria Valencia, Valencia, Spain"),
+        ("", "", "Room to be announced, Valencia, Spain"),
+    ],
+)
+def test_the_confirmation_of_an_in_person_session_says_where_and_never_shows_a_join_link(
+    client, location, venue, where
+):
+    office_hours = open_office_hours(
+        make_event(venue=venue), format=OfficeHours.Format.IN_PERSON, location=location, join_url=JOIN_URL
+    )
+    signup = make_signup(office_hours)
+
+    content = client.get(signup.get_absolute_url()).content.decode()
+
+    assert facts(content)["Where"] == where
+    assert "How to join" not in facts(content)
+    assert "meet.example.org" not in content
 
 
 def test_a_full_slot_puts_the_attendee_on_its_waiting_list(client):
