@@ -52,11 +52,12 @@ def duration_text(minutes):
     return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
 
 
-def send(signup, kind, *, before=None, with_calendar=None):
+def send(signup, kind, *, before=None, with_calendar=None, free_slots=()):
     """Queue the notice `kind` about `signup` (status and times as saved) in the outbox.
 
     A notice about a seat carries the calendar part; `with_calendar=False` leaves it out, e.g. when someone leaves
-    a waiting list. `before` is a reminder's minutes before the slot.
+    a waiting list. `before` is a reminder's minutes before the slot; `free_slots` (signups.SlotSeats) are other
+    slots of the session with seats left, offered to someone who joined a waiting list.
     """
     office_hours = signup.office_hours
     event = office_hours.event
@@ -85,6 +86,10 @@ def send(signup, kind, *, before=None, with_calendar=None):
             "page_url": absolute(signup.get_absolute_url()),
             "cancel_url": absolute(signup.get_cancel_url()),
             "signup_again_url": absolute(office_hours.get_absolute_url()),
+            "free_slots": [
+                (event.localtime(seats.starts_at), event.localtime(seats.ends_at), seats.seats_left)
+                for seats in free_slots
+            ],
         }
         text = render_to_string("emails/signup.txt", context)
         html = render_to_string("emails/signup.html", context)

@@ -119,6 +119,18 @@ def slot_seats(sessions):
     return result
 
 
+def free_slots_besides(signup, *, now=None):
+    """The slots of the signup's session, other than its own, that still have a free seat and take signups."""
+    session = signup.office_hours
+    if not session.is_open_for_signup(now or timezone.now()):
+        return []
+    return [
+        seats
+        for seats in slot_seats([session])[session.pk]
+        if not seats.is_full and seats.starts_at != signup.slot_start
+    ]
+
+
 def _lock(office_hours):
     """The session's row, locked until the transaction ends: every decision about its seats takes this lock,
     so decisions about one session are made one after the other."""
@@ -228,7 +240,7 @@ def sign_up(office_hours, *, slot, name, email, question, now=None):
                     notices.send(signup, notices.CONFIRMED)
                     notices.schedule_reminders(signup, now=now)
                 else:
-                    notices.send(signup, notices.WAITLISTED)
+                    notices.send(signup, notices.WAITLISTED, free_slots=free_slots_besides(signup, now=now))
                 return signup
             notices.send(existing, notices.LINK)
     except IntegrityError:

@@ -292,6 +292,9 @@ class SignupTokenMixin(EventMixin):
             is_waitlisted=signup.status == Signup.Status.WAITLISTED,
             is_cancelled=signup.status == Signup.Status.CANCELLED,
             waitlist_position=signup.waitlist_position(),
+            free_slots=signups.free_slots_besides(signup)
+            if signup.status == Signup.Status.WAITLISTED
+            else [],
             **kwargs,
         )
 

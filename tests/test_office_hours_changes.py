@@ -407,3 +407,27 @@ def test_concurrent_cancellations_and_seat_changes_never_overbook_and_promote_ea
     assert list(confirmed.values_list("email", flat=True).order_by("email")) == sorted(
         f"waiting{n}@example.org" for n in range(min(final_seats, 8))
     )
+
+
+def test_someone_put_on_a_waiting_list_is_shown_the_slots_that_still_have_seats(client):
+    session = open_session(seats_per_slot=1)  # 12:30, 12:45 and 13:00 CEST, one seat each
+    make_signup(session, slot_start=START)
+    make_signup(session, slot_start=START + dt.timedelta(minutes=30))
+
+    waiting = sign_up(
+        session,
+        slot=START,
+        name="Ada",
+        email="ada@example.org",
+        question="Hi",
+        now=START - dt.timedelta(days=1),
+    )
+    page = client.get(waiting.get_absolute_url()).content.decode()
+
+    assert waiting.status == Signup.Status.WAITLISTED
+    assert "Other slots of this session still have seats:" in page
+    assert "12:45</time>–<time" in page
+    assert "13:00 CEST</time></span> · 1 seat left" in page
+    assert "13:15 CEST" not in page  # the full 13:00 slot is not offered
+    (message,) = deliver_outbox()
+    assert "Other slots of this session still have seats:\n- 12:45–13:00 CEST, 1 seat left\n" in message.body
