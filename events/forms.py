@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from . import addresses
+
 # Plain text only: a question that carries HTML (tags of real elements, comments, character references)
 # is refused rather than silently altered. Other angle brackets, as in "kubectl logs <pod-name>" or "a<b", are fine:
 # every page escapes them anyway.
@@ -40,6 +42,20 @@ def slot_label(event, seats):
     return f"{when} · " + left % {"left": seats.seats_left, "seats": seats.seats}
 
 
+class MailboxField(forms.EmailField):
+    """An email address in its one spelling (addresses.normalise_email). It is normalised before its length and
+    form are checked, so that they check what is stored: a domain in punycode is longer than in Unicode."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return value
+        try:
+            return addresses.normalise_email(value)
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
 class SignupForm(forms.Form):
     name = forms.CharField(
         label=_("Your name"),
@@ -47,7 +63,7 @@ class SignupForm(forms.Form):
         error_messages={"required": _("Please tell us your name.")},
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    email = forms.EmailField(
+    email = MailboxField(
         label=_("Email"),
         max_length=254,
         help_text=_("The confirmation, the calendar entry and your cancel link are sent here."),

@@ -1,0 +1,94 @@
+"""What the signup form accepts: one signup per mailbox however its address is spelt."""
+
+import re
+
+import pytest
+from django.core import mail
+
+from events.models import Signup
+from tests.test_signup_views import form_data, open_office_hours, signup_url
+
+pytestmark = pytest.mark.django_db
+
+ALREADY_SIGNED_UP = "This email address is already signed up for this session."
+
+
+def field_errors(response, office_hours, field):
+    """The messages shown by one field of the session's form."""
+    found = re.search(
+        rf'<ul class="errorlist" id="signup-{office_hours.pk}-{field}_error">(.*?)</ul>',
+        response.content.decode(),
+        re.DOTALL,
+    )
+    return re.findall(r"<li>(.*?)</li>", found[1]) if found else []
+
+
+# One mailbox, one signup
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("homo@example.org", "homo@ＥＸＡＭＰＬＥ.org"),  # full-width letters
+        ("homo@ＥＸＡＭＰＬＥ.org", "HOMO@example.org"),
+        ("user@bücher.example", "user@xn--bcher-kva.example"),
+        ("user@xn--bcher-kva.example", "user@BÜCHER.example"),
+    ],
+)
+def test_a_second_spelling_of_the_same_address_is_already_signed_up(client, first, second):
+    office_hours = open_office_hours()
+    client.post(signup_url(office_hours), form_data(email=first))
+
+    response = client.post(signup_url(office_hours), form_data(email=second, slot="20300515T1100Z"))
+
+    assert response.status_code == 409
+    assert ALREADY_SIGNED_UP in response.content.decode()
+    assert Signup.objects.count() == 1
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("homo@ＥＸＡＭＰＬＥ.org", "homo@example.org"),
+        ("user@bücher.example", "user@xn--bcher-kva.example"),
+        ("Ada@Example.ORG", "Ada@example.org"),
+    ],
+)
+def test_the_address_is_stored_and_written_to_in_its_one_spelling(client, typed, stored):
+    office_hours = open_office_hours()
+
+    response = client.post(signup_url(office_hours), form_data(email=typed))
+
+    assert response.status_code == 302
+    assert Signup.objects.get().email == stored
+    assert mail.outbox[0].to == [stored]
+
+
+def test_an_address_is_checked_for_length_as_it_is_stored(client):
+    # 254 characters as typed, 284 with its domain in punycode: more than the column holds.
+    domain = ".".join(["ü" * 20] * 5) + ".example"
+    office_hours = open_office_hours()
+
+    response = client.post(
+        signup_url(office_hours), form_data(email="a" * (253 - len(domain)) + "@" + domain)
+    )
+
+    assert response.status_code == 400
+    assert field_errors(response, office_hours, "email") == [
+        "Ensure this value has at most 254 characters (it has 284)."
+    ]
+    assert Signup.objects.count() == 0
+
+
+@pytest.mark.parametrize("email", ["ada@☃.net", "ada@ex\u202eample.org", "ada@xn--a.org"])
+def test_a_domain_that_is_no_valid_idn_is_refused_by_the_email_field(client, email):
+    office_hours = open_office_hours()
+
+    response = client.post(signup_url(office_hours), form_data(email=email))
+
+    assert response.status_code == 400
+    assert field_errors(response, office_hours, "email") == [
+        "Enter an email address such as ada@example.org."
+    ]
+    assert Signup.objects.count() == 0
