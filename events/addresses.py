@@ -1,8 +1,23 @@
-"""Email addresses as mailboxes: one spelling for each."""
+"""Email addresses as mailboxes: one spelling for each, and domains that cannot pass for another."""
 
 import unicodedata
 
 import idna
+
+# The combinations of scripts that UTS #39 allows in one label at its "highly restrictive" level: a language
+# written with several scripts (Japanese, Chinese with Bopomofo, Korean), each with Latin as well.
+ALLOWED_SCRIPT_MIXES = [
+    {"Latin", "Han", "Hiragana", "Katakana"},
+    {"Latin", "Han", "Bopomofo"},
+    {"Latin", "Han", "Hangul"},
+]
+# First words of character names that are not the name of the character's script.
+SCRIPT_OF_NAME = {
+    "CJK": "Han",  # CJK UNIFIED IDEOGRAPH-65E5
+    "IDEOGRAPHIC": "Han",  # IDEOGRAPHIC ITERATION MARK
+    "KATAKANA-HIRAGANA": None,  # the prolonged sound mark, written with either kana
+    "MODIFIER": None,  # MODIFIER LETTER TURNED COMMA, the Hawaiian ʻokina: written with any script
+}
 
 
 def normalise_email(address):
@@ -19,3 +34,28 @@ def normalise_email(address):
     except UnicodeError as exc:  # idna.IDNAError and the punycode codec's errors
         raise ValueError(f"Not a valid domain name: {exc}") from None
     return f"{local}@{ascii_domain.lower()}"
+
+
+def script_of(char):
+    """The script of a letter, approximated by the first word of its Unicode name ("Latin", "Cyrillic", "Han"),
+    or None for anything that is not a letter: digits, hyphens and combining marks go with any script."""
+    if not unicodedata.category(char).startswith("L"):
+        return None
+    word = unicodedata.name(char, "").split(" ")[0]
+    return SCRIPT_OF_NAME.get(word, word.capitalize())
+
+
+def mixed_scripts(domain):
+    """The scripts of the first label of `domain` (Unicode or punycode) that mixes scripts as look-alike
+    domains do, such as Latin with Cyrillic in "pаypal"; an empty list when every label keeps to one script
+    or to a combination UTS #39 allows (Latin with Han and kana, Bopomofo or Hangul)."""
+    for label in domain.split("."):
+        if label.lower().startswith("xn--"):
+            try:
+                label = idna.decode(label)
+            except UnicodeError:
+                continue  # not punycode at all: normalise_email() refuses such a domain
+        scripts = {script_of(char) for char in label} - {None}
+        if len(scripts) > 1 and not any(scripts <= mix for mix in ALLOWED_SCRIPT_MIXES):
+            return sorted(scripts)
+    return []

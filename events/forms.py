@@ -43,8 +43,16 @@ def slot_label(event, seats):
 
 
 class MailboxField(forms.EmailField):
-    """An email address in its one spelling (addresses.normalise_email). It is normalised before its length and
-    form are checked, so that they check what is stored: a domain in punycode is longer than in Unicode."""
+    """An email address in its one spelling (addresses.normalise_email), refused when a label of its domain mixes
+    scripts. It is normalised before its length and form are checked, so that they check what is stored: a
+    domain in punycode is longer than in Unicode."""
+
+    default_error_messages = {
+        "mixed_scripts": _(
+            "The domain of this address mixes %(scripts)s letters, as look-alike addresses do. Please check "
+            "it, or use another address."
+        ),
+    }
 
     def to_python(self, value):
         value = super().to_python(value)
@@ -54,6 +62,15 @@ class MailboxField(forms.EmailField):
             return addresses.normalise_email(value)
         except ValueError:
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def validate(self, value):
+        super().validate(value)
+        if scripts := addresses.mixed_scripts(value.rpartition("@")[2]):
+            raise ValidationError(
+                self.error_messages["mixed_scripts"],
+                code="mixed_scripts",
+                params={"scripts": " and ".join(scripts)},
+            )
 
 
 class SignupForm(forms.Form):

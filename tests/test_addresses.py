@@ -1,8 +1,8 @@
-"""Email addresses as mailboxes: one spelling for each."""
+"""Email addresses as mailboxes: one spelling for each, and domains whose labels keep to one script."""
 
 import pytest
 
-from events.addresses import normalise_email
+from events.addresses import mixed_scripts, normalise_email
 
 
 @pytest.mark.parametrize(
@@ -43,3 +43,29 @@ def test_an_address_has_one_spelling(address, normalised):
 def test_a_domain_that_is_not_a_valid_idn_is_refused(address):
     with pytest.raises(ValueError):
         normalise_email(address)
+
+
+@pytest.mark.parametrize(
+    ("domain", "scripts"),
+    [
+        ("p\u0430ypal.com", ["Cyrillic", "Latin"]),  # a Cyrillic а among Latin letters
+        ("xn--pypal-4ve.com", ["Cyrillic", "Latin"]),  # the same in punycode
+        ("XN--PYPAL-4VE.com", ["Cyrillic", "Latin"]),
+        ("login.p\u0430ypal.com", ["Cyrillic", "Latin"]),
+        ("\u03b1pple.com", ["Greek", "Latin"]),
+        ("한국ひらがな.kr", ["Hangul", "Hiragana"]),
+        ("пример.рф", []),
+        ("ελληνικά.gr", []),
+        ("bücher.example", []),
+        ("straße.de", []),
+        ("日本語とカタカナ.jp", []),  # Han, Hiragana and Katakana: Japanese
+        ("sonyストア.jp", []),  # Latin with Katakana
+        ("ラーメン.jp", []),  # the prolonged sound mark goes with either kana
+        ("한국abc.kr", []),  # Hangul with Latin
+        ("中文ㄅㄆ.tw", []),  # Han with Bopomofo
+        ("cilium-2022.example.org", []),
+        ("xn--bcher-kva.example", []),
+    ],
+)
+def test_a_label_that_mixes_scripts_is_found(domain, scripts):
+    assert mixed_scripts(domain) == scripts

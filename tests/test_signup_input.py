@@ -1,4 +1,4 @@
-"""What the signup form accepts: one signup per mailbox however its address is spelt."""
+"""What the signup form accepts: one signup per mailbox however its address is spelt, and no look-alike domain."""
 
 import re
 
@@ -11,6 +11,10 @@ from tests.test_signup_views import form_data, open_office_hours, signup_url
 pytestmark = pytest.mark.django_db
 
 ALREADY_SIGNED_UP = "This email address is already signed up for this session."
+MIXED_SCRIPTS = (
+    "The domain of this address mixes Cyrillic and Latin letters, as look-alike addresses do. "
+    "Please check it, or use another address."
+)
 
 
 def field_errors(response, office_hours, field):
@@ -79,6 +83,20 @@ def test_an_address_is_checked_for_length_as_it_is_stored(client):
         "Ensure this value has at most 254 characters (it has 284)."
     ]
     assert Signup.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "email", ["ada@p\u0430ypal.com", "ada@xn--pypal-4ve.com", "ada@login.p\u0430ypal.com"]
+)
+def test_a_domain_that_mixes_scripts_is_refused_by_the_email_field(client, email):
+    office_hours = open_office_hours()
+
+    response = client.post(signup_url(office_hours), form_data(email=email))
+
+    assert response.status_code == 400
+    assert field_errors(response, office_hours, "email") == [MIXED_SCRIPTS]
+    assert Signup.objects.count() == 0
+    assert mail.outbox == []
 
 
 @pytest.mark.parametrize("email", ["ada@☃.net", "ada@ex\u202eample.org", "ada@xn--a.org"])
