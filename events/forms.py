@@ -23,6 +23,9 @@ MARKUP = re.compile(
     re.IGNORECASE,
 )
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Characters that turn the direction of the text around them (embeddings, overrides, isolates, marks): in a
+# name or question they make what organisers read differ from what was typed, e.g. "invoice\u202efdp.exe".
+BIDI_CONTROL = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def slot_value(starts_at):
@@ -133,6 +136,8 @@ class SignupForm(forms.Form):
             raise ValidationError(_("Please write your name as plain text, without < or >."))
         if CONTROL.search(name) or "\n" in name:
             raise ValidationError(_("Please write your name on one line."))
+        if BIDI_CONTROL.search(name):
+            raise ValidationError(_("Please remove the invisible characters that change the text direction."))
         return name
 
     def clean_question(self):
@@ -142,6 +147,8 @@ class SignupForm(forms.Form):
             raise ValidationError(_("Please write plain text, without HTML tags or entities."))
         if CONTROL.search(question):
             raise ValidationError(_("Please remove the control characters from your text."))
+        if BIDI_CONTROL.search(question):
+            raise ValidationError(_("Please remove the invisible characters that change the text direction."))
         return question
 
     def clean_slot(self):

@@ -1,4 +1,4 @@
-"""What the signup form accepts: one signup per mailbox however its address is spelt, and no look-alike domain."""
+"""What the signup form accepts: one signup per mailbox however its address is spelt, and no hostile text."""
 
 import re
 
@@ -15,6 +15,7 @@ MIXED_SCRIPTS = (
     "The domain of this address mixes Cyrillic and Latin letters, as look-alike addresses do. "
     "Please check it, or use another address."
 )
+BIDI = "Please remove the invisible characters that change the text direction."
 
 
 def field_errors(response, office_hours, field):
@@ -110,3 +111,46 @@ def test_a_domain_that_is_no_valid_idn_is_refused_by_the_email_field(client, ema
         "Enter an email address such as ada@example.org."
     ]
     assert Signup.objects.count() == 0
+
+
+# Text that reads differently from what was typed
+
+
+@pytest.mark.parametrize("field", ["name", "question"])
+@pytest.mark.parametrize(
+    "control",
+    [
+        "\u202e",  # right-to-left override
+        "\u202a",  # left-to-right embedding
+        "\u2067",  # right-to-left isolate
+        "\u2069",  # pop directional isolate
+        "\u200f",  # right-to-left mark
+        "\u061c",  # Arabic letter mark
+    ],
+)
+def test_text_direction_controls_are_refused_by_their_field(client, field, control):
+    office_hours = open_office_hours()
+
+    response = client.post(signup_url(office_hours), form_data(**{field: f"invoice{control}fdp.exe"}))
+
+    assert response.status_code == 400
+    assert field_errors(response, office_hours, field) == [BIDI]
+    assert Signup.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "question"),
+    [
+        ("Zoë Ødegård", "Ça marche avec IPv6 ?"),
+        ("李小龍", "Cluster Mesh と BGP の違いは？"),
+        ("محمد بن موسى الخوارزمي", "كيف يعمل eBPF؟"),  # right to left, with no control characters
+        ("Ηλίας Παπαδόπουλος", "Πώς λειτουργεί το Hubble;"),
+    ],
+)
+def test_names_and_questions_in_any_script_are_kept_as_typed(client, name, question):
+    office_hours = open_office_hours()
+
+    response = client.post(signup_url(office_hours), form_data(name=name, question=question))
+
+    assert response.status_code == 302
+    assert Signup.objects.values_list("name", "question").get() == (name, question)
