@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from urllib.parse import unquote_to_bytes
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -43,6 +44,21 @@ def slot_label(event, seats):
         return _("%(when)s · full: join the waiting list (%(ahead)s)") % {"when": when, "ahead": ahead}
     left = ngettext("%(left)d seat left of %(seats)d", "%(left)d seats left of %(seats)d", seats.seats_left)
     return f"{when} · " + left % {"left": seats.seats_left, "seats": seats.seats}
+
+
+def undecodable_fields(body):
+    """The names of the fields of the urlencoded `body` whose value (or name) is not UTF-8, the only charset
+    Django takes for such bodies. Django reads those bytes as U+FFFD (or a whole body that is not UTF-8 as
+    Latin-1), silently changing what was typed; forms that are told these names refuse them instead."""
+    names = []
+    for pair in body.split(b"&"):
+        name, _eq, value = pair.partition(b"=")
+        name, value = (unquote_to_bytes(part.replace(b"+", b" ")) for part in (name, value))
+        try:
+            name.decode(), value.decode()
+        except UnicodeDecodeError:
+            names.append(name.decode(errors="replace"))
+    return names
 
 
 class MailboxField(forms.EmailField):
@@ -119,11 +135,12 @@ class SignupForm(forms.Form):
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 
-    def __init__(self, *args, office_hours, slot_seats, **kwargs):
+    def __init__(self, *args, office_hours, slot_seats, undecodable=(), **kwargs):
         kwargs.setdefault("auto_id", f"signup-{office_hours.pk}-%s")
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.office_hours = office_hours
+        self.undecodable = undecodable  # undecodable_fields() of the posted body
         event = office_hours.event
         self._slots = {slot_value(seats.starts_at): seats.starts_at for seats in slot_seats}
         self.fields["slot"].choices = [
@@ -158,6 +175,19 @@ class SignupForm(forms.Form):
         if self.cleaned_data["website"]:
             raise ValidationError(_("This field must stay empty."))
         return ""
+
+    def clean(self):
+        # Refused rather than kept with U+FFFD in place of the bytes that Django could not read.
+        for name in dict.fromkeys(self.undecodable):
+            if name in self.fields:
+                self.add_error(
+                    name, _("This was not sent as UTF-8 text, so it could not be read. Please type it again.")
+                )
+            else:
+                self.add_error(
+                    None, _("Part of the form was not sent as UTF-8 text, so it could not be read.")
+                )
+        return super().clean()
 
     def signup_data(self):
         """The keyword arguments of signups.sign_up()."""

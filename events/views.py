@@ -23,7 +23,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from portal import ratelimit
 
 from . import exports, pagecache, schedule, signups
-from .forms import SignupForm
+from .forms import SignupForm, undecodable_fields
 from .models import Event, OfficeHours, Signup, Speaker
 
 logger = logging.getLogger(__name__)
@@ -228,7 +228,8 @@ class OfficeHoursSignupView(OfficeHoursView):
             )
             return self.render_to_response(context, status=409)
         seats = signups.slot_seats([office_hours])[office_hours.pk]
-        form = SignupForm(request.POST, office_hours=office_hours, slot_seats=seats)
+        undecodable = undecodable_fields(request.body)
+        form = SignupForm(request.POST, office_hours=office_hours, slot_seats=seats, undecodable=undecodable)
         if not form.is_valid():
             context = self.get_context_data(
                 bound_form=form,

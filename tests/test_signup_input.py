@@ -16,6 +16,7 @@ MIXED_SCRIPTS = (
     "Please check it, or use another address."
 )
 BIDI = "Please remove the invisible characters that change the text direction."
+NOT_UTF8 = "This was not sent as UTF-8 text, so it could not be read. Please type it again."
 
 
 def field_errors(response, office_hours, field):
@@ -26,6 +27,11 @@ def field_errors(response, office_hours, field):
         re.DOTALL,
     )
     return re.findall(r"<li>(.*?)</li>", found[1]) if found else []
+
+
+def post_body(client, office_hours, body):
+    """Posts `body` (bytes) exactly as given, as a browser posts the form."""
+    return client.post(signup_url(office_hours), body, content_type="application/x-www-form-urlencoded")
 
 
 # One mailbox, one signup
@@ -154,3 +160,49 @@ def test_names_and_questions_in_any_script_are_kept_as_typed(client, name, quest
 
     assert response.status_code == 302
     assert Signup.objects.values_list("name", "question").get() == (name, question)
+
+
+# Bytes that are not UTF-8
+
+VALID = b"slot=20300515T1030Z&email=ada%40example.org&question=Cluster+Mesh%3F&consent=on&website="
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        b"name=%FF%FE",
+        b"name=Zo%C3",  # the first byte of ë without the second
+        b"name=%ED%A0%80",  # an encoded surrogate, which UTF-8 does not allow
+        b"name=\xff\xfe",  # bytes sent as they are, not percent-encoded
+    ],
+)
+def test_a_value_that_is_not_utf8_is_refused_by_its_field_and_nothing_is_stored(client, name):
+    office_hours = open_office_hours()
+
+    response = post_body(client, office_hours, name + b"&" + VALID)
+
+    assert response.status_code == 400
+    assert field_errors(response, office_hours, "name") == [NOT_UTF8]
+    assert Signup.objects.count() == 0
+    assert mail.outbox == []
+
+
+def test_a_field_name_that_is_not_utf8_is_refused_for_the_whole_form(client):
+    office_hours = open_office_hours()
+
+    response = post_body(client, office_hours, b"name=Ada&%FF=1&" + VALID)
+
+    assert response.status_code == 400
+    assert (
+        "Part of the form was not sent as UTF-8 text, so it could not be read." in response.content.decode()
+    )
+    assert Signup.objects.count() == 0
+
+
+def test_a_body_in_utf8_is_read_as_typed(client):
+    office_hours = open_office_hours()
+
+    response = post_body(client, office_hours, b"name=Zo%C3%AB+%C3%98degard&" + VALID)
+
+    assert response.status_code == 302
+    assert Signup.objects.get().name == "Zoë Ødegard"
