@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import schedule, signups, times
+from .forms import MailboxField
 from .models import (
     Booth,
     BoothShift,
@@ -514,6 +515,7 @@ class SignupAdminForm(LocalTimesForm):
     class Meta:
         model = Signup
         fields = ["office_hours", "slot_start", "name", "email", "question", "status"]
+        field_classes = {"email": MailboxField}  # the attendees' form's spelling of an address
 
     def _event(self):
         office_hours = self.cleaned_data.get("office_hours")

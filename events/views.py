@@ -23,7 +23,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from portal import ratelimit
 
 from . import exports, notices, pagecache, schedule, signups
-from .forms import SignupForm
+from .forms import SignupForm, undecodable_fields
 from .models import Event, OfficeHours, Signup, Speaker
 
 
@@ -216,7 +216,8 @@ class OfficeHoursSignupView(OfficeHoursView):
             )
             return self.render_to_response(context, status=409)
         seats = signups.slot_seats([office_hours])[office_hours.pk]
-        form = SignupForm(request.POST, office_hours=office_hours, slot_seats=seats)
+        undecodable = undecodable_fields(request.body)
+        form = SignupForm(request.POST, office_hours=office_hours, slot_seats=seats, undecodable=undecodable)
         address = ratelimit.client_address(request)
         wait = _rate_limited(f"office-hours-signup-rate:{address}", settings.SIGNUP_RATE_LIMIT)
         if not wait and form.is_valid():

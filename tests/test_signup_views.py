@@ -238,7 +238,11 @@ def test_the_confirmation_page_carries_the_slots_instants_for_the_visitors_time(
             JOIN_URL,
             "Online: the join link is in your confirmation email. Please do not share it.",
         ),
-        (Signup.Status.CONFIRMED, "", "Online: the hosts will email you the link to join."),
+        (
+            Signup.Status.CONFIRMED,
+            "",
+            "Online: the join link comes by email, at the latest with the reminder shortly before the session.",
+        ),
         (
             Signup.Status.WAITLISTED,
             JOIN_URL,
