@@ -194,9 +194,13 @@ def main():
             app_ports.append(port)
         # One email worker per app server, as each server of a larger setup runs its own: they share the queue
         # in the database, and each task goes to one of them.
-        for _ in range(args.app_servers):
-            worker = [sys.executable, str(BASE_DIR / "manage.py"), "db_worker", "--no-reload", "-v0"]
-            processes.append(subprocess.Popen(worker, cwd=BASE_DIR, env=env, start_new_session=True))
+        worker = [sys.executable, str(BASE_DIR / "manage.py"), "db_worker", "--no-reload", "-v0"]
+
+        def start_worker():
+            return subprocess.Popen(worker, cwd=BASE_DIR, env=env, start_new_session=True)
+
+        workers = [start_worker() for _ in range(args.app_servers)]
+        processes.extend(workers)
         config = nginx_config(state, args.port, app_ports, env["STATIC_ROOT"], args.access_log)
         subprocess.run([nginx, "-t", "-q", "-c", str(config)], check=True)
         processes.append(subprocess.Popen([nginx, "-c", str(config)], start_new_session=True))
@@ -207,7 +211,15 @@ def main():
             f"{args.app_servers} email worker(s)); Ctrl-C stops."
         )
         sys.stdout.flush()
-        while all(process.poll() is None for process in processes):
+        while all(process.poll() is None for process in processes if process not in workers):
+            # A worker stops when the database goes away; like systemd's Restart=always, start it again.
+            for index, process in enumerate(workers):
+                if process.poll() is not None:
+                    print("serve: an email worker stopped; starting it again in 5 s.", file=sys.stderr)
+                    time.sleep(5)
+                    processes.remove(process)
+                    workers[index] = start_worker()
+                    processes.append(workers[index])
             time.sleep(0.5)
         print("serve: a process stopped; stopping the others.", file=sys.stderr)
         sys.exit(1)
