@@ -18,10 +18,14 @@ $(INSTALLED): pyproject.toml | $(PY)
 
 install: $(INSTALLED)
 
+# The development server, and beside it the worker that sends email (portal/outbox.py); Ctrl-C stops both.
 run: export DEBUG ?= true
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py loaddata $(FIXTURE)
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Production on this machine: nginx on 127.0.0.1:$(PORT) in front of gunicorn, DEBUG off, until Ctrl-C.

@@ -83,13 +83,15 @@ def secret_key(state):
     return path.read_text().strip()
 
 
-def app_environment(state):
+def app_environment(state, port):
     env = dict(os.environ)
     env.update(DEBUG="false", SECRET_KEY=secret_key(state))
     # nginx is the one proxy in front: the client's address is the last one it adds to X-Forwarded-For.
     env.setdefault("NUM_PROXIES", "1")
     env.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
     env.setdefault("STATIC_ROOT", str(BASE_DIR / "staticfiles"))
+    # Links in email point at this stack; the worker sends them after the request is gone.
+    env.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
     return env
 
 
@@ -156,7 +158,7 @@ def main():
     for folder in ("nginx/client_body", "nginx/proxy", "nginx/fastcgi", "nginx/uwsgi", "nginx/scgi"):
         (state / folder).mkdir(parents=True, exist_ok=True)
 
-    env = app_environment(state)
+    env = app_environment(state, args.port)
     prepare(env)
 
     processes = []
@@ -190,14 +192,34 @@ def main():
             processes.append(process)
             wait_for_port(port, process)
             app_ports.append(port)
+        # One email worker per app server, as each server of a larger setup runs its own: they share the queue
+        # in the database, and each task goes to one of them.
+        worker = [sys.executable, str(BASE_DIR / "manage.py"), "db_worker", "--no-reload", "-v0"]
+
+        def start_worker():
+            return subprocess.Popen(worker, cwd=BASE_DIR, env=env, start_new_session=True)
+
+        workers = [start_worker() for _ in range(args.app_servers)]
+        processes.extend(workers)
         config = nginx_config(state, args.port, app_ports, env["STATIC_ROOT"], args.access_log)
         subprocess.run([nginx, "-t", "-q", "-c", str(config)], check=True)
         processes.append(subprocess.Popen([nginx, "-c", str(config)], start_new_session=True))
         wait_for_port(args.port, processes[-1])
         servers = ", ".join(f"127.0.0.1:{port}" for port in app_ports)
-        print(f"Serving on http://127.0.0.1:{args.port}/ (nginx, then gunicorn on {servers}); Ctrl-C stops.")
+        print(
+            f"Serving on http://127.0.0.1:{args.port}/ (nginx, then gunicorn on {servers}; "
+            f"{args.app_servers} email worker(s)); Ctrl-C stops."
+        )
         sys.stdout.flush()
-        while all(process.poll() is None for process in processes):
+        while all(process.poll() is None for process in processes if process not in workers):
+            # A worker stops when the database goes away; like systemd's Restart=always, start it again.
+            for index, process in enumerate(workers):
+                if process.poll() is not None:
+                    print("serve: an email worker stopped; starting it again in 5 s.", file=sys.stderr)
+                    time.sleep(5)
+                    processes.remove(process)
+                    workers[index] = start_worker()
+                    processes.append(workers[index])
             time.sleep(0.5)
         print("serve: a process stopped; stopping the others.", file=sys.stderr)
         sys.exit(1)

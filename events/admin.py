@@ -2,7 +2,6 @@
 
 import csv
 import datetime as dt
-import logging
 from operator import attrgetter
 
 from django import forms
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import schedule, signups, times
+from .forms import MailboxField
 from .models import (
     Booth,
     BoothShift,
@@ -28,8 +28,6 @@ from .models import (
     TalkSpeaker,
     Track,
 )
-
-logger = logging.getLogger(__name__)
 
 
 def format_local(value, event, fmt="%a %d %b %Y, %H:%M"):
@@ -441,33 +439,47 @@ class OfficeHoursAdmin(EventLocalTimesMixin, admin.ModelAdmin):
             writer.writerow(row)
         return response
 
+    def save_model(self, request, obj, form, change):
+        """Signups follow the session's new times, and seats that opened go to the people waiting; the organiser
+        is told who was emailed."""
+        moved, promoted = signups.save_session(obj)
+        if moved:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d signup moved with its slot; the attendee is emailed the new time.",
+                    "%(count)d signups moved with their slots; the attendees are emailed the new times.",
+                    len(moved),
+                )
+                % {"count": len(moved)},
+            )
+        report_promoted(self, request, promoted)
+
     @admin.action(description=_("Promote from the waiting list into free seats"), permissions=["change"])
     def promote_from_waitlist(self, request, queryset):
         promoted = []
         for office_hours in queryset.select_related("event"):
             promoted += signups.promote_from_waitlist(office_hours)
-        for signup in promoted:
-            try:
-                signups.send_signup_email(signup, absolute_url=request.build_absolute_uri, promoted=True)
-            except Exception:  # the promotion stands; tell the organiser who did not get the email
-                logger.exception("Could not send the promotion email for signup %s", signup.pk)
-                messages.error(request, _("Could not email %(signup)s.") % {"signup": signup})
-        if promoted:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d person moved from the waiting list to a seat and was emailed: %(names)s.",
-                    "%(count)d people moved from the waiting list to a seat and were emailed: %(names)s.",
-                    len(promoted),
-                )
-                % {"count": len(promoted), "names": ", ".join(signup.name for signup in promoted)},
-            )
-        else:
+        report_promoted(self, request, promoted)
+        if not promoted:
             self.message_user(
                 request,
                 _("No free seat in a slot that has not started, or nobody waiting for one."),
                 messages.WARNING,
             )
+
+
+def report_promoted(modeladmin, request, promoted):
+    if promoted:
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(count)d person moved from the waiting list to a seat and is emailed: %(names)s.",
+                "%(count)d people moved from the waiting list to a seat and are emailed: %(names)s.",
+                len(promoted),
+            )
+            % {"count": len(promoted), "names": ", ".join(signup.name for signup in promoted)},
+        )
 
 
 class SignupSlotFilter(admin.SimpleListFilter):
@@ -503,6 +515,7 @@ class SignupAdminForm(LocalTimesForm):
     class Meta:
         model = Signup
         fields = ["office_hours", "slot_start", "name", "email", "question", "status"]
+        field_classes = {"email": MailboxField}  # the attendees' form's spelling of an address
 
     def _event(self):
         office_hours = self.cleaned_data.get("office_hours")
@@ -533,6 +546,22 @@ class SignupAdmin(EventLocalTimesMixin, admin.ModelAdmin):
     search_fields = ["name", "email", "question"]
     date_hierarchy = "created_at"
     readonly_fields = ["token", "created_at", "cancelled_at", "consented_at"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A seat that an organiser freed (cancelled, moved to another slot) goes to the people waiting.
+        report_promoted(self, request, signups.promote_from_waitlist(obj.office_hours))
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        report_promoted(self, request, signups.promote_from_waitlist(obj.office_hours))
+
+    def delete_queryset(self, request, queryset):
+        sessions = list(OfficeHours.objects.filter(signups__in=queryset).distinct())
+        super().delete_queryset(request, queryset)
+        report_promoted(
+            self, request, [s for session in sessions for s in signups.promote_from_waitlist(session)]
+        )
 
     @admin.display(description=_("signed up (event’s zone)"), ordering="created_at")
     def signed_up(self, obj):

@@ -2,11 +2,15 @@
 
 import datetime as dt
 import re
+from urllib.parse import unquote_to_bytes
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from . import addresses
 
 # Plain text only: a question that carries HTML (tags of real elements, comments, character references)
 # is refused rather than silently altered. Other angle brackets, as in "kubectl logs <pod-name>" or "a<b", are fine:
@@ -21,6 +25,9 @@ MARKUP = re.compile(
     re.IGNORECASE,
 )
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Characters that turn the direction of the text around them (embeddings, overrides, isolates, marks): in a
+# name or question they make what organisers read differ from what was typed, e.g. "invoice\u202efdp.exe".
+BIDI_CONTROL = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def slot_value(starts_at):
@@ -28,16 +35,80 @@ def slot_value(starts_at):
     return starts_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%MZ")
 
 
-def slot_label(event, seats):
-    start, end = event.localtime(seats.starts_at), event.localtime(seats.ends_at)
-    when = f"{start:%H:%M}–{end:%H:%M} {start.tzname()}"
+def _seats_text(seats):
+    """What a slot offers: seats left, or its waiting list."""
     if seats.is_full and not seats.waitlisted:
-        return _("%(when)s · full: join the waiting list") % {"when": when}
+        return _("full: join the waiting list")
     if seats.is_full:
         ahead = ngettext("%d person waiting", "%d people waiting", seats.waitlisted) % seats.waitlisted
-        return _("%(when)s · full: join the waiting list (%(ahead)s)") % {"when": when, "ahead": ahead}
+        return _("full: join the waiting list (%(ahead)s)") % {"ahead": ahead}
     left = ngettext("%(left)d seat left of %(seats)d", "%(left)d seats left of %(seats)d", seats.seats_left)
-    return f"{when} · " + left % {"left": seats.seats_left, "seats": seats.seats}
+    return left % {"left": seats.seats_left, "seats": seats.seats}
+
+
+def slot_label(event, seats):
+    """A slot's radio label, e.g. "12:30–12:45 CEST · 5 seats left of 5", in the event's zone. The time carries
+    its instants (`.when[data-starts][data-ends]`) and the label marks where static/js/portal.js puts the
+    visitor's own time, inside the label so that it is read with it."""
+    start, end = event.localtime(seats.starts_at), event.localtime(seats.ends_at)
+    return format_html(
+        '<span class="slot-label" data-local-time-host><span class="when" data-starts="{}" data-ends="{}">'
+        '<time datetime="{}">{}</time>–<time datetime="{}">{}</time> {}</span> · {}</span>',
+        start.isoformat(),
+        end.isoformat(),
+        start.isoformat(),
+        f"{start:%H:%M}",
+        end.isoformat(),
+        f"{end:%H:%M}",
+        start.tzname(),
+        _seats_text(seats),
+    )
+
+
+def undecodable_fields(body):
+    """The names of the fields of the urlencoded `body` whose value (or name) is not UTF-8, the only charset
+    Django takes for such bodies. Django reads those bytes as U+FFFD (or a whole body that is not UTF-8 as
+    Latin-1), silently changing what was typed; forms that are told these names refuse them instead."""
+    names = []
+    for pair in body.split(b"&"):
+        name, _eq, value = pair.partition(b"=")
+        name, value = (unquote_to_bytes(part.replace(b"+", b" ")) for part in (name, value))
+        try:
+            name.decode(), value.decode()
+        except UnicodeDecodeError:
+            names.append(name.decode(errors="replace"))
+    return names
+
+
+class MailboxField(forms.EmailField):
+    """An email address in its one spelling (addresses.normalise_email), refused when a label of its domain mixes
+    scripts. It is normalised before its length and form are checked, so that they check what is stored: a
+    domain in punycode is longer than in Unicode."""
+
+    default_error_messages = {
+        "mixed_scripts": _(
+            "The domain of this address mixes %(scripts)s letters, as look-alike addresses do. Please check "
+            "it, or use another address."
+        ),
+    }
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return value
+        try:
+            return addresses.normalise_email(value)
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def validate(self, value):
+        super().validate(value)
+        if scripts := addresses.mixed_scripts(value.rpartition("@")[2]):
+            raise ValidationError(
+                self.error_messages["mixed_scripts"],
+                code="mixed_scripts",
+                params={"scripts": " and ".join(scripts)},
+            )
 
 
 class SignupForm(forms.Form):
@@ -47,7 +118,7 @@ class SignupForm(forms.Form):
         error_messages={"required": _("Please tell us your name.")},
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    email = forms.EmailField(
+    email = MailboxField(
         label=_("Email"),
         max_length=254,
         help_text=_("The confirmation, the calendar entry and your cancel link are sent here."),
@@ -83,11 +154,12 @@ class SignupForm(forms.Form):
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 
-    def __init__(self, *args, office_hours, slot_seats, **kwargs):
+    def __init__(self, *args, office_hours, slot_seats, undecodable=(), **kwargs):
         kwargs.setdefault("auto_id", f"signup-{office_hours.pk}-%s")
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.office_hours = office_hours
+        self.undecodable = undecodable  # undecodable_fields() of the posted body
         event = office_hours.event
         self._slots = {slot_value(seats.starts_at): seats.starts_at for seats in slot_seats}
         self.fields["slot"].choices = [
@@ -100,6 +172,8 @@ class SignupForm(forms.Form):
             raise ValidationError(_("Please write your name as plain text, without < or >."))
         if CONTROL.search(name) or "\n" in name:
             raise ValidationError(_("Please write your name on one line."))
+        if BIDI_CONTROL.search(name):
+            raise ValidationError(_("Please remove the invisible characters that change the text direction."))
         return name
 
     def clean_question(self):
@@ -109,6 +183,8 @@ class SignupForm(forms.Form):
             raise ValidationError(_("Please write plain text, without HTML tags or entities."))
         if CONTROL.search(question):
             raise ValidationError(_("Please remove the control characters from your text."))
+        if BIDI_CONTROL.search(question):
+            raise ValidationError(_("Please remove the invisible characters that change the text direction."))
         return question
 
     def clean_slot(self):
@@ -118,6 +194,19 @@ class SignupForm(forms.Form):
         if self.cleaned_data["website"]:
             raise ValidationError(_("This field must stay empty."))
         return ""
+
+    def clean(self):
+        # Refused rather than kept with U+FFFD in place of the bytes that Django could not read.
+        for name in dict.fromkeys(self.undecodable):
+            if name in self.fields:
+                self.add_error(
+                    name, _("This was not sent as UTF-8 text, so it could not be read. Please type it again.")
+                )
+            else:
+                self.add_error(
+                    None, _("Part of the form was not sent as UTF-8 text, so it could not be read.")
+                )
+        return super().clean()
 
     def signup_data(self):
         """The keyword arguments of signups.sign_up()."""

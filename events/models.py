@@ -477,6 +477,10 @@ class OfficeHours(models.Model):
     def signup_closes_at(self):
         return self.signup_deadline or self.starts_at
 
+    @property
+    def is_virtual(self):
+        return self.format == self.Format.VIRTUAL
+
     def is_open_for_signup(self, now):
         """Whether the session takes signups at `now`: before its deadline, or before it starts without one."""
         return now < self.signup_closes_at
@@ -531,6 +535,9 @@ class Signup(models.Model):
         editable=False,
         help_text=_("When the attendee agreed that these details are kept."),
     )
+    # The revision of the attendee's calendar entry (iCalendar SEQUENCE): it grows when the slot moves or the
+    # signup is cancelled, so calendars replace the entry instead of keeping the old one beside it.
+    sequence = models.PositiveIntegerField(default=0, editable=False)
 
     objects = SignupQuerySet.as_manager()
 
@@ -561,3 +568,28 @@ class Signup(models.Model):
         return reverse(
             "events:signup_cancel", kwargs={"event": self.office_hours.event.slug, "token": self.token}
         )
+
+    def get_calendar_url(self):
+        return reverse(
+            "events:signup_calendar", kwargs={"event": self.office_hours.event.slug, "token": self.token}
+        )
+
+    @property
+    def slot_end(self):
+        """When the signup's slot ends: the next slot's start, or the session's end for the last one."""
+        for slot in self.office_hours.slots():
+            if slot.starts_at == self.slot_start:
+                return slot.ends_at
+        return self.office_hours.ends_at
+
+    def waitlist_position(self):
+        """1 for the first person waiting in the signup's slot; None when the signup is not waiting."""
+        if self.status != Signup.Status.WAITLISTED:
+            return None
+        ahead = (
+            Signup.objects.waitlisted()
+            .filter(office_hours_id=self.office_hours_id, slot_start=self.slot_start)
+            .filter(Q(created_at__lt=self.created_at) | Q(created_at=self.created_at, pk__lt=self.pk))
+            .count()
+        )
+        return ahead + 1

@@ -3,14 +3,12 @@
 import datetime as dt
 from dataclasses import dataclass
 
-import icalendar
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import notices
 from .models import OfficeHours, Signup
 
 CONFIRMED_FILTER = Q(signups__status=Signup.Status.CONFIRMED)
@@ -67,7 +65,8 @@ class SignupError(Exception):
 
 def _already_signed_up():
     return _(
-        "This email address is already signed up for this session. Check your inbox for the confirmation."
+        "This email address is already signed up for this session. We have emailed the link to that signup to "
+        "the address again: open it to see your slot or to cancel."
     )
 
 
@@ -120,12 +119,16 @@ def slot_seats(sessions):
     return result
 
 
-def slot_end(signup):
-    """When the signup's slot ends: the next slot's start, or the session's end for the last one."""
-    for slot in signup.office_hours.slots():
-        if slot.starts_at == signup.slot_start:
-            return slot.ends_at
-    return signup.office_hours.ends_at
+def free_slots_besides(signup, *, now=None):
+    """The slots of the signup's session, other than its own, that still have a free seat and take signups."""
+    session = signup.office_hours
+    if not session.is_open_for_signup(now or timezone.now()):
+        return []
+    return [
+        seats
+        for seats in slot_seats([session])[session.pk]
+        if not seats.is_full and seats.starts_at != signup.slot_start
+    ]
 
 
 def _lock(office_hours):
@@ -172,20 +175,20 @@ def check_organiser_signup(signup):
 
 
 def check_session_change(office_hours):
-    """Refuse new times, slot length or seats of a session that would leave a signup without its slot, or a
-    slot with more confirmed signups than seats. Takes the session's lock: call it inside the saving
-    transaction, before saving `office_hours` (unsaved changes on the instance are what is checked)."""
+    """Refuse new times, slot length or seats of a session that would leave a signup without a slot (see
+    save_session() for where signups go), or a slot with more confirmed signups than seats. Takes the session's
+    lock: call it inside the saving transaction, before saving `office_hours` (unsaved changes on the instance are
+    what is checked)."""
     if office_hours.pk is None:
         return
-    _lock(office_hours)
+    before = _lock(office_hours)
     active = Signup.objects.filter(office_hours=office_hours).active()
-    starts = {slot.starts_at for slot in office_hours.slots()}
-    stranded = active.exclude(slot_start__in=starts).count()
+    stranded = active.exclude(slot_start__in=_slot_moves(before, office_hours).keys()).count()
     if stranded:
         raise SignupError(
             _(
                 "%(count)d signup(s) are for slots that these times or this slot length would remove. "
-                "Cancel them first, or keep the slots."
+                "Cancel them first, or keep as many slots."
             )
             % {"count": stranded}
         )
@@ -198,11 +201,17 @@ def check_session_change(office_hours):
         )
 
 
+class AlreadySignedUp(SignupError):
+    """The address has an active signup for the session; the link back to it went to that address."""
+
+
 def sign_up(office_hours, *, slot, name, email, question, now=None):
-    """Give the attendee a seat in `slot` while one is free, else a place on its waiting list.
+    """Give the attendee a seat in `slot` while one is free, else a place on its waiting list, and email them.
 
     The session row is locked for the whole decision, so concurrent signups are counted one after the other and a
-    slot never holds more confirmed signups than it has seats. One active signup per email and session.
+    slot never holds more confirmed signups than it has seats. People already waiting get a free seat before a
+    newcomer does. One active signup per email and session: signing up again emails the link to the signup to that
+    address and raises AlreadySignedUp, which shows nothing of the signup to whoever sent the form.
     """
     now = now or timezone.now()
     try:
@@ -211,26 +220,38 @@ def sign_up(office_hours, *, slot, name, email, question, now=None):
             if not locked.is_open_for_signup(now):
                 raise SignupError(_("Signup for this session has closed."))
             _check_slot(locked, slot)
-            if locked.signups.active().filter(email__iexact=email).exists():
-                raise SignupError(_already_signed_up())
-            taken = _seats_taken(locked, slot)
-            status = Signup.Status.CONFIRMED if taken < locked.seats_per_slot else Signup.Status.WAITLISTED
-            return locked.signups.create(
-                slot_start=slot,
-                name=name,
-                email=email,
-                question=question,
-                status=status,
-                created_at=now,
-                consented_at=now,
-            )
+            existing = locked.signups.active().filter(email__iexact=email).first()
+            if existing is None:
+                _fill_free_seats(locked, slot, now)
+                taken = _seats_taken(locked, slot)
+                status = (
+                    Signup.Status.CONFIRMED if taken < locked.seats_per_slot else Signup.Status.WAITLISTED
+                )
+                signup = locked.signups.create(
+                    slot_start=slot,
+                    name=name,
+                    email=email,
+                    question=question,
+                    status=status,
+                    created_at=now,
+                    consented_at=now,
+                )
+                if status == Signup.Status.CONFIRMED:
+                    notices.send(signup, notices.CONFIRMED)
+                    notices.schedule_reminders(signup, now=now)
+                else:
+                    notices.send(signup, notices.WAITLISTED, free_slots=free_slots_besides(signup, now=now))
+                return signup
+            notices.send(existing, notices.LINK)
     except IntegrityError:
         # The constraint signup_once_per_email_per_session backs up the check above.
-        raise SignupError(_already_signed_up()) from None
+        raise AlreadySignedUp(_already_signed_up()) from None
+    raise AlreadySignedUp(_already_signed_up())
 
 
 def _fill_free_seats(locked, slot_start, now):
-    """Confirm people from the waiting list of one slot, first come first served, while seats are free."""
+    """Give the free seats of one slot to the people on its waiting list, first come first served, and email
+    them. Call it with the session locked, whenever seats may have opened."""
     if now >= slot_start:
         return []  # a seat in a slot that has begun helps nobody
     free = locked.seats_per_slot - _seats_taken(locked, slot_start)
@@ -240,11 +261,14 @@ def _fill_free_seats(locked, slot_start, now):
     for signup in promoted:
         signup.status = Signup.Status.CONFIRMED
         signup.save(update_fields=["status"])
+        notices.send(signup, notices.PROMOTED)
+        notices.schedule_reminders(signup, now=now)
     return promoted
 
 
 def cancel_signup(signup, *, now=None):
-    """Cancel a signup; a seat it frees goes to the first person on that slot's waiting list, who is returned.
+    """Cancel a signup and email the attendee (with the calendar's cancellation for a seat); a seat it frees goes to
+    the first person on that slot's waiting list, who is returned.
 
     Cancelling twice changes nothing. A session that is over cannot be cancelled any more.
     """
@@ -258,8 +282,10 @@ def cancel_signup(signup, *, now=None):
             raise SignupError(_("This session is over, so there is nothing left to cancel."))
         had_seat = current.status == Signup.Status.CONFIRMED
         current.status, current.cancelled_at = Signup.Status.CANCELLED, now
-        current.save(update_fields=["status", "cancelled_at"])
-        signup.status, signup.cancelled_at = current.status, current.cancelled_at
+        current.sequence += 1
+        current.save(update_fields=["status", "cancelled_at", "sequence"])
+        signup.status, signup.cancelled_at, signup.sequence = current.status, now, current.sequence
+        notices.send(current, notices.CANCELLED, with_calendar=had_seat)
         promoted = _fill_free_seats(locked, current.slot_start, now) if had_seat else []
     return promoted[0] if promoted else None
 
@@ -276,93 +302,52 @@ def promote_from_waitlist(office_hours, *, slot=None, now=None):
         return [signup for start in starts for signup in _fill_free_seats(locked, start, now)]
 
 
-def waitlist_position(signup):
-    """1 for the first person waiting in the signup's slot; None when the signup is not waiting."""
-    if signup.status != Signup.Status.WAITLISTED:
-        return None
-    ahead = (
-        Signup.objects.waitlisted()
-        .filter(office_hours_id=signup.office_hours_id, slot_start=signup.slot_start)
-        .filter(Q(created_at__lt=signup.created_at) | Q(created_at=signup.created_at, pk__lt=signup.pk))
-        .count()
-    )
-    return ahead + 1
+def save_session(session, *, now=None):
+    """Save an organiser's changes to a session, and follow them through for its signups.
 
-
-def signup_calendar(signup, *, cancel_url=""):
-    """The signup's slot as an iCalendar file (bytes), in the event's zone, with the join link for a seat."""
-    office_hours = signup.office_hours
-    event = office_hours.event
-    entry = icalendar.Event()
-    entry.add(
-        "uid", f"office-hours-signup-{signup.pk}-{signup.created_at:%Y%m%dT%H%M%S}@community-event-portal"
-    )
-    entry.add("dtstamp", timezone.now().astimezone(dt.UTC))
-    entry.add("dtstart", event.localtime(signup.slot_start))
-    entry.add("dtend", event.localtime(slot_end(signup)))
-    entry.add("summary", f"{office_hours.title} ({event.name})")
-    lines = [_("Your question or topic: %(question)s") % {"question": signup.question}]
-    if office_hours.join_url and signup.status == Signup.Status.CONFIRMED:
-        lines.append(_("Join: %(url)s") % {"url": office_hours.join_url})
-        entry.add("location", office_hours.join_url)
-        entry.add("url", office_hours.join_url)
-    elif office_hours.location:
-        entry.add("location", office_hours.location)
-    if cancel_url:
-        lines.append(_("Cancel: %(url)s") % {"url": cancel_url})
-    entry.add("description", "\n".join(lines))
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//Community event portal//Office hours//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    calendar.add_component(entry)
-    # The zone's rules around the slot only, not its whole history since 1970.
-    day = event.localtime(signup.slot_start).date()
-    calendar.add_missing_timezones(
-        first_date=day - dt.timedelta(days=366), last_date=day + dt.timedelta(days=366)
-    )
-    return calendar.to_ical()
-
-
-def send_signup_email(signup, *, absolute_url, promoted=False):
-    """Email the attendee where they stand: a seat (with .ics and join link) or a place on the waiting list.
-
-    `absolute_url` turns a path into a full address, e.g. `request.build_absolute_uri`. Times are rendered in the
-    event's zone.
+    Signups keep their slot's time while the new slots still have it; when the session moved or its slots were cut
+    differently, each signup keeps its place in the order of the slots. Everyone whose slot changed is emailed the
+    new time (a seat with an updated calendar entry), and seats that opened go to the people waiting. Returns
+    (moved, promoted) signups. Refuses, as check_session_change() does, changes that would strand a signup or
+    overbook a slot.
     """
-    office_hours = signup.office_hours
-    event = office_hours.event
-    is_confirmed = signup.status == Signup.Status.CONFIRMED
-    cancel_url = absolute_url(signup.get_cancel_url())
-    with timezone.override(event.tzinfo):
-        slot_start = event.localtime(signup.slot_start)
-        context = {
-            "signup": signup,
-            "office_hours": office_hours,
-            "event": event,
-            "slot_start": slot_start,
-            "slot_end": event.localtime(slot_end(signup)),
-            "is_confirmed": is_confirmed,
-            "is_promoted": promoted,
-            "join_url": office_hours.join_url if is_confirmed else "",
-            "waitlist_position": waitlist_position(signup),
-            "cancel_url": cancel_url,
-            "page_url": absolute_url(signup.get_absolute_url()),
-        }
-        text = render_to_string("emails/signup.txt", context)
-        html = render_to_string("emails/signup.html", context)
-        when = f"{slot_start:%a %d %b, %H:%M} {slot_start.tzname()}"
-    if promoted:
-        subject = _("A seat is free for you: %(title)s, %(when)s")
-    elif is_confirmed:
-        subject = _("You are signed up: %(title)s, %(when)s")
-    else:
-        subject = _("You are on the waiting list: %(title)s, %(when)s")
-    message = EmailMultiAlternatives(
-        subject % {"title": office_hours.title, "when": when}, text, to=[signup.email]
-    )
-    message.attach_alternative(html, "text/html")
-    if is_confirmed:
-        message.attach("office-hours.ics", signup_calendar(signup, cancel_url=cancel_url), "text/calendar")
-    message.send()
-    return message
+    now = now or timezone.now()
+    with transaction.atomic():
+        if session.pk is None:
+            session.save()
+            return [], []
+        before = _lock(session)
+        check_session_change(session)
+        session.save()
+        old_ends = {slot.starts_at: slot.ends_at for slot in before.slots()}
+        moves = _slot_moves(before, session)
+        moved = []
+        for signup in session.signups.active().order_by("slot_start", "created_at"):
+            start, end = moves[signup.slot_start]
+            if (start, end) == (signup.slot_start, old_ends[signup.slot_start]):
+                continue
+            signup.slot_start = start
+            signup.sequence += 1
+            signup.save(update_fields=["slot_start", "sequence"])
+            notices.send(signup, notices.MOVED)
+            if signup.status == Signup.Status.CONFIRMED:
+                notices.schedule_reminders(signup, now=now)
+            moved.append(signup)
+        promoted = [
+            signup for slot in session.slots() for signup in _fill_free_seats(session, slot.starts_at, now)
+        ]
+    return moved, promoted
+
+
+def _slot_moves(before, after):
+    """{old slot start: (new start, new end)} for every slot of `before` whose signups a change of session keeps:
+    the same times while `after` still has every taken slot, else the slots in order."""
+    old, new = before.slots(), after.slots()
+    new_by_start = {slot.starts_at: slot for slot in new}
+    taken = set(Signup.objects.filter(office_hours=before).active().values_list("slot_start", flat=True))
+    if taken <= new_by_start.keys():
+        return {start: (start, slot.ends_at) for start, slot in new_by_start.items()}
+    return {
+        old_slot.starts_at: (new_slot.starts_at, new_slot.ends_at)
+        for old_slot, new_slot in zip(old, new, strict=False)
+    }

@@ -49,6 +49,11 @@ urlpatterns += [
         name="signup_detail",
     ),
     path(
+        "<slug:event>/office-hours/signups/<str:token>/office-hours.ics",
+        views.SignupCalendarView.as_view(),
+        name="signup_calendar",
+    ),
+    path(
         "<slug:event>/office-hours/signups/<str:token>/cancel/",
         views.SignupCancelView.as_view(),
         name="signup_cancel",

@@ -4,7 +4,6 @@ The event of the address is `request.event`, found by events.middleware.EventMid
 every time in the event's zone. Pages that are the same for every visitor are kept by events.pagecache.
 """
 
-import logging
 import re
 from dataclasses import dataclass
 
@@ -16,17 +15,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, TemplateView
 
 from portal import ratelimit
 
-from . import exports, pagecache, schedule, signups
-from .forms import SignupForm
+from . import exports, notices, pagecache, schedule, signups
+from .forms import SignupForm, undecodable_fields
 from .models import Event, OfficeHours, Signup, Speaker
-
-logger = logging.getLogger(__name__)
 
 
 @method_decorator(pagecache.shared_at_the_edge, name="dispatch")
@@ -177,23 +175,18 @@ class OfficeHoursView(EventMixin, TemplateView):
         return super().get_context_data(sessions=cards, **kwargs)
 
 
-# Office-hours signup: a POST-only action, then pages reached only through the signup's unguessable token.
+# Office-hours signup: a POST-only action, then pages reached only through the signup's unguessable token. Email
+# goes through the outbox (portal.outbox): no page waits for a mail server.
 
-SIGNUP_RATE_WINDOW = 600  # seconds in which one client may send settings.SIGNUP_RATE_LIMIT signups
-
-
-def _signup_rate_exceeded(request):
-    """Counts this client's signup POSTs in the cache; True once it sent more than the limit in the window."""
-    key = f"office-hours-signup-rate:{ratelimit.client_address(request)}"
-    return ratelimit.count(key, SIGNUP_RATE_WINDOW) > settings.SIGNUP_RATE_LIMIT
+SIGNUP_RATE_WINDOW = 600  # seconds in which one address or one email may send so many signups
 
 
-def _send_signup_email(request, signup, promoted=False):
-    # The signup is stored whatever the mail server says; a failed email is logged, not shown as an error page.
-    try:
-        signups.send_signup_email(signup, absolute_url=request.build_absolute_uri, promoted=promoted)
-    except Exception:
-        logger.exception("Could not send the office-hours email for signup %s", signup.pk)
+def _rate_limited(key, limit):
+    """Counts one attempt under `key`; once there were more than `limit` in the window, the seconds until the
+    window ends, else 0."""
+    if ratelimit.count(key, SIGNUP_RATE_WINDOW) <= limit:
+        return 0
+    return max(ratelimit.seconds_left(key), 1)
 
 
 def _problem(request, title, message, status):
@@ -202,7 +195,11 @@ def _problem(request, title, message, status):
 
 
 class OfficeHoursSignupView(OfficeHoursView):
-    """POST only: validates the form, signs up through signups.sign_up() and redirects to the confirmation."""
+    """POST only: validates the form, signs up through signups.sign_up() and redirects to the signup's page.
+
+    Every refusal shows the form again with what was typed: a full hall on one venue Wi-Fi is braked only at
+    SIGNUP_RATE_LIMIT signups per address, one email address at SIGNUP_EMAIL_RATE_LIMIT.
+    """
 
     def get(self, request, *args, **kwargs):
         # The address of a refused form stays in the address bar; opening it again shows the form.
@@ -212,15 +209,6 @@ class OfficeHoursSignupView(OfficeHoursView):
         )
 
     def post(self, request, *args, **kwargs):
-        if _signup_rate_exceeded(request):
-            return _problem(
-                request,
-                _("Too many signups from here"),
-                _(
-                    "There were too many signup attempts from your network. Please wait ten minutes and try again."
-                ),
-                status=429,
-            )
         office_hours = get_object_or_404(request.event.office_hours.all(), pk=kwargs["pk"])
         if not office_hours.is_open_for_signup(timezone.now()):
             context = self.get_context_data(
@@ -228,7 +216,15 @@ class OfficeHoursSignupView(OfficeHoursView):
             )
             return self.render_to_response(context, status=409)
         seats = signups.slot_seats([office_hours])[office_hours.pk]
-        form = SignupForm(request.POST, office_hours=office_hours, slot_seats=seats)
+        undecodable = undecodable_fields(request.body)
+        form = SignupForm(request.POST, office_hours=office_hours, slot_seats=seats, undecodable=undecodable)
+        address = ratelimit.client_address(request)
+        wait = _rate_limited(f"office-hours-signup-rate:{address}", settings.SIGNUP_RATE_LIMIT)
+        if not wait and form.is_valid():
+            email = form.cleaned_data["email"].lower()
+            wait = _rate_limited(f"office-hours-signup-email:{email}", settings.SIGNUP_EMAIL_RATE_LIMIT)
+        if wait:
+            return self._too_many(form, wait)
         if not form.is_valid():
             context = self.get_context_data(
                 bound_form=form,
@@ -241,8 +237,21 @@ class OfficeHoursSignupView(OfficeHoursView):
         except signups.SignupError as exc:
             context = self.get_context_data(bound_form=form, error=str(exc), error_pk=office_hours.pk)
             return self.render_to_response(context, status=409)
-        _send_signup_email(request, signup)
         return redirect(signup.get_absolute_url())
+
+    def _too_many(self, form, wait):
+        minutes = -(-wait // 60)
+        message = ngettext(
+            "There were too many signup attempts from here. Please try again in %(minutes)d minute: "
+            "what you typed is kept below.",
+            "There were too many signup attempts from here. Please try again in %(minutes)d minutes: "
+            "what you typed is kept below.",
+            minutes,
+        ) % {"minutes": minutes}
+        context = self.get_context_data(bound_form=form, error=message, error_pk=form.office_hours.pk)
+        response = self.render_to_response(context, status=429)
+        response["Retry-After"] = str(wait)
+        return response
 
 
 SIGNUP_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")  # secrets.token_urlsafe's alphabet
@@ -279,33 +288,54 @@ class SignupTokenMixin(EventMixin):
         return super().get_context_data(
             signup=signup,
             office_hours=signup.office_hours,
-            slot_end=signups.slot_end(signup),
+            slot_end=signup.slot_end,
             is_confirmed=signup.status == Signup.Status.CONFIRMED,
             is_waitlisted=signup.status == Signup.Status.WAITLISTED,
             is_cancelled=signup.status == Signup.Status.CANCELLED,
-            waitlist_position=signups.waitlist_position(signup),
+            waitlist_position=signup.waitlist_position(),
+            free_slots=signups.free_slots_besides(signup)
+            if signup.status == Signup.Status.WAITLISTED
+            else [],
             **kwargs,
         )
 
 
 class SignupDetailView(SignupTokenMixin, TemplateView):
-    """The confirmation page: where the attendee stands, with the cancel link. Never the join link."""
+    """The signup's page, where the form leads straight away: where the attendee stands, the calendar file and
+    the cancel button. Never the join link, which only email carries."""
 
     template_name = "events/signup_detail.html"
 
 
+class SignupCalendarView(SignupTokenMixin, View):
+    """The seat as a calendar file to download (the same entry the confirmation email carries)."""
+
+    def get(self, request, *args, **kwargs):
+        if self.signup.status != Signup.Status.CONFIRMED:
+            return _problem(
+                request,
+                _("No calendar entry"),
+                _(
+                    "Only a signup with a seat has a calendar entry. This one is on the waiting list or cancelled."
+                ),
+                status=404,
+            )
+        response = HttpResponse(notices.calendar(self.signup), content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="office-hours.ics"'
+        return response
+
+
 class SignupCancelView(SignupTokenMixin, TemplateView):
-    """GET asks for confirmation; POST cancels and hands a freed seat to the first person waiting."""
+    """GET asks for confirmation; POST cancels (signups.cancel_signup() emails the attendee and hands a freed seat
+    to the first person waiting)."""
 
     template_name = "events/signup_cancel.html"
 
     def post(self, request, *args, **kwargs):
         try:
-            promoted = signups.cancel_signup(self.signup)
+            signups.cancel_signup(self.signup)
         except signups.SignupError as exc:
             return self.render_to_response(self.get_context_data(error=str(exc)), status=409)
-        if promoted is not None:
-            _send_signup_email(request, promoted, promoted=True)
         return redirect(self.signup.get_absolute_url())
 
 

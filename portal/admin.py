@@ -1,33 +1,80 @@
-"""The organisers' admin site: Django's, with a brake on repeated failed sign-ins."""
+"""The outbox of email in the organisers' admin (the site itself is portal.sites.PortalAdminSite)."""
 
-from django.conf import settings
-from django.contrib import admin
-from django.template.response import TemplateResponse
+from django.contrib import admin, messages
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from . import ratelimit
+from . import outbox
+from .models import Email
 
 
-class PortalAdminSite(admin.AdminSite):
-    site_header = "Community event portal"
-    site_title = "Event portal admin"
-    index_title = "Events, talks and signups"
+@admin.register(Email)
+class EmailAdmin(admin.ModelAdmin):
+    """The outbox: what was sent, what waits for its next attempt and what could not be delivered, with the mail
+    server's answer. Read-only; an email that was not delivered can be sent again."""
 
-    def login(self, request, extra_context=None):
-        """Refuse sign-ins from a client after ADMIN_LOGIN_MAX_FAILURES failures within ADMIN_LOGIN_LOCKOUT_SECONDS."""
-        key = f"admin-login-failures:{ratelimit.client_address(request)}"
-        if request.method == "POST" and ratelimit.current(key) >= settings.ADMIN_LOGIN_MAX_FAILURES:
-            minutes = max(1, settings.ADMIN_LOGIN_LOCKOUT_SECONDS // 60)
-            response = TemplateResponse(
+    list_display = [
+        "subject",
+        "to",
+        "status",
+        "attempts",
+        "error",
+        "created_at",
+        "next_attempt_at",
+        "sent_at",
+    ]
+    list_filter = ["status"]
+    search_fields = ["to", "subject"]
+    date_hierarchy = "created_at"
+    actions = ["send_again"]
+    fields = [
+        "to",
+        "subject",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "next_attempt_at",
+        "sent_at",
+        "message_id",
+        "body",
+        "attachment_names",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("error"))
+    def error(self, obj):
+        return Truncator(obj.last_error).chars(80)
+
+    @admin.display(description=_("attachments"))
+    def attachment_names(self, obj):
+        return ", ".join(name for name, _content, _mimetype in obj.attachments) or "—"
+
+    @admin.action(description=_("Send the selected emails again"), permissions=["view"])
+    def send_again(self, request, queryset):
+        count = outbox.send_again(queryset)
+        if count:
+            self.message_user(
                 request,
-                "admin/login_locked.html",
-                {**self.each_context(request), "title": "Too many sign-in attempts", "minutes": minutes},
-                status=429,
+                ngettext(
+                    "%(count)d email queued again; the worker sends it within seconds.",
+                    "%(count)d emails queued again; the worker sends them within seconds.",
+                    count,
+                )
+                % {"count": count},
             )
-            response["Retry-After"] = str(settings.ADMIN_LOGIN_LOCKOUT_SECONDS)
-            return response
-        response = super().login(request, extra_context)
-        if request.method == "POST" and not request.user.is_authenticated:
-            ratelimit.count(key, settings.ADMIN_LOGIN_LOCKOUT_SECONDS)
-        elif request.user.is_authenticated:
-            ratelimit.reset(key)
-        return response
+        else:
+            self.message_user(
+                request,
+                _(
+                    "Only emails that were not delivered can be sent again; the others are sent or on their way."
+                ),
+                messages.WARNING,
+            )

@@ -12,4 +12,4 @@ class PortalConfig(AppConfig):
 
 class PortalAdminConfig(admin_apps.AdminConfig):
     default = False  # named in INSTALLED_APPS; "portal" alone means PortalConfig
-    default_site = "portal.admin.PortalAdminSite"
+    default_site = "portal.sites.PortalAdminSite"

@@ -54,5 +54,11 @@ def current(key):
     return counter.count if counter else 0
 
 
+def seconds_left(key):
+    """Seconds until the running window of `key` ends, 0 if none."""
+    counter = Counter.objects.filter(key=key, expires_at__gt=timezone.now()).first()
+    return int((counter.expires_at - timezone.now()).total_seconds()) + 1 if counter else 0
+
+
 def reset(key):
     Counter.objects.filter(key=key).delete()

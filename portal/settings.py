@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "portal",
     "events",
 ]
@@ -139,6 +141,16 @@ EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Community event portal <portal@localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Seconds the delivery worker waits for the mail server before it tries again later (portal/outbox.py).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# A failed delivery is tried again after EMAIL_RETRY_SECONDS, then twice that, up to an hour apart, this many times.
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=10)
+EMAIL_RETRY_SECONDS = env.int("EMAIL_RETRY_SECONDS", default=60)
+# The portal's public address, for links in email that the worker sends after the request is gone.
+SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
+
+# Email and reminders go through a queue in the database, which `manage.py db_worker` works through.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Security switches, all off by default so plain-HTTP local use works; production turns them on.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
@@ -178,8 +190,14 @@ NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 # The admin sign-in pauses for a client after this many failures within the lockout window.
 ADMIN_LOGIN_MAX_FAILURES = env.int("ADMIN_LOGIN_MAX_FAILURES", default=5)
 ADMIN_LOGIN_LOCKOUT_SECONDS = env.int("ADMIN_LOGIN_LOCKOUT_SECONDS", default=900)
-# One client (one address) may send this many office-hours signups in ten minutes.
-SIGNUP_RATE_LIMIT = env.int("SIGNUP_RATE_LIMIT", default=10)
+# Office-hours signups in ten minutes: a whole hall on one venue Wi-Fi shares one address, so the brake per address
+# only stops floods; one person (one email address) is braked much sooner.
+SIGNUP_RATE_LIMIT = env.int("SIGNUP_RATE_LIMIT", default=300)
+SIGNUP_EMAIL_RATE_LIMIT = env.int("SIGNUP_EMAIL_RATE_LIMIT", default=5)
+# Reminders of a seat, in minutes before the slot; the last one carries a virtual session's join link.
+OFFICE_HOURS_REMINDERS = sorted(
+    env.list("OFFICE_HOURS_REMINDERS", cast=int, default=[1440, 60]), reverse=True
+)
 
 LOGGING = {
     "version": 1,

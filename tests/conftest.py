@@ -1,11 +1,14 @@
 """Shared fixtures: plain static storage, users of each role, and a guard that PostgreSQL runs are real."""
 
 import os
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.core import mail
 from django.core.cache import cache
+from django.core.management import call_command
 from django.test import Client
 from django.utils.http import urlencode
 
@@ -56,6 +59,17 @@ def client():
     return FormClient()
 
 
+def deliver_outbox():
+    """Work through the email that is due, as the worker (`manage.py db_worker`) does; returns every email
+    delivered so far in the test (django.core.mail.outbox).
+
+    The worker closes stale database connections between tasks, as Django does between requests; here, as the
+    test client does, the test's connection is left open: it holds the test's transaction."""
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    return mail.outbox
+
+
 @pytest.fixture
 def organiser(db):
     user = User.objects.create_user("olga", "olga@example.org", "a-long-organiser-password", is_staff=True)
@@ -78,8 +92,6 @@ def superuser_client(client, admin_user):
 @pytest.fixture
 def kubecon(db):
     """The shipped fixture of KubeCon + CloudNativeCon Europe 2022."""
-    from django.core.management import call_command
-
     from events.models import Event
 
     call_command("loaddata", "fixtures/kubecon-eu-2022.json", verbosity=0)

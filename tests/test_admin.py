@@ -86,11 +86,13 @@ def test_organisers_are_refused_users_and_groups(organiser_client, url):
     assert response.status_code == 403
 
 
-def test_the_organisers_group_holds_events_permissions_only():
+def test_the_organisers_group_holds_events_permissions_and_the_outbox_only():
     group = Group.objects.get(name="Organisers")
     app_labels = set(group.permissions.values_list("content_type__app_label", flat=True))
+    outside_events = group.permissions.exclude(content_type__app_label="events")
 
-    assert app_labels == {"events"}
+    assert app_labels == {"events", "portal"}
+    assert set(outside_events.values_list("codename", flat=True)) == {"view_email", "delete_email"}
     assert group.permissions.filter(codename="change_signup").exists()
 
 
@@ -195,6 +197,30 @@ def test_an_organiser_cannot_overbook_a_slot_but_may_waitlist(organiser_client):
     assert waitlisted.status_code == 302
     assert office_hours.signups.confirmed().count() == 1
     assert office_hours.signups.get(email="walkin@example.org").status == Signup.Status.WAITLISTED
+
+
+def test_an_organiser_adding_a_signup_stores_the_address_as_the_signup_form_does(organiser_client):
+    office_hours = make_office_hours(make_event())
+
+    response = organiser_client.post(
+        reverse("admin:events_signup_add"), signup_form(office_hours, email="walkin@BÜCHER.example")
+    )
+
+    assert response.status_code == 302
+    assert Signup.objects.get().email == "walkin@xn--bcher-kva.example"
+
+
+def test_an_organiser_cannot_add_a_second_signup_for_another_spelling_of_an_address(organiser_client):
+    office_hours = make_office_hours(make_event())
+    make_signup(office_hours, email="walkin@xn--bcher-kva.example")
+
+    response = organiser_client.post(
+        reverse("admin:events_signup_add"), signup_form(office_hours, email="WALKIN@bücher.example")
+    )
+
+    assert response.status_code == 200
+    assert "This email address is already signed up for this session." in response.content.decode()
+    assert Signup.objects.count() == 1
 
 
 def test_signups_filter_by_slot_and_show_when_they_came_in_the_events_zone(organiser_client):

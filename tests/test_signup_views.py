@@ -1,15 +1,24 @@
 """Office-hours signup over HTTP: the page, the form and its refusals, confirmation, cancellation, admin action."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from events.models import OfficeHours, Signup
+from tests.conftest import deliver_outbox
 from tests.factories import MADRID, make_event, make_office_hours, make_signup
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def site_url(settings):
+    settings.SITE_URL = "http://testserver"
+
 
 JOIN_URL = "https://meet.example.org/cilium-office-hours-secret"
 # A session in the future, so signup is open: Wednesday 15 May 2030, 12:30–13:15 CEST.
@@ -48,6 +57,28 @@ def form_data(**overrides):
     return {key: value for key, value in {**data, **overrides}.items() if value is not None}
 
 
+def slot_labels(content):
+    """The markup of each slot's radio label on the office-hours page, after its radio button."""
+    labels = re.findall(r'<label for="signup-\d+-slot_\d+"><input [^>]*>(.*?)</label>', content, re.DOTALL)
+    return [label.strip() for label in labels]
+
+
+def label_text(markup):
+    """A label as a screen reader reads it: its text without the tags, spaces collapsed."""
+    return " ".join(strip_tags(markup).split())
+
+
+def facts(content):
+    """The <dt>/<dd> pairs of a page as text: {"Slot": "Wednesday 15 May 2030, 12:45–13:00 CEST", ...}."""
+    pairs = re.findall(r"<dt>(.*?)</dt>\s*<dd>(.*?)</dd>", content, re.DOTALL)
+    return {label_text(term): label_text(value) for term, value in pairs}
+
+
+def instants(content):
+    """(data-starts, data-ends) of every time that static/js/portal.js adds the visitor's own time to."""
+    return re.findall(r'class="when"[^>]* data-starts="([^"]+)"(?: data-ends="([^"]+)")?', content)
+
+
 # The page
 
 
@@ -79,9 +110,11 @@ def test_an_open_session_lists_its_slots_in_cest_with_seats_left(client):
 
     content = response.content.decode()
     assert response.status_code == 200
-    assert "12:30–12:45 CEST · full: join the waiting list (1 person waiting)" in content
-    assert "12:45–13:00 CEST · 1 seat left of 2" in content
-    assert "13:00–13:15 CEST · 2 seats left of 2" in content
+    assert [label_text(label) for label in slot_labels(content)] == [
+        "12:30–12:45 CEST · full: join the waiting list (1 person waiting)",
+        "12:45–13:00 CEST · 1 seat left of 2",
+        "13:00–13:15 CEST · 2 seats left of 2",
+    ]
     assert "If someone cancels, the first person waiting gets the seat" in content
     assert "Signup closes <time" in content
     assert content.count('<form class="signup-form"') == 1
@@ -96,6 +129,52 @@ def test_signups_and_the_join_link_never_appear_on_the_page(client):
     assert [
         text in content for text in ("Grace Hopper", "grace@example.org", "Secret question", JOIN_URL)
     ] == [False] * 4
+
+
+def test_the_session_its_deadline_and_each_slot_label_carry_their_instants_for_the_visitors_time(client):
+    office_hours = open_office_hours(signup_deadline=OPEN_START - dt.timedelta(hours=2))
+
+    content = client.get(page_url(office_hours)).content.decode()
+
+    assert instants(content) == [
+        ("2030-05-15T12:30:00+02:00", "2030-05-15T13:15:00+02:00"),  # the session
+        ("2030-05-15T10:30:00+02:00", ""),  # signup closes
+        ("2030-05-15T12:30:00+02:00", "2030-05-15T12:45:00+02:00"),
+        ("2030-05-15T12:45:00+02:00", "2030-05-15T13:00:00+02:00"),
+        ("2030-05-15T13:00:00+02:00", "2030-05-15T13:15:00+02:00"),
+    ]
+    # The visitor's time goes inside the label, so that it is read with the slot it belongs to.
+    assert slot_labels(content)[0] == (
+        '<span class="slot-label" data-local-time-host>'
+        '<span class="when" data-starts="2030-05-15T12:30:00+02:00" data-ends="2030-05-15T12:45:00+02:00">'
+        '<time datetime="2030-05-15T12:30:00+02:00">12:30</time>–<time datetime="2030-05-15T12:45:00+02:00">12:45</time>'
+        " CEST</span> · 5 seats left of 5</span>"
+    )
+    assert content.count("data-local-time-toggle") == 1
+
+
+def test_a_closed_sessions_slots_carry_their_instants_for_the_visitors_time(client):
+    office_hours = make_office_hours()  # Wednesday 18 May 2022, 12:30–13:15 CEST: over.
+
+    content = client.get(page_url(office_hours)).content.decode()
+
+    assert instants(content) == [
+        ("2022-05-18T12:30:00+02:00", "2022-05-18T13:15:00+02:00"),  # the session
+        ("2022-05-18T12:30:00+02:00", "2022-05-18T12:45:00+02:00"),
+        ("2022-05-18T12:45:00+02:00", "2022-05-18T13:00:00+02:00"),
+        ("2022-05-18T13:00:00+02:00", "2022-05-18T13:15:00+02:00"),
+    ]
+    assert "Times are in the event's time zone, Europe/Madrid." in content
+    assert content.count("data-local-time-toggle") == 1
+
+
+def test_without_sessions_there_is_no_time_zone_switch(client):
+    event = make_event()
+
+    content = client.get(reverse("events:office_hours", kwargs={"event": event.slug})).content.decode()
+
+    assert "No office hours planned." in content
+    assert "data-local-time-toggle" not in content
 
 
 # Signing up
@@ -116,7 +195,8 @@ def test_signing_up_redirects_to_the_confirmation_and_sends_the_email(client):
         Signup.Status.CONFIRMED,
     )
     assert signup.consented_at is not None
-    (message,) = mail.outbox
+    assert mail.outbox == []  # the worker sends it, after the response
+    (message,) = deliver_outbox()
     assert message.to == ["ada@example.org"]
     assert JOIN_URL in message.body
     assert (
@@ -135,8 +215,74 @@ def test_the_confirmation_page_shows_the_slot_in_cest_and_never_the_join_link(cl
     assert "<h1>You are signed up</h1>" in content
     assert "Wednesday 15 May 2030, 12:45</time>–<time" in content
     assert "13:00 CEST</time>" in content
-    assert "Cancel this signup" in content
+    assert "Cancel this signup</a>" in content
+    assert 'office-hours.ics" download>Add to my calendar (.ics)</a>' in content
     assert JOIN_URL not in content
+
+
+def test_the_confirmation_page_carries_the_slots_instants_for_the_visitors_time(client):
+    signup = make_signup(open_office_hours(), slot_start=OPEN_START + dt.timedelta(minutes=15))
+
+    content = client.get(signup.get_absolute_url()).content.decode()
+
+    assert facts(content)["Slot"] == "Wednesday 15 May 2030, 12:45–13:00 CEST"
+    assert instants(content) == [("2030-05-15T12:45:00+02:00", "2030-05-15T13:00:00+02:00")]
+    assert content.count("data-local-time-toggle") == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "join_url", "how_to_join"),
+    [
+        (
+            Signup.Status.CONFIRMED,
+            JOIN_URL,
+            "Online: the join link is in your confirmation email. Please do not share it.",
+        ),
+        (
+            Signup.Status.CONFIRMED,
+            "",
+            "Online: the join link comes by email, at the latest with the reminder shortly before the session.",
+        ),
+        (
+            Signup.Status.WAITLISTED,
+            JOIN_URL,
+            "Online: if a seat frees up for you, the email that says so has the join link.",
+        ),
+        (Signup.Status.CANCELLED, JOIN_URL, "Online."),
+    ],
+)
+def test_the_confirmation_of_a_virtual_session_says_how_to_join_but_never_shows_the_link(
+    client, status, join_url, how_to_join
+):
+    signup = make_signup(open_office_hours(join_url=join_url), status=status)
+
+    content = client.get(signup.get_absolute_url()).content.decode()
+
+    assert facts(content)["How to join"] == how_to_join
+    assert "Where" not in facts(content)
+    assert "meet.example.org" not in content
+
+
+@pytest.mark.parametrize(
+    ("location", "venue", "where"),
+    [
+        ("Room 3A", "Feria Valencia", "Room 3A, Feria Valencia, Valencia, Spain"),
+        ("", "", "Room to be announced, Valencia, Spain"),
+    ],
+)
+def test_the_confirmation_of_an_in_person_session_says_where_and_never_shows_a_join_link(
+    client, location, venue, where
+):
+    office_hours = open_office_hours(
+        make_event(venue=venue), format=OfficeHours.Format.IN_PERSON, location=location, join_url=JOIN_URL
+    )
+    signup = make_signup(office_hours)
+
+    content = client.get(signup.get_absolute_url()).content.decode()
+
+    assert facts(content)["Where"] == where
+    assert "How to join" not in facts(content)
+    assert "meet.example.org" not in content
 
 
 def test_a_full_slot_puts_the_attendee_on_its_waiting_list(client):
@@ -149,7 +295,7 @@ def test_a_full_slot_puts_the_attendee_on_its_waiting_list(client):
     assert Signup.objects.get(email="ada@example.org").status == Signup.Status.WAITLISTED
     assert "<h1>You are on the waiting list</h1>" in content
     assert "You are number 1 on its waiting list." in content
-    assert JOIN_URL not in mail.outbox[0].body
+    assert JOIN_URL not in deliver_outbox()[0].body
 
 
 def test_the_same_email_twice_gets_a_clear_message_and_no_second_signup(client):
@@ -160,10 +306,16 @@ def test_the_same_email_twice_gets_a_clear_message_and_no_second_signup(client):
         signup_url(office_hours), form_data(email="ADA@example.org", slot="20300515T1100Z")
     )
 
+    content = response.content.decode()
     assert response.status_code == 409
-    assert "This email address is already signed up for this session." in response.content.decode()
-    assert Signup.objects.count() == 1
-    assert len(mail.outbox) == 1
+    assert "This email address is already signed up for this session." in content
+    assert "We have emailed the link to that signup to the address again" in content
+    signup = Signup.objects.get()
+    assert signup.token not in content  # whoever typed the address learns nothing of the signup
+    confirmation, link = deliver_outbox()
+    assert link.to == ["ada@example.org"]
+    assert link.subject.startswith("Your signup: Cilium virtual office hours")
+    assert f"http://testserver{signup.get_absolute_url()}" in link.body
 
 
 LONG = "x" * 5000
@@ -206,7 +358,7 @@ def test_bad_input_gets_a_message_and_a_400_and_stores_nothing(client, overrides
     assert message in content
     assert "Please correct the fields marked below." in content
     assert Signup.objects.count() == 0
-    assert mail.outbox == []
+    assert deliver_outbox() == []
 
 
 def test_the_form_keeps_what_was_typed(client):
@@ -248,7 +400,7 @@ def test_a_closed_session_refuses_signups_with_a_message(client):
     assert response.status_code == 409
     assert "Signup for this session has closed." in response.content.decode()
     assert Signup.objects.count() == 0
-    assert mail.outbox == []
+    assert deliver_outbox() == []
 
 
 def test_a_session_of_another_event_is_a_404(client):
@@ -273,17 +425,55 @@ def test_nothing_signs_up_on_get(client):
     assert Signup.objects.count() == 0
 
 
-def test_too_many_signup_posts_from_one_client_get_a_429(client, settings):
+def test_a_flood_from_one_address_gets_a_429_that_keeps_what_was_typed_and_says_when(client, settings):
     settings.SIGNUP_RATE_LIMIT = 3
     office_hours = open_office_hours()
     for n in range(3):
         assert client.post(signup_url(office_hours), form_data(email=f"p{n}@example.org")).status_code == 302
 
-    response = client.post(signup_url(office_hours), form_data(email="fourth@example.org"))
+    response = client.post(
+        signup_url(office_hours), form_data(email="fourth@example.org", question="Kept question")
+    )
+
+    content = response.content.decode()
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 600
+    assert "There were too many signup attempts from here. Please try again in 10 minutes" in content
+    assert 'value="fourth@example.org"' in content
+    assert ">\nKept question</textarea>" in content
+    assert Signup.objects.count() == 3
+
+
+def test_a_hall_on_one_venue_wifi_is_served(client):
+    """250 people behind one public address, each with their own email, all get their signup (the default
+    limit); the waiting list takes those the seats cannot."""
+    office_hours = open_office_hours(seats_per_slot=100, slot_minutes=15)
+    slots = ["20300515T1030Z", "20300515T1045Z", "20300515T1100Z"]
+
+    statuses = [
+        client.post(
+            signup_url(office_hours), form_data(email=f"attendee{n}@example.org", slot=slots[n % 3])
+        ).status_code
+        for n in range(250)
+    ]
+
+    assert statuses == [302] * 250
+    assert Signup.objects.confirmed().count() == 250
+
+
+def test_one_email_address_hammering_the_form_is_braked(client, settings):
+    settings.SIGNUP_EMAIL_RATE_LIMIT = 2
+    office_hours = open_office_hours()
+    other = open_office_hours(office_hours.event)
+    client.post(signup_url(office_hours), form_data())
+    client.post(signup_url(office_hours), form_data())  # the link to the signup, emailed again
+
+    response = client.post(signup_url(other), form_data(email="ADA@example.org"))
+    someone_else = client.post(signup_url(other), form_data(email="grace@example.org"))
 
     assert response.status_code == 429
-    assert "There were too many signup attempts from your network." in response.content.decode()
-    assert Signup.objects.count() == 3
+    assert someone_else.status_code == 302
+    assert len(deliver_outbox()) == 3  # the confirmation, one link, and Grace's confirmation
 
 
 def test_the_rate_limit_counts_each_client_on_its_own(client, settings):
@@ -373,7 +563,9 @@ def test_cancelling_frees_the_seat_for_the_first_person_waiting_who_gets_an_emai
     assert "<h1>Your signup is cancelled</h1>" in response.content.decode()
     assert Signup.objects.get(pk=seated.pk).status == Signup.Status.CANCELLED
     assert Signup.objects.get(pk=waiting.pk).status == Signup.Status.CONFIRMED
-    (message,) = mail.outbox
+    cancellation, message = deliver_outbox()
+    assert cancellation.to == ["seated@example.org"]
+    assert cancellation.subject.startswith("Cancelled: Cilium virtual office hours")
     assert message.to == ["waiting@example.org"]
     assert message.subject == "A seat is free for you: Cilium virtual office hours, Wed 15 May, 12:30 CEST"
     assert JOIN_URL in message.body
@@ -388,7 +580,7 @@ def test_cancelling_twice_is_harmless(client):
 
     assert response.status_code == 200
     assert "<h1>Your signup is cancelled</h1>" in response.content.decode()
-    assert mail.outbox == []
+    assert [message.subject.split(":")[0] for message in deliver_outbox()] == ["Cancelled"]
 
 
 def test_a_session_that_is_over_cannot_be_cancelled_and_says_why(client):
@@ -422,11 +614,11 @@ def test_organisers_promote_from_the_waiting_list_into_added_seats(organiser_cli
         follow=True,
     )
 
-    assert "1 person moved from the waiting list to a seat and was emailed: Grace Hopper." in (
+    assert "1 person moved from the waiting list to a seat and is emailed: Grace Hopper." in (
         response.content.decode()
     )
     assert Signup.objects.get(pk=waiting.pk).status == Signup.Status.CONFIRMED
-    assert [message.to for message in mail.outbox] == [["grace@example.org"]]
+    assert [message.to for message in deliver_outbox()] == [["grace@example.org"]]
 
 
 def test_promoting_without_a_free_seat_says_so(organiser_client):
@@ -444,7 +636,7 @@ def test_promoting_without_a_free_seat_says_so(organiser_client):
         "No free seat in a slot that has not started, or nobody waiting for one." in response.content.decode()
     )
     assert Signup.objects.get(pk=waiting.pk).status == Signup.Status.WAITLISTED
-    assert mail.outbox == []
+    assert deliver_outbox() == []
 
 
 @pytest.mark.parametrize(
@@ -464,13 +656,13 @@ def test_questions_with_angle_brackets_that_are_not_html_are_accepted(client, qu
     assert Signup.objects.get().question == question
 
 
-def test_the_waiting_list_email_offers_to_leave_the_list_not_to_free_a_seat(client, mailoutbox):
+def test_the_waiting_list_email_offers_to_leave_the_list_not_to_free_a_seat(client):
     office_hours = open_office_hours(seats_per_slot=1)
     make_signup(office_hours, slot_start=OPEN_START)
 
     client.post(signup_url(office_hours), form_data())
 
-    body = mailoutbox[-1].body
+    body = deliver_outbox()[-1].body
     assert "Changed your mind? Leave the waiting list here:" in body
     assert "so that someone else gets the seat" not in body
 

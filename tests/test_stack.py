@@ -10,6 +10,7 @@ import lxml.html
 import pytest
 
 from bench import slow_clients
+from tests.mailservers import HangingMailServer, MailServer
 from tests.stack import (
     BASE_DIR,
     Browser,
@@ -206,3 +207,62 @@ def test_while_gunicorn_is_down_nginx_answers_503_with_the_page_to_retry(tmp_pat
     assert "Try again in a minute" in response.text
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_make_serve_s_worker_sends_signup_email_and_a_stuck_mail_server_delays_only_the_email(tmp_path):
+    smtp_port = free_port()
+    env = {
+        "DATABASE_URL": fresh_database(tmp_path, "portal_stack_mail"),
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+        "EMAIL_TIMEOUT": "1",
+        "EMAIL_RETRY_SECONDS": "1",
+    }
+    with HangingMailServer(smtp_port) as hanging:
+        stack = Stack(tmp_path, env)
+        try:
+            pk = stack.manage(
+                code=(
+                    "import datetime as dt; from events.models import Event, OfficeHours; "
+                    "start = dt.datetime(2030, 5, 15, 10, 30, tzinfo=dt.UTC); "
+                    "print(OfficeHours.objects.create(event=Event.objects.get(slug='kubecon-eu-2022'), "
+                    "title='Office hours', starts_at=start, ends_at=start + dt.timedelta(minutes=45), "
+                    "slot_minutes=15, join_url='https://meet.example.org/secret').pk)"
+                )
+            ).strip()
+            began = time.monotonic()
+            response = Browser().form(
+                stack.url(f"/{SLUG}/office-hours/"),
+                f"//form[starts-with(@action, '/{SLUG}/office-hours/{pk}/signup/')]",
+                {
+                    "slot": "20300515T1030Z",
+                    "name": "Ada Lovelace",
+                    "email": "ada@example.org",
+                    "question": "How does Cluster Mesh route?",
+                    "consent": "on",
+                },
+            )
+            answered_in = time.monotonic() - began
+            page = Browser().request(stack.url(response.headers["Location"]))
+            deadline = time.monotonic() + 20
+            while not hanging.connections and time.monotonic() < deadline:
+                time.sleep(0.2)  # the worker meets the stuck server
+            assert hanging.connections
+        except BaseException:
+            stack.stop()
+            raise
+
+    try:
+        with MailServer(smtp_port) as server:
+            deadline = time.monotonic() + 30
+            while not server.messages and time.monotonic() < deadline:
+                time.sleep(0.2)
+    finally:
+        assert stack.stop() == 0
+        drop_database("portal_stack_mail")
+
+    assert response.status == 302
+    assert answered_in < 2
+    assert "You are signed up" in page.text
+    (envelope,) = server.messages
+    assert envelope.rcpt_tos == ["ada@example.org"]
+    assert f"http://127.0.0.1:{stack.port}/{SLUG}/office-hours/signups/" in envelope.content.decode()

@@ -41,21 +41,25 @@
     return part ? part.value : visitorZone;
   }
 
-  function localText(starts, ends) {
-    return dayFormat.format(starts) + ", " + timeFormat.format(starts) + "–" + timeFormat.format(ends) +
-      " " + zoneName(starts) + " (your time)";
+  function localTime(starts, ends) {
+    var text = dayFormat.format(starts) + ", " + timeFormat.format(starts);
+    if (ends) text += "–" + timeFormat.format(ends);
+    var line = el("span", "local-time", text + " " + zoneName(starts) + " ");
+    // On a narrow screen the line breaks before "(your time)" rather than inside it.
+    line.appendChild(el("span", "local-time-note", "(your time)"));
+    return line;
   }
 
+  // Every `.when[data-starts]` (with `data-ends` for a range) gets the visitor's time on a line of its own,
+  // at the end of the nearest element marked `data-local-time-host` (or the talk time, dd or li around it).
   function showLocalTimes(on) {
     document.querySelectorAll(".when[data-starts]").forEach(function (when) {
-      // The visitor's time goes on a line of its own under the line that holds the venue's time.
-      var host = when.closest(".talk-time, dd, li") || when;
+      var host = when.closest("[data-local-time-host], .talk-time, dd, li") || when;
       var existing = host.querySelector(".local-time");
       if (existing) existing.remove();
       if (on) {
-        var span = el("span", "local-time",
-          localText(new Date(when.dataset.starts), new Date(when.dataset.ends)));
-        host.appendChild(span);
+        var ends = when.dataset.ends ? new Date(when.dataset.ends) : null;
+        host.appendChild(localTime(new Date(when.dataset.starts), ends));
       }
     });
   }
@@ -74,7 +78,7 @@
         showLocalTimes(on);
       });
     }
-    // The choice made on the schedule carries over to talk and booth pages.
+    // One choice for every page: made on the schedule or office hours, it carries over to talks, booth and signups.
     if (on) showLocalTimes(true);
   }
 
