@@ -46,6 +46,15 @@ def new_york(chromium):
         context.close()
 
 
+def fill_in_and_sign_up(page):
+    """Ada's name, address, question and consent, typed into the form whose slot is chosen, then sent."""
+    page.get_by_label("Your name").fill("Ada Lovelace")
+    page.get_by_label("Email", exact=True).fill("ada@example.org")
+    page.get_by_label("Your question or topic").fill("How does Cluster Mesh route between clusters?")
+    page.get_by_label("Keep my name, email and question").check()
+    page.get_by_role("button", name="Sign up").click()
+
+
 def open_session():
     start = dt.datetime(2030, 5, 15, 12, 30, tzinfo=MADRID)
     return make_office_hours(
@@ -65,11 +74,7 @@ def test_an_attendee_signs_up_through_the_form_and_sees_the_confirmation(request
     shoot(page, f"office-hours-{device}")
 
     page.get_by_label("12:45–13:00 CEST · 5 seats left of 5").check()
-    page.get_by_label("Your name").fill("Ada Lovelace")
-    page.get_by_label("Email", exact=True).fill("ada@example.org")
-    page.get_by_label("Your question or topic").fill("How does Cluster Mesh route between clusters?")
-    page.get_by_label("Keep my name, email and question").check()
-    page.get_by_role("button", name="Sign up").click()
+    fill_in_and_sign_up(page)
 
     page.wait_for_url("**/office-hours/signups/**")
     shoot(page, f"confirmation-{device}")
@@ -149,11 +154,7 @@ def test_with_the_switch_on_the_confirmation_shows_the_slot_in_the_visitors_time
     page.get_by_role("button", name=SWITCH).click()
 
     page.get_by_role("radio", name="12:45–13:00 CEST").check()
-    page.get_by_label("Your name").fill("Ada Lovelace")
-    page.get_by_label("Email", exact=True).fill("ada@example.org")
-    page.get_by_label("Your question or topic").fill("How does Cluster Mesh route between clusters?")
-    page.get_by_label("Keep my name, email and question").check()
-    page.get_by_role("button", name="Sign up").click()
+    fill_in_and_sign_up(page)
     page.wait_for_url("**/office-hours/signups/**")
     shoot(page, f"confirmation-local-time-{width}")
 

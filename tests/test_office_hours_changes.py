@@ -2,13 +2,12 @@
 reminders before the slot. Calendars are read back with vobject as well as icalendar."""
 
 import datetime as dt
-import threading
+import functools
 from collections import Counter
 
 import icalendar
 import pytest
 import vobject
-from django.db import connection, connections
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
@@ -17,6 +16,7 @@ from events.models import OfficeHours, Signup
 from events.signups import SignupError, cancel_signup, save_session, sign_up
 from tests.conftest import deliver_outbox
 from tests.factories import MADRID, make_office_hours, make_signup
+from tests.races import race, run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +42,13 @@ def full_slot_with_one_waiting(seats=3):
         session, slot_start=START, email="waiting@example.org", status=Signup.Status.WAITLISTED
     )
     return session, waiting
+
+
+def attend(session, email, *, name="Ada", now):
+    """Sign up `email` for the session's first slot through signups.sign_up(), as the form does at `now`."""
+    return sign_up(
+        session, slot=START, name=name, email=email, question="How does Cluster Mesh route?", now=now
+    )
 
 
 def change_form(session, **changes):
@@ -86,14 +93,7 @@ def test_raising_the_seats_in_the_admin_promotes_the_first_person_waiting_before
         change_form(session, seats_per_slot=4),
         follow=True,
     )
-    newcomer = sign_up(
-        session,
-        slot=START,
-        name="Newcomer",
-        email="new@example.org",
-        question="Hello?",
-        now=START - dt.timedelta(days=1),
-    )
+    newcomer = attend(session, "new@example.org", name="Newcomer", now=START - dt.timedelta(days=1))
 
     assert "1 person moved from the waiting list to a seat and is emailed: " in response.content.decode()
     assert Signup.objects.get(pk=waiting.pk).status == Signup.Status.CONFIRMED
@@ -114,14 +114,7 @@ def test_a_seat_added_behind_the_admin_s_back_still_goes_to_the_person_waiting()
     session, waiting = full_slot_with_one_waiting(seats=3)
     OfficeHours.objects.filter(pk=session.pk).update(seats_per_slot=4)
 
-    newcomer = sign_up(
-        session,
-        slot=START,
-        name="Newcomer",
-        email="new@example.org",
-        question="Hello?",
-        now=START - dt.timedelta(days=1),
-    )
+    newcomer = attend(session, "new@example.org", name="Newcomer", now=START - dt.timedelta(days=1))
 
     assert Signup.objects.get(pk=waiting.pk).status == Signup.Status.CONFIRMED
     assert newcomer.status == Signup.Status.WAITLISTED
@@ -256,14 +249,7 @@ def reminders():
 
 def test_a_seat_gets_reminders_a_day_and_an_hour_before_and_only_the_last_has_the_join_link():
     session = open_session()
-    signup = sign_up(
-        session,
-        slot=START,
-        name="Ada",
-        email="ada@example.org",
-        question="Hi",
-        now=START - dt.timedelta(days=3),
-    )
+    signup = attend(session, "ada@example.org", now=START - dt.timedelta(days=3))
 
     assert reminders() == [
         (START - dt.timedelta(days=1), [signup.pk, 0, 1440]),
@@ -282,36 +268,15 @@ def test_the_reminder_times_are_a_setting_and_a_late_signup_gets_only_those_stil
     settings.OFFICE_HOURS_REMINDERS = [180, 30]
     session = open_session()
 
-    sign_up(
-        session,
-        slot=START,
-        name="Ada",
-        email="ada@example.org",
-        question="Hi",
-        now=START - dt.timedelta(hours=2),
-    )
+    attend(session, "ada@example.org", now=START - dt.timedelta(hours=2))
 
     assert [run_after for run_after, _args in reminders()] == [START - dt.timedelta(minutes=30)]
 
 
 def test_a_reminder_for_a_slot_that_moved_or_was_cancelled_stays_silent():
     session = open_session()
-    moved = sign_up(
-        session,
-        slot=START,
-        name="Ada",
-        email="ada@example.org",
-        question="Hi",
-        now=START - dt.timedelta(days=3),
-    )
-    cancelled = sign_up(
-        session,
-        slot=START,
-        name="Grace",
-        email="grace@example.org",
-        question="Hi",
-        now=START - dt.timedelta(days=3),
-    )
+    moved = attend(session, "ada@example.org", now=START - dt.timedelta(days=3))
+    cancelled = attend(session, "grace@example.org", name="Grace", now=START - dt.timedelta(days=3))
     deliver_outbox()
     stale = reminders()
     session.starts_at += dt.timedelta(hours=2)
@@ -349,12 +314,7 @@ def test_the_signup_page_offers_its_calendar_file_and_a_waiting_signup_has_none(
 # Races
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="the race needs PostgreSQL's row locks; SQLite serialises all writers, so it proves nothing there",
-)
-@pytest.mark.django_db(transaction=True)
+@race
 def test_concurrent_cancellations_and_seat_changes_never_overbook_and_promote_each_person_once():
     session = open_session(seats_per_slot=4)
     seated = [make_signup(session, slot_start=START, email=f"seated{n}@example.org") for n in range(4)]
@@ -363,37 +323,19 @@ def test_concurrent_cancellations_and_seat_changes_never_overbook_and_promote_ea
             session, slot_start=START, email=f"waiting{n}@example.org", status=Signup.Status.WAITLISTED
         )
     now = START - dt.timedelta(days=1)
-    start_together = threading.Barrier(7)
-    errors = []
-
-    def cancel(signup):
-        try:
-            start_together.wait()
-            cancel_signup(signup, now=now)
-        except Exception as exc:  # noqa: BLE001  (any error fails the test below)
-            errors.append(exc)
-        finally:
-            connections.close_all()
 
     def raise_seats(seats):
+        changed = OfficeHours.objects.get(pk=session.pk)
+        changed.seats_per_slot = seats
         try:
-            start_together.wait()
-            changed = OfficeHours.objects.get(pk=session.pk)
-            changed.seats_per_slot = seats
             save_session(changed, now=now)
         except SignupError:
             pass  # fewer seats than are taken by then: the organiser is stopped, as they should be
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connections.close_all()
 
-    threads = [threading.Thread(target=cancel, args=(signup,)) for signup in seated]
-    threads += [threading.Thread(target=raise_seats, args=(seats,)) for seats in (5, 6, 6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_together(
+        [functools.partial(cancel_signup, signup, now=now) for signup in seated]
+        + [functools.partial(raise_seats, seats) for seats in (5, 6, 6)]
+    )
 
     assert errors == []
     final_seats = OfficeHours.objects.get(pk=session.pk).seats_per_slot
@@ -414,14 +356,7 @@ def test_someone_put_on_a_waiting_list_is_shown_the_slots_that_still_have_seats(
     make_signup(session, slot_start=START)
     make_signup(session, slot_start=START + dt.timedelta(minutes=30))
 
-    waiting = sign_up(
-        session,
-        slot=START,
-        name="Ada",
-        email="ada@example.org",
-        question="Hi",
-        now=START - dt.timedelta(days=1),
-    )
+    waiting = attend(session, "ada@example.org", now=START - dt.timedelta(days=1))
     page = client.get(waiting.get_absolute_url()).content.decode()
 
     assert waiting.status == Signup.Status.WAITLISTED

@@ -1,11 +1,11 @@
 """Signup rules without HTTP: seats, waiting list, duplicates, deadlines, cancellation, promotion, emails."""
 
-import threading
+import functools
 import time
 
 import icalendar
 import pytest
-from django.db import connection, connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from events import notices
@@ -21,6 +21,7 @@ from events.signups import (
 )
 from tests.conftest import deliver_outbox
 from tests.factories import MADRID, at, make_office_hours, make_signup
+from tests.races import race, run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -378,33 +379,17 @@ def test_an_organiser_signup_must_be_in_a_slot_and_confirmed_only_into_a_free_se
     assert full.value.field == "status"
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="the race needs PostgreSQL's row locks; SQLite serialises all writers, so it proves nothing there",
-)
-@pytest.mark.django_db(transaction=True)
+@race
 def test_thirty_concurrent_signups_for_five_seats_give_five_seats_and_twenty_five_waiting():
     office_hours = make_office_hours(seats_per_slot=5)
     slot = office_hours.slots()[0].starts_at
-    start_together = threading.Barrier(30)
-    statuses, errors = [], []
+    statuses = []
 
     def attempt(n):
-        try:
-            start_together.wait()
-            signup = sign_up(office_hours, **signup_data(slot, email=f"racer{n}@example.org"), now=BEFORE)
-            statuses.append(signup.status)
-        except Exception as exc:  # noqa: BLE001  (any error fails the test below)
-            errors.append(exc)
-        finally:
-            connections.close_all()  # each thread opened its own connection
+        signup = sign_up(office_hours, **signup_data(slot, email=f"racer{n}@example.org"), now=BEFORE)
+        statuses.append(signup.status)
 
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(30)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_together([functools.partial(attempt, n) for n in range(30)])
 
     assert errors == []
     assert sorted(statuses).count(Signup.Status.CONFIRMED) == 5
@@ -413,12 +398,7 @@ def test_thirty_concurrent_signups_for_five_seats_give_five_seats_and_twenty_fiv
     assert office_hours.signups.waitlisted().filter(slot_start=slot).count() == 25
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="the race needs PostgreSQL's row locks; SQLite serialises all writers, so it proves nothing there",
-)
-@pytest.mark.django_db(transaction=True)
+@race
 def test_organisers_adding_confirmed_signups_while_attendees_sign_up_never_overbook_a_slot(monkeypatch):
     from events import signups
 
@@ -434,17 +414,10 @@ def test_organisers_adding_confirmed_signups_while_attendees_sign_up_never_overb
         return taken
 
     monkeypatch.setattr(signups, "_seats_taken", slowly_counted)
-    start_together = threading.Barrier(20)
-    refused, errors = [], []
+    refused = []
 
     def attendee(n):
-        try:
-            start_together.wait()
-            sign_up(office_hours, **signup_data(slot, email=f"attendee{n}@example.org"), now=BEFORE)
-        except Exception as exc:  # noqa: BLE001  (any error fails the test below)
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        sign_up(office_hours, **signup_data(slot, email=f"attendee{n}@example.org"), now=BEFORE)
 
     def organiser_adds(n):
         # What the admin's signup form does: check in its clean(), save, in the admin's transaction.
@@ -452,23 +425,16 @@ def test_organisers_adding_confirmed_signups_while_attendees_sign_up_never_overb
             office_hours=office_hours, slot_start=slot, name="Walk-in", email=f"walkin{n}@example.org"
         )
         try:
-            start_together.wait()
             with transaction.atomic():
                 check_organiser_signup(walk_in)
                 walk_in.save()
         except SignupError:
             refused.append(n)
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connections.close_all()
 
-    threads = [threading.Thread(target=attendee, args=(n,)) for n in range(10)]
-    threads += [threading.Thread(target=organiser_adds, args=(n,)) for n in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_together(
+        [functools.partial(attendee, n) for n in range(10)]
+        + [functools.partial(organiser_adds, n) for n in range(10)]
+    )
 
     assert errors == []
     assert office_hours.signups.confirmed().filter(slot_start=slot).count() == 5
