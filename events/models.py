@@ -569,11 +569,6 @@ class Signup(models.Model):
             "events:signup_cancel", kwargs={"event": self.office_hours.event.slug, "token": self.token}
         )
 
-    def get_calendar_url(self):
-        return reverse(
-            "events:signup_calendar", kwargs={"event": self.office_hours.event.slug, "token": self.token}
-        )
-
     @property
     def slot_end(self):
         """When the signup's slot ends: the next slot's start, or the session's end for the last one."""

@@ -130,7 +130,7 @@ def calendar(signup, *, method="PUBLISH"):
         entry.add("url", office_hours.join_url)
     elif office_hours.location:
         entry.add("location", office_hours.location)
-    elif office_hours.format == office_hours.Format.VIRTUAL:
+    elif office_hours.is_virtual:
         entry.add("location", _("Online: the join link is in your confirmation email"))
     if signup.status != Signup.Status.CANCELLED:
         lines.append(

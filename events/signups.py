@@ -133,8 +133,9 @@ def free_slots_besides(signup, *, now=None):
 
 def _lock(office_hours):
     """The session's row, locked until the transaction ends: every decision about its seats takes this lock,
-    so decisions about one session are made one after the other."""
-    return OfficeHours.objects.select_for_update().get(pk=office_hours.pk)
+    so decisions about one session are made one after the other. Its event comes along (unlocked), for the
+    notices the decisions send."""
+    return OfficeHours.objects.select_related("event").select_for_update(of=("self",)).get(pk=office_hours.pk)
 
 
 def _check_slot(session, slot_start):
@@ -175,15 +176,15 @@ def check_organiser_signup(signup):
 
 
 def check_session_change(office_hours):
-    """Refuse new times, slot length or seats of a session that would leave a signup without a slot (see
-    save_session() for where signups go), or a slot with more confirmed signups than seats. Takes the session's
-    lock: call it inside the saving transaction, before saving `office_hours` (unsaved changes on the instance are
-    what is checked)."""
+    """Refuse new times, slot length or seats of a session that would leave a signup without a slot, or a slot
+    with more confirmed signups than seats; returns where the slots go, {old start: (old Slot, new Slot)} (see
+    _slot_moves()). Takes the session's lock: call it inside the saving transaction, before saving `office_hours`
+    (unsaved changes on the instance are what is checked)."""
     if office_hours.pk is None:
-        return
-    before = _lock(office_hours)
+        return {}
+    moves = _slot_moves(_lock(office_hours), office_hours)
     active = Signup.objects.filter(office_hours=office_hours).active()
-    stranded = active.exclude(slot_start__in=_slot_moves(before, office_hours).keys()).count()
+    stranded = active.exclude(slot_start__in=moves.keys()).count()
     if stranded:
         raise SignupError(
             _(
@@ -199,6 +200,7 @@ def check_session_change(office_hours):
             % {"n": fullest["n"]},
             field="seats_per_slot",
         )
+    return moves
 
 
 class AlreadySignedUp(SignupError):
@@ -316,17 +318,14 @@ def save_session(session, *, now=None):
         if session.pk is None:
             session.save()
             return [], []
-        before = _lock(session)
-        check_session_change(session)
+        moves = check_session_change(session)
         session.save()
-        old_ends = {slot.starts_at: slot.ends_at for slot in before.slots()}
-        moves = _slot_moves(before, session)
         moved = []
         for signup in session.signups.active().order_by("slot_start", "created_at"):
-            start, end = moves[signup.slot_start]
-            if (start, end) == (signup.slot_start, old_ends[signup.slot_start]):
+            old, new = moves[signup.slot_start]
+            if old == new:
                 continue
-            signup.slot_start = start
+            signup.slot_start = new.starts_at
             signup.sequence += 1
             signup.save(update_fields=["slot_start", "sequence"])
             notices.send(signup, notices.MOVED)
@@ -340,14 +339,13 @@ def save_session(session, *, now=None):
 
 
 def _slot_moves(before, after):
-    """{old slot start: (new start, new end)} for every slot of `before` whose signups a change of session keeps:
-    the same times while `after` still has every taken slot, else the slots in order."""
+    """{old start: (old Slot, new Slot)} for every slot of `before` whose signups a change of session keeps: the
+    same times while `after` still has every taken slot, else the slots in order."""
     old, new = before.slots(), after.slots()
     new_by_start = {slot.starts_at: slot for slot in new}
     taken = set(Signup.objects.filter(office_hours=before).active().values_list("slot_start", flat=True))
     if taken <= new_by_start.keys():
-        return {start: (start, slot.ends_at) for start, slot in new_by_start.items()}
-    return {
-        old_slot.starts_at: (new_slot.starts_at, new_slot.ends_at)
-        for old_slot, new_slot in zip(old, new, strict=False)
-    }
+        pairs = [(slot, new_by_start[slot.starts_at]) for slot in old if slot.starts_at in new_by_start]
+    else:
+        pairs = zip(old, new, strict=False)
+    return {old_slot.starts_at: (old_slot, new_slot) for old_slot, new_slot in pairs}

@@ -7,17 +7,19 @@ import pytest
 from django.core.management import call_command
 
 from events.frab import import_frab
-from events.models import Event, Speaker, Talk, TalkSpeaker
+from events.models import Event, Signup, Speaker, Talk, TalkSpeaker
 from tests.factories import (
     SYNTHCON_600,
     at,
     make_event,
     make_office_hours,
     make_room,
+    make_signup,
     make_speaker,
     make_talk,
     make_track,
 )
+from tests.test_signup_views import OPEN_START, form_data, open_office_hours, signup_url
 
 pytestmark = pytest.mark.django_db
 
@@ -186,3 +188,32 @@ def test_an_import_takes_a_bounded_number_of_queries_for_24_or_240_talks(
     copy = Event.objects.get(slug="bigconf-copy")
     assert copy.talks.count() == talk_count
     assert TalkSpeaker.objects.filter(talk__event=copy).count() == 2 * talk_count
+
+
+# Office hours: a signup is one transaction of bounded size, whatever the session already holds.
+SIGNUP_QUERIES = (
+    3  # event, session, seats taken (the form's slots)
+    + 12  # a counter per client address and one per email, each: update, savepoint, insert, release, tidy, read
+    + 6  # savepoint, the session locked with its event, the address not signed up yet, seats, waiting list, seats
+    + 1  # the signup
+    + 4  # its confirmation in the outbox: savepoint, email, delivery task, release
+    + 2  # the reminders a day and an hour before
+    + 1  # release
+)
+
+
+@pytest.mark.parametrize("others", [0, 20])
+def test_a_signup_takes_the_same_queries_however_full_the_session_is(
+    client, others, django_assert_num_queries
+):
+    session = open_office_hours(seats_per_slot=1)
+    for n in range(others):
+        status = Signup.Status.CONFIRMED if n == 0 else Signup.Status.WAITLISTED
+        make_signup(session, slot_start=OPEN_START, email=f"other{n}@example.org", status=status)
+
+    with django_assert_num_queries(SIGNUP_QUERIES):
+        response = client.post(signup_url(session), form_data(slot="20300515T1045Z"))
+    with django_assert_num_queries(2):  # the event; the signup with its session and event
+        client.get(response["Location"])
+
+    assert response.status_code == 302
