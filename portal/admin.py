@@ -1,6 +1,8 @@
 """The outbox of email in the organisers' admin (the site itself is portal.sites.PortalAdminSite)."""
 
 from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -14,16 +16,8 @@ class EmailAdmin(admin.ModelAdmin):
     """The outbox: what was sent, what waits for its next attempt and what could not be delivered, with the mail
     server's answer. Read-only; an email that was not delivered can be sent again."""
 
-    list_display = [
-        "subject",
-        "to",
-        "status",
-        "attempts",
-        "error",
-        "created_at",
-        "next_attempt_at",
-        "sent_at",
-    ]
+    # Few, short columns, so that the list fits beside the admin's sidebar; the times are on each email's page.
+    list_display = ["short_subject", "to", "state", "error", "queued"]
     list_filter = ["status"]
     search_fields = ["to", "subject"]
     date_hierarchy = "created_at"
@@ -43,15 +37,31 @@ class EmailAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
 
+    class Media:
+        css = {"all": ["css/admin-outbox.css"]}
+
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
 
+    @admin.display(description=_("subject"), ordering="subject")
+    def short_subject(self, obj):
+        return format_html('<span title="{}">{}</span>', obj.subject, Truncator(obj.subject).chars(45))
+
+    @admin.display(description=_("status"), ordering="status")
+    def state(self, obj):
+        attempts = ngettext("%(count)d attempt", "%(count)d attempts", obj.attempts) % {"count": obj.attempts}
+        return f"{obj.get_status_display()} ({attempts})" if obj.attempts else obj.get_status_display()
+
+    @admin.display(description=_("queued"), ordering="created_at")
+    def queued(self, obj):
+        return timezone.localtime(obj.created_at).strftime("%d %b %H:%M")
+
     @admin.display(description=_("error"))
     def error(self, obj):
-        return Truncator(obj.last_error).chars(80)
+        return format_html('<span title="{}">{}</span>', obj.last_error, Truncator(obj.last_error).chars(60))
 
     @admin.display(description=_("attachments"))
     def attachment_names(self, obj):
