@@ -450,13 +450,15 @@ def _write_talks(event, schedule, rooms, tracks, result):
             )
             new.append(talk)
         elif any(getattr(talk, name) != value for name, value in values.items()):
+            if any(getattr(talk, name) != values[name] for name in Talk.REVISED_FIELDS if name in values):
+                talk.sequence += 1
             for name, value in values.items():
                 setattr(talk, name, value)
             talk.updated_at = now
             changed.append(talk)
         talks[entry.guid] = talk
     Talk.objects.bulk_create(new, batch_size=500)
-    Talk.objects.bulk_update(changed, [*_TALK_FIELDS, "updated_at"], batch_size=500)
+    Talk.objects.bulk_update(changed, [*_TALK_FIELDS, "updated_at", "sequence"], batch_size=500)
     result.created["talks"] += len(new)
     result.updated["talks"] += len(changed)
     if new:

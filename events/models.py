@@ -10,7 +10,7 @@ from functools import cached_property
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator, URLValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, When
 from django.db.models.functions import Lower, Trim
 from django.db.models.lookups import Exact
 from django.dispatch import Signal
@@ -241,8 +241,14 @@ class TalkQuerySet(models.QuerySet):
         return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
 
     def set_status(self, status):
-        """Give these talks `status` in one UPDATE and mark their events' schedules changed; returns the count."""
-        return self.mark_changed(status=status)
+        """Give these talks `status` in one UPDATE and mark their events' schedules changed; returns the count.
+        Talks whose status this changes get a new calendar revision (Talk.sequence)."""
+        revised = Case(
+            When(~Q(status=status), then=F("sequence") + 1),
+            default=F("sequence"),
+            output_field=models.PositiveIntegerField(),
+        )
+        return self.mark_changed(status=status, sequence=revised)
 
     def mark_changed(self, **values):
         """Move the change time of these talks to now (with `values` updated too) and mark their events' schedules
@@ -300,6 +306,12 @@ class Talk(models.Model):
     video_url = models.URLField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The revision of the talk's calendar entry (iCalendar SEQUENCE): it grows when a field in REVISED_FIELDS
+    # changes (events/signals.py), so subscribed calendars replace the entry instead of keeping the old one.
+    sequence = models.PositiveIntegerField(default=0, editable=False)
+
+    # What an attendee's calendar entry shows of when, where and whether the talk happens.
+    REVISED_FIELDS = ("title", "starts_at", "ends_at", "room_id", "status")
 
     objects = TalkQuerySet.as_manager()
 

@@ -43,7 +43,6 @@ def reload_event_version(sender, instance, update_fields, **kwargs):
         instance.refresh_from_db(fields=["schedule_version", "schedule_changed_at"])
 
 
-@receiver(pre_save, sender=Talk)
 @receiver(pre_save, sender=Room)
 @receiver(pre_save, sender=Track)
 def remember_previous_event(sender, instance, raw, **kwargs):
@@ -54,6 +53,20 @@ def remember_previous_event(sender, instance, raw, **kwargs):
     instance._previous_event_id = (
         sender.objects.filter(pk=instance.pk).values_list("event_id", flat=True).first()
     )
+
+
+@receiver(pre_save, sender=Talk)
+def compare_with_saved_talk(sender, instance, raw, **kwargs):
+    # As remember_previous_event, and a talk whose time, room, title or status changes gets its next revision.
+    instance._previous_event_id = None
+    if instance.pk is None or instance._state.adding and not raw:
+        return
+    saved = Talk.objects.filter(pk=instance.pk).values("event_id", "sequence", *Talk.REVISED_FIELDS).first()
+    if saved is None:
+        return
+    instance._previous_event_id = saved["event_id"]
+    if not raw and any(saved[name] != getattr(instance, name) for name in Talk.REVISED_FIELDS):
+        instance.sequence = saved["sequence"] + 1
 
 
 @receiver([post_save, post_delete], sender=Talk)

@@ -291,3 +291,31 @@ def test_database_rejects_a_signup_deadline_after_the_session_and_allows_one_at_
 
     with pytest.raises(IntegrityError), transaction.atomic():
         make_office_hours(starts_at=at(18, 12), ends_at=at(18, 13), signup_deadline=at(18, 13, 1))
+
+
+def test_a_talk_gets_a_new_calendar_revision_when_its_time_room_title_or_status_changes():
+    talk = make_talk(status=Talk.Status.PUBLISHED)
+    assert talk.sequence == 0
+    talk.abstract = "Now with a demo."
+    talk.save()
+    assert talk.sequence == 0, "the abstract is not part of what a calendar entry is revised for"
+    talk.starts_at -= dt.timedelta(hours=1)
+    talk.save()
+    talk.title = "A new title"
+    talk.room = make_room(talk.event)
+    talk.save()
+    talk.refresh_from_db()
+    assert talk.sequence == 2
+
+
+def test_changing_the_status_of_talks_in_bulk_revises_only_those_it_changes():
+    published = make_talk(status=Talk.Status.PUBLISHED)
+    draft = make_talk(event=published.event, status=Talk.Status.DRAFT)
+    assert Talk.objects.filter(pk__in=[published.pk, draft.pk]).set_status(Talk.Status.CANCELLED) == 2
+    Talk.objects.filter(pk=published.pk).set_status(Talk.Status.CANCELLED)
+    published.refresh_from_db()
+    draft.refresh_from_db()
+    assert (published.sequence, draft.sequence) == (1, 1)
+    assert Talk.objects.filter(pk=published.pk).set_status(Talk.Status.PUBLISHED) == 1
+    published.refresh_from_db()
+    assert published.sequence == 2
