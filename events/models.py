@@ -9,13 +9,14 @@ from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator, URLValidator
-from django.db import models
-from django.db.models import Case, F, Q, When
-from django.db.models.functions import Lower, Trim
+from django.db import connections, models
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Lower, Trim
 from django.db.models.lookups import Exact
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from .times import day_bounds, minutes
@@ -161,6 +162,15 @@ class Room(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("events:schedule", kwargs={"event": self.event.slug}) + f"?room={self.slug}"
+
+    @property
+    def slug(self):
+        """The room in addresses (`?room=hall-a`): its name as a slug, unique per event like the name (names
+        that differ only in case or punctuation share one; the first in the rooms' order answers to it)."""
+        return slugify(self.name) or f"room-{self.pk}"
+
 
 class Track(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="tracks")
@@ -268,6 +278,42 @@ class TalkQuerySet(models.QuerySet):
     def for_clash_check(self):
         """Talks that can clash (cancelled ones free their room and speakers), with what the check reads."""
         return self.exclude(status=Talk.Status.CANCELLED).select_related("room").prefetch_related("speakers")
+
+    def search_ranks(self, text):
+        """{talk id: rank} of these talks that match the words of `text` in their title, speakers' names, room
+        or abstract, with PostgreSQL's full-text search (English stemming, `websearch` syntax: "quoted
+        phrases", -excluded words); None on another database, whose callers match words themselves."""
+        if connections[self.db].vendor != "postgresql":
+            return None
+        from django.contrib.postgres.aggregates import StringAgg
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        names = (
+            TalkSpeaker.objects.filter(talk=OuterRef("pk"))
+            .order_by()
+            .values("talk")
+            .annotate(names=StringAgg("speaker__name", " "))
+            .values("names")
+        )
+        vector = (
+            SearchVector("title", weight="A", config="english")
+            + SearchVector(
+                Coalesce(Subquery(names), Value(""), output_field=models.TextField()),
+                weight="B",
+                config="simple",
+            )
+            + SearchVector(
+                Coalesce("room__name", Value(""), output_field=models.TextField()),
+                weight="B",
+                config="simple",
+            )
+            + SearchVector("abstract", weight="C", config="english")
+        )
+        query = SearchQuery(text, search_type="websearch", config="english") | SearchQuery(
+            text, search_type="websearch", config="simple"
+        )
+        matches = self.annotate(found=vector, rank=SearchRank(vector, query)).filter(found=query)
+        return dict(matches.values_list("pk", "rank"))
 
     def in_schedule_order(self):
         return self.order_by("starts_at", "room__order", "room__name", "title")

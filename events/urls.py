@@ -10,6 +10,8 @@ urlpatterns = [
     path("", views.EventListView.as_view(), name="event_list"),
     path("<slug:event>/", views.EventDetailView.as_view(), name="event_detail"),
     path("<slug:event>/schedule/", views.ScheduleView.as_view(), name="schedule"),
+    path("<slug:event>/schedule/now/", views.schedule_now, name="schedule_now"),
+    path("<slug:event>/my-schedule/", views.MyScheduleView.as_view(), name="my_schedule"),
     path("<slug:event>/schedule/changes/", views.ScheduleChangesView.as_view(), name="schedule_changes"),
     path(
         "<slug:event>/schedule/feed.xml",

@@ -24,7 +24,7 @@ from portal import ratelimit
 
 from . import changelog, exports, notices, pagecache, schedule, signups
 from .forms import SignupForm, undecodable_fields
-from .models import Event, OfficeHours, Signup, Speaker
+from .models import BoothShift, Event, OfficeHours, Signup, Speaker
 
 
 @method_decorator(pagecache.shared_at_the_edge, name="dispatch")
@@ -51,6 +51,32 @@ class EventMixin:
         return super().get_context_data(**{**kwargs, "event": self.request.event})
 
 
+def _happenings(event):
+    """What else the event has besides talks, as the schedule lists it: (starts_at, ends_at, what, address)."""
+    office_hours = reverse("events:office_hours", kwargs={"event": event.slug})
+    booth = reverse("events:booth", kwargs={"event": event.slug})
+    sessions = [
+        (
+            session.starts_at,
+            session.ends_at,
+            _("Office hours: %(title)s") % {"title": session.title},
+            office_hours,
+        )
+        for session in event.office_hours.all()
+    ]
+    shifts = [
+        (shift.starts_at, shift.ends_at, _("%(booth)s staffed") % {"booth": shift.booth.name}, booth)
+        for shift in BoothShift.objects.filter(booth__event=event).select_related("booth")
+    ]
+    return sessions + shifts
+
+
+def _running_today(event, now=None):
+    """The venue's date while the event runs, else None."""
+    today = event.today(now)
+    return today if event.start_date <= today <= event.end_date else None
+
+
 @method_decorator(pagecache.shared_at_the_edge, name="dispatch")
 class EventDetailView(EventMixin, TemplateView):
     template_name = "events/event_detail.html"
@@ -60,25 +86,33 @@ class EventDetailView(EventMixin, TemplateView):
         talks = list(event.talks.public().in_schedule_order())
         now = timezone.now()
         return super().get_context_data(
-            days=schedule.lay_out_schedule(talks, event.tzinfo),
+            days=schedule.lay_out_schedule(talks, event.tzinfo, extras=_happenings(event)),
             whats_on=schedule.whats_on(talks, now),
-            is_over=event.today(now) > event.end_date,
+            is_over=_is_over(event, now),
             **kwargs,
         )
 
 
 @method_decorator(
-    pagecache.cache_per_schedule_version(lambda request: schedule.cache_variant(request.GET)), name="dispatch"
+    pagecache.cache_per_schedule_version(
+        lambda request: schedule.cache_variant(request.GET, _running_today(request.event))
+    ),
+    name="dispatch",
 )
 class ScheduleView(EventMixin, TemplateView):
     template_name = "events/schedule.html"
 
     def get(self, request, *args, **kwargs):
         event = request.event
+        talks = event.talks.public()
         page = schedule.lay_out_page(
             event,
-            event.talks.public().with_details().in_schedule_order(),
+            talks.with_details().in_schedule_order(),
             tracks=event.tracks.all(),
+            rooms=event.rooms.all(),
+            extras=_happenings(event),
+            today=_running_today(event),
+            rank=talks.search_ranks,
             params=request.GET,
         )
         # What the blocks of talks are kept under ({% cache %}), beside their talks' change times.
@@ -87,7 +121,71 @@ class ScheduleView(EventMixin, TemplateView):
         return self.render_to_response(context, status=page.status)
 
 
-@method_decorator(pagecache.cache_per_schedule_version(), name="dispatch")
+class MyScheduleView(EventMixin, TemplateView):
+    """The talks an attendee starred, by day, with the ones that overlap flagged. The starred set is in the
+    address (`?talks=a,b`), so the page can be shared or opened on another device; the stars themselves live
+    in the browser (static/js/portal.js), which brings a visitor without that list here with theirs."""
+
+    template_name = "events/my_schedule.html"
+
+    def get(self, request, *args, **kwargs):
+        event = request.event
+        try:
+            slugs = exports.parse_talk_slugs(request.GET.get("talks", ""))
+        except exports.ChosenTalksError as exc:
+            context = self.get_context_data(error=str(exc), days=[], chosen=False, **kwargs)
+            return self.render_to_response(context, status=400)
+        talks = (
+            list(event.talks.public().filter(slug__in=slugs).with_details().in_schedule_order())
+            if slugs
+            else []
+        )
+        clashes = schedule.find_clashes(talks)
+        days = [
+            (day, [(talk, clashes.get(talk.pk, [])) for talk in day_talks])
+            for day, day_talks in schedule.group_by_day(talks, event.tzinfo)
+        ]
+        query = ",".join(talk.slug for talk in talks)
+        return self.render_to_response(
+            self.get_context_data(
+                days=days,
+                chosen="talks" in request.GET,
+                missing=len(slugs) - len(talks),
+                clash_count=sum(1 for talk in talks if clashes.get(talk.pk)),
+                share_url=request.build_absolute_uri(request.path) + (f"?talks={query}" if query else ""),
+                talks_query=query,
+                **kwargs,
+            )
+        )
+
+
+def schedule_now(request, event):
+    """“Jump to now”, without JavaScript: today's page of the schedule at the first talk running now or next,
+    the schedule's first page outside the event. Depends on the time, so nothing keeps it."""
+    event = request.event
+    url = reverse("events:schedule", kwargs={"event": event.slug})
+    now = timezone.now()
+    today = _running_today(event, now)
+    if today is None:
+        return redirect(url)
+    on_today = [talk for talk in event.talks.published().on_day(today, event.tzinfo).in_schedule_order()]
+    current = [talk for talk in on_today if talk.ends_at > now]
+    anchor = f"#talk-{current[0].slug}" if current else ""
+    response = redirect(f"{url}?day={today.isoformat()}{anchor}")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _is_over(event, now=None):
+    """Whether the event's last day has ended at the venue."""
+    return event.today(now) > event.end_date
+
+
+# Talk pages speak of the past once the event is over: a version kept from before must not answer after.
+@method_decorator(
+    pagecache.cache_per_schedule_version(lambda request: "over" if _is_over(request.event) else ""),
+    name="dispatch",
+)
 class TalkDetailView(EventMixin, DetailView):
     template_name = "events/talk_detail.html"
     slug_url_kwarg = "talk"
@@ -105,7 +203,9 @@ class TalkDetailView(EventMixin, DetailView):
             .in_schedule_order()
         )
         moves = changelog.latest_moves(talk, self.request.event.tzinfo)
-        return super().get_context_data(overlapping=overlapping, moves=moves, **kwargs)
+        return super().get_context_data(
+            overlapping=overlapping, moves=moves, is_over=_is_over(self.request.event), **kwargs
+        )
 
 
 def _page_variant(request):
@@ -139,13 +239,32 @@ class ScheduleChangesView(EventMixin, ListView):
         return context
 
 
-@method_decorator(pagecache.cache_per_schedule_version(), name="dispatch")
-class SpeakerListView(EventMixin, ListView):
-    template_name = "events/speaker_list.html"
-    context_object_name = "speakers"
+def _speaker_search_variant(request):
+    """Cache variant of the speakers list: its search (`?q=`), or None for anything else."""
+    if not request.GET:
+        return ""
+    if list(request.GET) == ["q"] and len(request.GET.getlist("q")) == 1:
+        return "q=" + " ".join(request.GET["q"].split())
+    return None
 
-    def get_queryset(self):
-        return Speaker.objects.speaking_at(self.request.event)
+
+@method_decorator(pagecache.cache_per_schedule_version(_speaker_search_variant), name="dispatch")
+class SpeakerListView(EventMixin, TemplateView):
+    """The event's speakers by name (case and accents aside), under the letters of an A–Z index, or the ones a
+    search (`?q=`) finds by name or affiliation."""
+
+    template_name = "events/speaker_list.html"
+
+    def get(self, request, *args, **kwargs):
+        try:
+            found = schedule.index_speakers(
+                Speaker.objects.speaking_at(request.event), request.GET.get("q", "")
+            )
+        except schedule.FilterError as exc:
+            found = schedule.index_speakers(Speaker.objects.speaking_at(request.event), "")
+            context = self.get_context_data(index=found, error=str(exc), **kwargs)
+            return self.render_to_response(context, status=400)
+        return self.render_to_response(self.get_context_data(index=found, **kwargs))
 
 
 @method_decorator(pagecache.cache_per_schedule_version(), name="dispatch")
@@ -167,7 +286,7 @@ class BoothView(EventMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         booths = self.request.event.booths.prefetch_related("shifts")
-        return super().get_context_data(booths=booths, **kwargs)
+        return super().get_context_data(booths=booths, is_over=_is_over(self.request.event), **kwargs)
 
 
 @dataclass

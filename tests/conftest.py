@@ -98,4 +98,43 @@ def kubecon(db):
     return Event.objects.get(slug="kubecon-eu-2022")
 
 
+@pytest.fixture
+def gridcon(db):
+    """A conference in six rooms over three days, 18 talks a day (one day at a time shows), with speakers, a
+    break spanning the rooms and office hours: the pages of a big schedule, small enough to build quickly."""
+    import datetime as dt
+
+    from events.models import Talk
+    from tests.factories import at, make_event, make_office_hours, make_room, make_speaker, make_talk
+
+    event = make_event(slug="gridcon", name="GridCon 2022")
+    rooms = [make_room(event, name=f"Hall {letter}", order=n) for n, letter in enumerate("ABCDEF")]
+    speakers = [
+        make_speaker(name=f"Speaker {n}", slug=f"speaker-{n}", affiliation="Isovalent") for n in range(12)
+    ]
+    for day in (16, 17, 18):
+        for n in range(18):
+            slot, room = divmod(n, 6)
+            starts_at = at(day, 9) + dt.timedelta(hours=slot + (slot > 0))
+            make_talk(
+                event,
+                title=f"Networking with eBPF, part {day}-{n}",
+                slug=f"talk-{day}-{n}",
+                abstract="Packets, maps and **programs** in the kernel.",
+                starts_at=starts_at,
+                room=rooms[room],
+                speakers=[speakers[n % 12]],
+            )
+        make_talk(
+            event,
+            title="Coffee break",
+            slug=f"break-{day}",
+            kind=Talk.Kind.OTHER,
+            starts_at=at(day, 10),
+            ends_at=at(day, 10, 30),
+        )
+    make_office_hours(event, starts_at=at(18, 12, 30), ends_at=at(18, 13, 15))
+    return event
+
+
 from tests.browser import chromium, page, phone_page  # noqa: E402,F401  (browser fixtures)

@@ -21,7 +21,14 @@ PAGES = [
     f"{EVENT}/booth/",
     f"{EVENT}/office-hours/",
     f"{EVENT}/no-such-page/",
+    f"{EVENT}/schedule/?q=cilium+mesh",
+    f"{EVENT}/schedule/changes/",
+    f"{EVENT}/my-schedule/",
+    f"{EVENT}/my-schedule/?talks=kubernetes-networking-101,better-bandwidth-management-with-ebpf",
+    f"{EVENT}/speakers/?q=daniel",
 ]
+# A big schedule: the room grid, one day at a time, a room's page.
+GRID_PAGES = ["/gridcon/schedule/", "/gridcon/schedule/?day=2022-05-18&room=hall-b", "/gridcon/speakers/"]
 
 
 @pytest.fixture
@@ -39,6 +46,18 @@ def audited_page(chromium):
 def test_public_pages_have_no_serious_accessibility_violations(
     audited_page, live_server, kubecon, path, width
 ):
+    audit(audited_page, live_server, path, width)
+
+
+@pytest.mark.parametrize("path", GRID_PAGES)
+@pytest.mark.parametrize("width", [375, 1440])
+def test_the_pages_of_a_big_schedule_have_no_serious_accessibility_violations(
+    audited_page, live_server, gridcon, path, width
+):
+    audit(audited_page, live_server, path, width)
+
+
+def audit(audited_page, live_server, path, width):
     audited_page.set_viewport_size({"width": width, "height": 900})
     response = audited_page.goto(live_server.url + path)
     assert response.status == (404 if "no-such-page" in path else 200)

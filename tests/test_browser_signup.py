@@ -122,19 +122,19 @@ def test_the_switch_shows_the_visitors_time_beside_the_session_and_every_slot(ne
 
     # 12:30 in Valencia (CEST, UTC+2) is 06:30 in New York (EDT, UTC-4).
     assert page.locator(".session-meta").inner_text() == (
-        "Wednesday 15 May 2030, 12:30–13:15 CEST · Virtual\nWed, May 15, 06:30–07:15 EDT (your time)"
+        "Wednesday 15 May 2030, 12:30–13:15 CEST · Virtual\nWed 15 May, 06:30–07:15 EDT (your time)"
     )
     # Each slot's radio button is named with both times, as a screen reader reads it.
     assert [radio.aria_snapshot() for radio in page.get_by_role("radio").all()] == [
-        '- radio "12:30–12:45 CEST · 5 seats left of 5 Wed, May 15, 06:30–06:45 EDT (your time)"',
-        '- radio "12:45–13:00 CEST · 5 seats left of 5 Wed, May 15, 06:45–07:00 EDT (your time)"',
-        '- radio "13:00–13:15 CEST · 5 seats left of 5 Wed, May 15, 07:00–07:15 EDT (your time)"',
+        '- radio "12:30–12:45 CEST · 5 seats left of 5 Wed 15 May, 06:30–06:45 EDT (your time)"',
+        '- radio "12:45–13:00 CEST · 5 seats left of 5 Wed 15 May, 06:45–07:00 EDT (your time)"',
+        '- radio "13:00–13:15 CEST · 5 seats left of 5 Wed 15 May, 07:00–07:15 EDT (your time)"',
     ]
     assert page.locator(".slot-label").first.inner_text() == (
-        "12:30–12:45 CEST · 5 seats left of 5\nWed, May 15, 06:30–06:45 EDT (your time)"
+        "12:30–12:45 CEST · 5 seats left of 5\nWed 15 May, 06:30–06:45 EDT (your time)"
     )
     assert page.locator("p", has_text="Signup closes").inner_text() == (
-        "Signup closes Wednesday 15 May, 12:30 CEST.\nWed, May 15, 06:30 EDT (your time)"
+        "Signup closes Wednesday 15 May, 12:30 CEST.\nWed 15 May, 06:30 EDT (your time)"
     )
     # Nothing sticks out sideways.
     assert page.evaluate("document.documentElement.scrollWidth") <= width
@@ -159,7 +159,7 @@ def test_with_the_switch_on_the_confirmation_shows_the_slot_in_the_visitors_time
     shoot(page, f"confirmation-local-time-{width}")
 
     assert page.locator(".facts dd").nth(1).inner_text() == (
-        "Wednesday 15 May 2030, 12:45–13:00 CEST\nWed, May 15, 06:45–07:00 EDT (your time)"
+        "Wednesday 15 May 2030, 12:45–13:00 CEST\nWed 15 May, 06:45–07:00 EDT (your time)"
     )
     assert page.get_by_role("button", name=SWITCH).get_attribute("aria-pressed") == "true"
     assert JOIN_URL not in page.content()
@@ -175,7 +175,7 @@ def test_the_switch_turned_on_on_the_schedule_applies_to_office_hours(new_york, 
 
     assert page.get_by_role("button", name=SWITCH).get_attribute("aria-pressed") == "true"
     assert page.locator(".slot-list li").all_inner_texts() == [
-        "12:30–12:45 CEST\nWed, May 18, 06:30–06:45 EDT (your time)",
-        "12:45–13:00 CEST\nWed, May 18, 06:45–07:00 EDT (your time)",
-        "13:00–13:15 CEST\nWed, May 18, 07:00–07:15 EDT (your time)",
+        "12:30–12:45 CEST\nWed 18 May, 06:30–06:45 EDT (your time)",
+        "12:45–13:00 CEST\nWed 18 May, 06:45–07:00 EDT (your time)",
+        "13:00–13:15 CEST\nWed 18 May, 07:00–07:15 EDT (your time)",
     ]

@@ -1,6 +1,7 @@
 """The shipped fixture is the announcement, exactly: titles, CEST times, booth, office hours, pages and exports."""
 
 import datetime as dt
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -83,7 +84,8 @@ def test_abstracts_are_as_written_with_bullets_as_markdown_lists(kubecon):
 
 
 def test_the_booth_offers_swag_and_its_place_and_staffing_are_still_to_be_announced(client, kubecon):
-    tree = parse(client.get("/kubecon-eu-2022/booth/"))
+    with mock.patch("django.utils.timezone.now", return_value=cest(1, "12:00")):
+        tree = parse(client.get("/kubecon-eu-2022/booth/"))
 
     assert texts(tree, "//section[@class='booth']/h2") == ["Cilium booth"]
     assert texts(tree, "//section[@class='booth']/p") == [
@@ -91,6 +93,17 @@ def test_the_booth_offers_swag_and_its_place_and_staffing_are_still_to_be_announ
         "Stop by the Cilium booth to get your Cilium swag.",
         "Staffing times will be announced. The booth is open while the exhibition hall is open.",
     ]
+
+
+def test_after_the_event_the_booth_page_says_where_it_was_without_promises(client, kubecon):
+    tree = parse(client.get("/kubecon-eu-2022/booth/"))
+
+    assert texts(tree, "//section[@class='booth']/p") == [
+        "At the conference, Valencia, Spain.",
+        "Stop by the Cilium booth to get your Cilium swag.",
+        "The booth was open while the exhibition hall was open.",
+    ]
+    assert texts(tree, "//section[@class='booth']/h3")[-1] == "When it was staffed"
 
 
 def test_virtual_office_hours_on_wednesday_from_12_30_to_13_15_cest(kubecon):

@@ -208,7 +208,7 @@ def test_the_filter_links_keep_an_extra_parameter_of_the_uncached_page(client, s
     response = client.get("/summit/schedule/?utm_source=x")
 
     tree = lxml.html.fromstring(response.content.decode())
-    assert tree.xpath("//nav[@class='filters']//a[text()='All days']/@href") == [
+    assert tree.xpath("//details[@class='filters']//a[text()='All tracks']/@href") == [
         "/summit/schedule/?utm_source=x"
     ]
 

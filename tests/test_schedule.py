@@ -210,11 +210,121 @@ def test_a_blocks_version_changes_with_any_of_its_talks_and_nothing_else():
 @pytest.mark.parametrize(
     "query, variant",
     [
-        ("", "day=&track=&kind="),
-        ("day=2022-05-16&kind=talk", "day=2022-05-16&track=&kind=talk"),
+        ("", "day=&track=&kind=&room=&q=&today="),
+        ("day=2022-05-16&kind=talk", "day=2022-05-16&track=&kind=talk&room=&q=&today="),
+        ("q=cilium&room=hall-a", "day=&track=&kind=&room=hall-a&q=cilium&today="),
         ("day=2022-05-16&utm_source=x", None),  # kept in the filter links: rendered for its visitor
         ("day=2022-05-16&day=2022-05-17", None),
     ],
 )
 def test_only_the_filters_name_a_cached_schedule_page(query, variant):
     assert schedule.cache_variant(QueryDict(query)) == variant
+
+
+def test_while_the_event_runs_the_pages_of_each_day_are_kept_apart():
+    assert schedule.cache_variant(QueryDict(""), dt.date(2022, 5, 17)).endswith("&today=2022-05-17")
+
+
+# A day by room -----------------------------------------------------------------------------------
+
+
+class FakeRoom:
+    def __init__(self, pk, name):
+        self.pk, self.name, self.slug = pk, name, name.lower().replace(" ", "-")
+
+
+HALL_A, HALL_B, HALL_C = FakeRoom(1, "Hall A"), FakeRoom(2, "Hall B"), FakeRoom(3, "Hall C")
+
+
+def in_room(item, room):
+    item.room_id = room.pk if room else None
+    return item
+
+
+def placed(grid):
+    return [(item.talk.title, item.column, item.row, item.row_end, item.spans_all) for item in grid.items]
+
+
+def test_a_day_by_room_keeps_each_room_in_its_column_and_spans_talks_over_their_length():
+    talks = [
+        in_room(talk("Long", 16, "09:00", "10:00"), HALL_B),
+        in_room(talk("First", 16, "09:00", "09:30"), HALL_A),
+        in_room(talk("Second", 16, "09:30", "10:00"), HALL_A),
+        in_room(talk("Later", 16, "11:00", "11:30"), HALL_C),
+    ]
+
+    grid = schedule.lay_out_grid(talks, [HALL_A, HALL_B, HALL_C])
+
+    assert [column.name for column in grid.columns] == ["Hall A", "Hall B", "Hall C"]
+    # Row lines: 09:00 is 2, 09:30 is 3, 10:00 is 4, 11:00 is 5, 11:30 is 6; column 1 holds the times.
+    assert placed(grid) == [
+        ("First", 2, 2, 3, False),
+        ("Long", 3, 2, 4, False),
+        ("Second", 2, 3, 4, False),
+        ("Later", 4, 5, 6, False),
+    ]
+    assert [row for row, _moment in grid.times] == [2, 3, 5]
+
+
+def test_talks_without_a_room_get_a_last_column_and_a_lone_break_spans_every_room():
+    talks = [
+        in_room(talk("Keynote", 16, "09:00", "09:30"), HALL_A),
+        in_room(talk("Lunch", 16, "12:00", "13:00", kind=Talk.Kind.OTHER), None),
+        in_room(talk("Somewhere", 16, "09:00", "09:30"), None),
+    ]
+
+    grid = schedule.lay_out_grid(talks, [HALL_A, HALL_B])
+
+    assert [column.name for column in grid.columns] == ["Hall A", "Hall B", "No room yet"]
+    assert placed(grid) == [
+        ("Keynote", 2, 2, 3, False),
+        ("Somewhere", 4, 2, 3, False),
+        ("Lunch", 2, 4, 5, True),
+    ]
+
+
+def test_a_room_with_two_talks_at_once_leaves_the_day_in_blocks():
+    talks = [
+        in_room(talk("One", 16, "09:00", "10:00"), HALL_A),
+        in_room(talk("Two", 16, "09:30", "10:30"), HALL_A),
+    ]
+
+    assert schedule.lay_out_grid(talks, [HALL_A]) is None
+    day = schedule.lay_out_schedule(talks, MADRID, [HALL_A])[0]
+    assert day.grid is None and len(day.blocks) == 1
+
+
+@pytest.mark.django_db
+def test_a_search_matches_every_word_in_title_speakers_room_or_abstract_accents_and_case_aside():
+    maps = talk("Maps of the Network", 16, "09:00", "09:30")
+    maps.abstract = "Routing with BGP."
+    other = talk("Storage", 16, "10:00", "10:30")
+    other.abstract = "Ceph on Kubernetes, with network policies."
+    talks = [maps, other]
+    for n, item in enumerate(talks):
+        item.pk = n + 1
+
+    def found(text):
+        filters = schedule.Filters(q=text)
+        ranks = schedule.match_words(talks, filters.words)
+        return sorted(ranks, key=lambda pk: -ranks[pk])
+
+    assert found("network") == [1, 2]  # the title match first
+    assert found("NETWÖRK bgp") == [1]
+    assert found("ceph network") == [2]
+    assert found("nothing") == []
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ("q=" + "a" * 201, "A search takes at most 200 characters."),
+        ("q=cil%00ium", "A search takes words, not control characters."),
+        ("room=hall-z", "This event has no room “hall-z”."),
+    ],
+)
+def test_searches_and_rooms_that_cannot_be_are_refused(params, message):
+    with pytest.raises(schedule.FilterError, match=message):
+        schedule.read_filters(
+            QueryDict(params), days=[dt.date(2022, 5, 16)], track_slugs=set(), kinds=[], room_slugs={"hall-a"}
+        )

@@ -1,6 +1,7 @@
 """Public pages: what a visitor reads, and 404 for what is not public."""
 
 import datetime as dt
+from unittest import mock
 from urllib.parse import urljoin
 
 import lxml.html
@@ -14,6 +15,7 @@ from tests.factories import (
     make_booth,
     make_event,
     make_office_hours,
+    make_room,
     make_shift,
     make_speaker,
     make_talk,
@@ -329,7 +331,7 @@ def test_filtering_by_track_keeps_the_tracks_talks(client):
     tree = parse(client.get("/summit/schedule/?track=networking"))
 
     assert talk_titles(tree) == ["In networking"]
-    assert texts(tree, "//nav[@class='filters']//ul[@aria-labelledby='filter-track']/li") == [
+    assert texts(tree, "//details[@class='filters']//ul[@aria-labelledby='filter-track']/li") == [
         "All tracks",
         "Networking",
         "Storage",
@@ -341,15 +343,22 @@ def test_filter_links_are_plain_links_that_keep_the_other_filters(client):
     make_talk(event, starts_at=at(16, 10))
     make_talk(event, starts_at=at(19, 10), kind=Talk.Kind.TUTORIAL)
 
+    make_room(event, name="Hall A")
     tree = parse(client.get(SCHEDULE + "?kind=tutorial"))
 
-    assert tree.xpath("//ul[@aria-labelledby='filter-day']/li/a/@href") == [
+    assert tree.xpath("//ul[@aria-labelledby='filter-room']/li/a/@href") == [
         SCHEDULE + "?kind=tutorial",
-        SCHEDULE + "?kind=tutorial&day=2022-05-16",
-        SCHEDULE + "?kind=tutorial&day=2022-05-19",
+        SCHEDULE + "?kind=tutorial&room=hall-a",
     ]
     assert texts(tree, "//ul[@aria-labelledby='filter-kind']/li/a[@aria-current='true']") == ["Tutorial"]
-    assert texts(tree, "//ul[@aria-labelledby='filter-day']/li/a[@aria-current='true']") == ["All days"]
+    assert tree.xpath("//nav[@class='day-tabs']//li[not(@hidden)]/a/@href") == [
+        SCHEDULE + "?kind=tutorial&day=2022-05-16",
+        SCHEDULE + "?kind=tutorial&day=2022-05-19",
+        "/summit/my-schedule/",
+    ]
+    # Unfiltered, a small event shows every day on one page: its day tabs are anchors on it.
+    tree = parse(client.get(SCHEDULE))
+    assert tree.xpath("//nav[@class='day-tabs']//a/@href")[:2] == ["#day-2022-05-16", "#day-2022-05-19"]
 
 
 @pytest.mark.parametrize(
@@ -374,7 +383,8 @@ def test_bad_filter_values_get_a_message_and_a_400(client, query, message):
     assert alert.startswith("That filter does not work. " + message)
     assert talk_titles(tree) == ["First", "Second"]
     # The filter links start afresh instead of carrying the rejected value along.
-    assert tree.xpath("//ul[@aria-labelledby='filter-day']/li[1]/a/@href") == [SCHEDULE]
+    rejected = query.split("=")[1]
+    assert [href for href in tree.xpath("//a/@href") if rejected in href] == []
 
 
 def test_schedule_links_the_exports_by_their_addresses(client):
@@ -387,9 +397,8 @@ def test_schedule_links_the_exports_by_their_addresses(client):
         "/summit/schedule.xml",
         "/summit/schedule.json",
     ]
-    # "My schedule" adds ?talks=<slug>,<slug> to this address for the starred talks.
-    assert tree.xpath("//div[@class='schedule']/@data-ics-url") == ["/summit/schedule.ics"]
-    assert tree.xpath("//a[@data-my-calendar]/@href") == ["/summit/schedule.ics"]
+    # The stars of this browser go to My schedule, which lists them and offers their calendar.
+    assert tree.xpath("//a[@class='my-schedule-link']/@href") == ["/summit/my-schedule/"]
 
 
 def test_schedule_loads_its_script_deferred_and_has_no_inline_script_or_style(client):
@@ -403,7 +412,7 @@ def test_schedule_loads_its_script_deferred_and_has_no_inline_script_or_style(cl
     assert tree.xpath("//*[@style] | //style") == []
     # What needs JavaScript is hidden until the script shows it.
     assert tree.xpath("//div[@class='js-tools']/@hidden") == [""]
-    assert tree.xpath("//section[@id='my-schedule']/@hidden") == [""]
+    assert tree.xpath("//section[@id='live']/@hidden") == [""]
 
 
 # ----- Talk pages --------------------------------------------------------------------------------
@@ -416,7 +425,8 @@ def test_talk_page_shows_time_in_the_events_zone_length_speakers_and_talks_at_th
     make_talk(event, title="IKEA private cloud", starts_at=at(16, 10, 45))
     make_talk(event, title="Right after", starts_at=at(16, 11, 20))
 
-    response = client.get(talk.get_absolute_url())
+    with mock.patch("django.utils.timezone.now", return_value=at(1, 12)):  # before the event
+        response = client.get(talk.get_absolute_url())
 
     assert response.status_code == 200
     tree = parse(response)
@@ -432,6 +442,19 @@ def test_talk_page_shows_time_in_the_events_zone_length_speakers_and_talks_at_th
         "Speaker": "Daniel Bernier, Bell Canada",
     }
     assert texts(tree, "//section[@aria-labelledby='overlapping-heading']//li/a") == ["IKEA private cloud"]
+
+
+def test_after_the_event_a_talk_page_says_it_took_place_and_links_its_recording(client):
+    event = make_event(slug="summit")
+    talk = make_talk(event, title="Maps", starts_at=at(16, 10), video_url="https://video.example/maps")
+
+    tree = parse(client.get(talk.get_absolute_url()))
+
+    assert texts(tree, "//p[contains(@class, 'notice-past')]") == [
+        "This talk took place on Monday 16 May 2022. Watch the recording."
+    ]
+    assert tree.xpath("//p[contains(@class, 'notice-past')]/a/@href") == ["https://video.example/maps"]
+    assert "Recording (video)" in texts(tree, "//ul[@class='actions']/li")
 
 
 def test_talk_page_shows_its_own_speakers_beside_a_twin_talk_at_the_same_time(client):
@@ -591,7 +614,8 @@ def test_booth_page_says_where_what_and_when_in_the_events_zone(client):
     )
     make_shift(booth, starts_at=at(17, 10), ends_at=at(17, 12, 30), staff="Cilium maintainers")
 
-    tree = parse(client.get("/summit/booth/"))
+    with mock.patch("django.utils.timezone.now", return_value=at(1, 12)):  # before the event
+        tree = parse(client.get("/summit/booth/"))
 
     assert texts(tree, "//section[@class='booth']/h2") == ["Cilium booth"]
     assert texts(tree, "//section[@class='booth']/h3") == [
@@ -685,6 +709,6 @@ def test_a_talk_outside_the_events_dates_gets_a_day_link_that_works(client):
     page = client.get(f"/{event.slug}/schedule/")
     filtered = client.get(f"/{event.slug}/schedule/", {"day": "2022-05-21"})
 
-    assert "?day=2022-05-21" in page.content.decode()
+    assert parse(page).xpath("//nav[@class='day-tabs']//a/@href")[0] == "#day-2022-05-21"
     assert filtered.status_code == 200
     assert "The day after" in filtered.content.decode()

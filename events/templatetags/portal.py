@@ -1,10 +1,14 @@
 """Template filters of the public site."""
 
+import re
+
 from django import template
 from django.utils import timezone
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from .. import times
+from ..schedule import fold
 from ..text import render_markdown, summary_of
 
 register = template.Library()
@@ -25,3 +29,38 @@ def summary(text):
 def utc_offset(value):
     """The UTC offset of an aware datetime in the current time zone (the event's on its pages): +02:00."""
     return times.utc_offset(timezone.localtime(value))
+
+
+def _marked(text, words):
+    """`text` escaped, with each word that begins with one of `words` (folded) wrapped in <mark>."""
+    if not words:
+        return escape(text)
+    parts = []
+    for piece in re.split(r"(\w+)", text):
+        folded = fold(piece)
+        if piece and any(folded.startswith(word) for word in words):
+            parts.append(format_html("<mark>{}</mark>", piece))
+        else:
+            parts.append(escape(piece))
+    return mark_safe("".join(parts))  # every piece escaped above
+
+
+@register.filter
+def highlight(text, words):
+    """Search results: the words of the search marked in `text` (escaped)."""
+    return _marked(str(text), words)
+
+
+@register.filter
+def snippet(markdown_text, words, width=160):
+    """About `width` characters of Markdown `markdown_text` as plain text around the first searched word,
+    that word marked; the text's start when no word occurs in it."""
+    plain = " ".join(summary_of(render_markdown(markdown_text), words=10_000).split())
+    folded = fold(plain)
+    found = [folded.find(word) for word in words if word in folded]
+    at = min(found) if found else 0
+    start = max(0, at - width // 3)
+    piece = plain[start : start + width]
+    prefix = "…" if start else ""
+    suffix = "…" if start + width < len(plain) else ""
+    return mark_safe(f"{prefix}{_marked(piece, words)}{suffix}")  # _marked escapes

@@ -32,7 +32,8 @@
   // ----- Times in the visitor's own zone -------------------------------------------------------
 
   var visitorZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  var dayFormat = new Intl.DateTimeFormat("en-US", { weekday: "short", day: "numeric", month: "short" });
+  // Dates in the pages' own style ("Mon 16 May"); the zone's abbreviation as the visitor's browser names it.
+  var dayFormat = new Intl.DateTimeFormat("en-GB", { weekday: "short", day: "numeric", month: "short" });
   var timeFormat = new Intl.DateTimeFormat("en-US", { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   var zoneFormat = new Intl.DateTimeFormat("en-US", { timeZoneName: "short" });
 
@@ -42,7 +43,7 @@
   }
 
   function localTime(starts, ends) {
-    var text = dayFormat.format(starts) + ", " + timeFormat.format(starts);
+    var text = dayFormat.format(starts).replace(",", "") + ", " + timeFormat.format(starts);
     if (ends) text += "–" + timeFormat.format(ends);
     var line = el("span", "local-time", text + " " + zoneName(starts) + " ");
     // On a narrow screen the line breaks before "(your time)" rather than inside it.
@@ -115,53 +116,6 @@
     return changes;
   }
 
-  function talkNode(container, slug) {
-    return Array.prototype.find.call(container.querySelectorAll("li.talk[data-talk]"), function (node) {
-      return node.dataset.talk === slug;
-    });
-  }
-
-  function renderMySchedule(container, stars, onSeen) {
-    var section = container.querySelector("#my-schedule");
-    if (!section) return;
-    section.hidden = false;
-    var list = section.querySelector("[data-my-schedule]");
-    var empty = section.querySelector(".my-schedule-empty");
-    var calendar = section.querySelector(".my-schedule-calendar");
-    var link = section.querySelector("[data-my-calendar]");
-    var slugs = Object.keys(stars).sort(function (a, b) {
-      return new Date(stars[a].starts) - new Date(stars[b].starts);
-    });
-    list.replaceChildren();
-    slugs.forEach(function (slug) {
-      var info = stars[slug];
-      var node = talkNode(container, slug);
-      var item = el("li");
-      var a = el("a", "", node ? node.dataset.title : info.title);
-      a.href = info.url;
-      item.appendChild(a);
-      item.appendChild(el("span", "talk-line-when", node ? node.dataset.when : info.when));
-      // The whole schedule lists every public talk: a starred one missing from it was withdrawn.
-      var changes = node ? changesSince(info, node)
-        : container.hasAttribute("data-complete") ? ["no longer in the schedule"] : [];
-      if (changes.length) {
-        item.classList.add("is-changed");
-        var note = el("p", "my-schedule-change");
-        note.appendChild(el("strong", "", "Changed since you last looked: "));
-        note.appendChild(document.createTextNode(changes.join("; ") + ". "));
-        var seen = el("button", "link-button", "Got it");
-        seen.type = "button";
-        seen.addEventListener("click", function () { onSeen(slug, node); });
-        note.appendChild(seen);
-        item.appendChild(note);
-      }
-      list.appendChild(item);
-    });
-    empty.hidden = slugs.length > 0;
-    calendar.hidden = slugs.length === 0;
-    link.href = container.dataset.icsUrl + "?talks=" + slugs.map(encodeURIComponent).join(",");
-  }
-
   function starButton(node, stars, onChange, wide) {
     var slug = node.dataset.talk;
     var button = el("button", wide ? "button star-wide" : "star");
@@ -184,8 +138,42 @@
     return button;
   }
 
+  function starredSlugs(stars) {
+    return Object.keys(stars).sort(function (a, b) { return new Date(stars[a].starts) - new Date(stars[b].starts); });
+  }
+
+  // The way to "My schedule" names how many talks are starred and carries them, so the page lists them.
+  function paintMyScheduleLinks(stars) {
+    var slugs = starredSlugs(stars);
+    document.querySelectorAll("a.my-schedule-link").forEach(function (link) {
+      var base = link.getAttribute("href").split("?")[0];
+      link.href = slugs.length ? base + "?talks=" + slugs.map(encodeURIComponent).join(",") : base;
+      link.textContent = "★ My schedule" + (slugs.length ? " (" + slugs.length + ")" : "");
+    });
+  }
+
+  // On "My schedule": each starred talk says what changed since the visitor last looked, until "Got it".
+  function markChanges(container, stars, onSeen) {
+    container.querySelectorAll(".my-schedule-change").forEach(function (note) { note.remove(); });
+    container.querySelectorAll(".talk[data-talk]").forEach(function (node) {
+      var seen = stars[node.dataset.talk];
+      var changes = seen ? changesSince(seen, node) : [];
+      if (!changes.length) return;
+      var note = el("p", "my-schedule-change");
+      note.appendChild(el("strong", "", "Changed since you last looked: "));
+      note.appendChild(document.createTextNode(changes.join("; ") + ". "));
+      var button = el("button", "link-button", "Got it");
+      button.type = "button";
+      button.addEventListener("click", function () { onSeen(node.dataset.talk, node); });
+      note.appendChild(button);
+      node.appendChild(note);
+    });
+  }
+
   function setUpStars() {
-    var container = document.querySelector(".schedule[data-event], .talk-detail[data-event]");
+    var container = document.querySelector(
+      ".schedule[data-event], .talk-detail[data-event], .my-schedule-page[data-event]"
+    );
     if (!container) return;
     var key = starsKey(container.dataset.event);
     function stars() { return load(key, {}); }
@@ -194,16 +182,9 @@
       if (current[slug]) delete current[slug];
       else current[slug] = starInfo(node);
       save(key, current);
-      renderMySchedule(container, current, seen);
+      paintMyScheduleLinks(current);
     }
-    function seen(slug, node) {
-      // The visitor has read what changed: remember the talk as it is now (or forget a withdrawn one).
-      var current = stars();
-      if (node) current[slug] = starInfo(node);
-      else delete current[slug];
-      save(key, current);
-      renderMySchedule(container, current, seen);
-    }
+    paintMyScheduleLinks(stars());
     if (container.classList.contains("talk-detail")) {
       var item = el("li");
       item.appendChild(starButton(container, stars, toggle, true));
@@ -211,10 +192,90 @@
       if (actions) actions.prepend(item);
       return;
     }
+    if ("mySchedulePage" in container.dataset) {
+      var slugs = starredSlugs(stars());
+      // Without a list in the address, the page shows this browser's stars.
+      if (!("chosen" in container.dataset) && slugs.length) {
+        window.location.replace("?talks=" + slugs.map(encodeURIComponent).join(","));
+        return;
+      }
+      var seen = function (slug, node) {
+        // The visitor has read what changed: remember the talk as it is now.
+        var current = stars();
+        current[slug] = starInfo(node);
+        save(key, current);
+        markChanges(container, current, seen);
+      };
+      markChanges(container, stars(), seen);
+    }
     container.querySelectorAll("li.talk[data-talk]").forEach(function (node) {
       node.appendChild(starButton(node, stars, toggle, false));
     });
-    renderMySchedule(container, stars(), seen);
+  }
+
+  // ----- Search as you type --------------------------------------------------------------------
+
+  function fold(text) {
+    return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+
+  // The talks on the page narrow down while the visitor types; Enter searches every day on the server.
+  function setUpSearchAsYouType() {
+    var input = document.querySelector("[data-search-as-you-type]");
+    var container = document.querySelector(".schedule[data-event]");
+    if (!input || !container) return;
+    var hint = input.form.querySelector("[data-search-hint]");
+    var talks = Array.prototype.slice.call(container.querySelectorAll(".talk[data-talk]"));
+    function wordsOf(text) { return fold(text).split(/[^\p{L}\p{N}]+/u).filter(Boolean); }
+    // As the server's search: each typed word must begin a word of the talk's title, speakers, room or text.
+    var texts = talks.map(function (node) {
+      var card = node.cloneNode(true);
+      card.querySelectorAll(".talk-time, button").forEach(function (part) { part.remove(); });
+      return wordsOf(card.textContent);
+    });
+    input.addEventListener("input", function () {
+      var words = wordsOf(input.value);
+      var shown = 0;
+      talks.forEach(function (node, index) {
+        var match = words.every(function (word) {
+          return texts[index].some(function (candidate) { return candidate.indexOf(word) === 0; });
+        });
+        node.hidden = !match;
+        if (match) shown += 1;
+      });
+      container.querySelectorAll(".extras").forEach(function (list) { list.hidden = words.length > 0; });
+      hint.hidden = !words.length;
+      hint.textContent = shown + (shown === 1 ? " talk on this page matches" : " talks on this page match") +
+        ". Press Enter to search every day.";
+    });
+  }
+
+  // ----- Jump to now ---------------------------------------------------------------------------
+
+  // With JavaScript the visitor's clock finds the talk on now or next on this page; without, the link asks
+  // the server (/<event>/schedule/now/).
+  function setUpJumpToNow() {
+    var link = document.querySelector("[data-jump-now]");
+    var container = document.querySelector(".schedule[data-event]");
+    if (!link || !container) return;
+    var today = venueDate(new Date(), container.dataset.timeZone);
+    if (today >= container.dataset.eventStarts && today <= container.dataset.eventEnds) {
+      link.closest("[data-jump-now-item]").hidden = false;
+    }
+    link.addEventListener("click", function (event) {
+      var now = new Date();
+      var talks = Array.prototype.slice.call(container.querySelectorAll(".talk[data-talk]"))
+        .filter(function (node) { return !("cancelled" in node.dataset) && new Date(node.dataset.ends) > now; })
+        .sort(function (a, b) { return new Date(a.dataset.starts) - new Date(b.dataset.starts); });
+      var target = talks[0];
+      if (!target || venueDate(new Date(target.dataset.starts), container.dataset.timeZone) !==
+          venueDate(now, container.dataset.timeZone)) return;
+      event.preventDefault();
+      target.scrollIntoView({ block: "center" });
+      var title = target.querySelector(".talk-title a");
+      if (title) title.focus({ preventScroll: true });
+      window.history.replaceState(null, "", "#" + target.id);
+    });
   }
 
   // ----- What is on now ------------------------------------------------------------------------
@@ -245,7 +306,7 @@
       live.hidden = true;
       return;
     }
-    var talks = Array.prototype.slice.call(container.querySelectorAll("li.talk[data-talk]"))
+    var talks = Array.prototype.slice.call(container.querySelectorAll(".talk[data-talk]"))
       .filter(function (node) { return !("cancelled" in node.dataset); });
     var running = talks.filter(function (node) {
       return new Date(node.dataset.starts) <= now && now < new Date(node.dataset.ends);
@@ -286,9 +347,12 @@
   }
 
   function start() {
+    document.documentElement.classList.add("js");
     setUpStars();
     setUpLocalTimeSwitch();
     setUpWhatsOn();
+    setUpSearchAsYouType();
+    setUpJumpToNow();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

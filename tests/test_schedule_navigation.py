@@ -1,0 +1,230 @@
+"""Finding one's way through a big schedule: one day at a time, the room grid, search, the room filter,
+jump to now, My schedule, and the speakers' index."""
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+
+from events.models import Talk
+from tests.factories import (
+    at,
+    make_event,
+    make_office_hours,
+    make_room,
+    make_speaker,
+    make_talk,
+)
+from tests.test_queries import build_conference
+from tests.test_views import parse, talk_titles, texts
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def big():
+    """Five days of twelve talks in three rooms each: more than one day at a time shows."""
+    event = make_event(slug="big", name="Big")
+    rooms = [make_room(event, name=name, order=n) for n, name in enumerate(["Hall A", "Hall B", "Hall C"])]
+    for day in range(16, 21):
+        for n in range(12):
+            slot, room = divmod(n, 3)
+            make_talk(
+                event,
+                title=f"Day {day} talk {n}",
+                slug=f"d{day}-{n}",
+                starts_at=at(day, 9) + dt.timedelta(hours=slot),
+                room=rooms[room],
+            )
+    return event
+
+
+def during(day, hour=11):
+    """Patch the clock to `day` of May 2022 at `hour` in Valencia."""
+    return mock.patch("django.utils.timezone.now", return_value=at(day, hour))
+
+
+def shown_days(tree):
+    return [section.get("id") for section in tree.xpath("//section[@class='day']")]
+
+
+def test_a_big_event_shows_its_first_day_before_the_event_with_tabs_to_the_others(client, big):
+    with during(1):
+        tree = parse(client.get("/big/schedule/"))
+
+    assert shown_days(tree) == ["day-2022-05-16"]
+    assert texts(tree, "//nav[@class='day-tabs']//li[not(@hidden)]/a") == [
+        "Mon 16",
+        "Tue 17",
+        "Wed 18",
+        "Thu 19",
+        "Fri 20",
+        "All days",
+        "★ My schedule",
+    ]
+    assert texts(tree, "//nav[@class='day-tabs']//a[@aria-current='page']") == ["Mon 16"]
+    assert tree.xpath("//nav[@class='day-steps']//a/@href") == ["/big/schedule/?day=2022-05-17"]
+
+
+def test_during_the_event_the_schedule_opens_on_today_and_offers_jump_to_now(client, big):
+    with during(18):
+        tree = parse(client.get("/big/schedule/"))
+    with during(19):
+        next_day = parse(client.get("/big/schedule/"))
+
+    assert shown_days(tree) == ["day-2022-05-18"]
+    assert texts(tree, "//nav[@class='day-tabs']//a[@aria-current='page']") == ["Wed 18 today"]
+    assert tree.xpath("//li[@data-jump-now-item and not(@hidden)]/a/@href") == ["/big/schedule/now/"]
+    assert shown_days(next_day) == ["day-2022-05-19"]  # not the page kept the day before
+
+
+def test_jump_to_now_leads_to_the_talk_on_now_or_next_and_outside_the_event_to_the_schedule(client, big):
+    with during(18, 10):
+        response = client.get("/big/schedule/now/")
+    assert response.status_code == 302
+    assert response["Location"] == "/big/schedule/?day=2022-05-18#talk-d18-3"
+    assert "no-store" in response["Cache-Control"]
+    with during(1):
+        assert client.get("/big/schedule/now/")["Location"] == "/big/schedule/"
+
+
+def test_every_day_on_asking_and_the_room_grid_keeps_rooms_in_their_columns(client, big):
+    tree = parse(client.get("/big/schedule/?day=all"))
+
+    assert len(shown_days(tree)) == 5
+    for day in ["2022-05-16", "2022-05-20"]:
+        grid = f"//section[@id='day-{day}']//ol[contains(@class, 'grid')]"
+        assert texts(tree, grid + "/li[contains(@class, 'grid-room')]") == ["Hall A", "Hall B", "Hall C"]
+        columns = {
+            words.split("talk ")[1]: li.get("class").split()[1]
+            for li, words in zip(
+                tree.xpath(grid + "/li[@data-talk]"), texts(tree, grid + "/li[@data-talk]//h3"), strict=True
+            )
+        }
+        assert columns["0"] == columns["3"] == "c-2" and columns["1"] == "c-3" and columns["2"] == "c-4"
+
+
+def test_a_search_finds_talks_by_title_abstract_speaker_and_room_marked_and_best_first(client, big):
+    event = big
+    ada = make_speaker(name="Ada Lovelace")
+    make_talk(event, title="Engines", slug="engines", starts_at=at(17, 15), speakers=[ada])
+    make_talk(
+        event,
+        title="Looms",
+        slug="looms",
+        abstract="Punched cards, as Lovelace saw them.",
+        starts_at=at(16, 15),
+    )
+
+    tree = parse(client.get("/big/schedule/?q=lovelace"))
+
+    assert texts(tree, "//section[@class='results']/h2") == ["2 talks match “lovelace”"]
+    assert talk_titles(tree, "//section[@class='results']") == ["Engines", "Looms"]  # a speaker counts more
+    assert texts(tree, "//section[@class='results']//mark") == ["Lovelace", "Lovelace"]
+    hall = parse(client.get("/big/schedule/?q=hall+c&day=2022-05-16"))
+    assert len(talk_titles(hall, "//section[@class='results']")) == 4
+
+
+def test_a_search_combines_with_the_room_filter_and_bad_input_gets_a_400(client, big):
+    tree = parse(client.get("/big/schedule/?q=talk+3&room=hall-a"))
+
+    assert set(talk_titles(tree, "//section[@class='results']")) == {
+        f"Day {day} talk 3" for day in range(16, 21)
+    }
+    for query in ["?q=" + "x" * 300, "?q=%00", "?room=hall-z"]:
+        response = client.get("/big/schedule/" + query)
+        assert response.status_code == 400
+        assert texts(parse(response), "//div[@role='alert']")[0].startswith("That filter does not work.")
+
+
+def test_the_room_filter_lists_what_happens_in_one_room(client, big):
+    tree = parse(client.get("/big/schedule/?room=hall-b&day=2022-05-16"))
+
+    assert talk_titles(tree) == ["Day 16 talk 1", "Day 16 talk 4", "Day 16 talk 7", "Day 16 talk 10"]
+    assert texts(tree, "//ul[@aria-labelledby='filter-room']/li/a[@aria-current='true']") == ["Hall B"]
+
+
+def test_the_office_hours_day_is_a_day_of_the_schedule_and_of_the_event_page(client):
+    event = make_event(slug="summit")
+    make_talk(event, starts_at=at(16, 10))
+    make_office_hours(event, title="Virtual office hours", starts_at=at(18, 12, 30), ends_at=at(18, 13, 15))
+
+    schedule = parse(client.get("/summit/schedule/"))
+    home = parse(client.get("/summit/"))
+
+    assert shown_days(schedule) == ["day-2022-05-16", "day-2022-05-18"]
+    assert texts(schedule, "//section[@id='day-2022-05-18']//ul[@class='extras']/li") == [
+        "12:30–13:15 CEST Office hours: Virtual office hours"
+    ]
+    assert texts(home, "//ul[@class='day-list']/li")[1].startswith(
+        "Wednesday 18 May: Office hours: Virtual office hours, from 12:30 CEST"
+    )
+
+
+def test_my_schedule_lists_the_chosen_talks_by_day_and_flags_the_ones_that_overlap(client):
+    event = make_event(slug="summit")
+    make_talk(event, title="Maps", slug="maps", starts_at=at(16, 10))
+    make_talk(event, title="Routes", slug="routes", starts_at=at(16, 10, 15))
+    make_talk(event, title="Later", slug="later", starts_at=at(17, 10))
+    make_talk(event, title="Draft", slug="draft", status=Talk.Status.DRAFT)
+
+    tree = parse(client.get("/summit/my-schedule/?talks=routes,maps,later,draft,gone"))
+
+    assert texts(tree, "//section[@class='day']/h2") == ["Monday 16 May", "Tuesday 17 May"]
+    assert talk_titles(tree) == ["Maps", "Routes", "Later"]
+    assert texts(tree, "//li[contains(@class, 'has-clash')]//p[@class='clash']") == [
+        "Overlaps with Routes.",
+        "Overlaps with Maps.",
+    ]
+    assert texts(tree, "//p[contains(@class, 'notice-clash')]/strong") == ["2 of your talks overlap."]
+    assert tree.xpath("//section[@class='downloads']//a/@href") == [
+        "/summit/schedule.ics?talks=maps,routes,later",
+        "http://testserver/summit/my-schedule/?talks=maps,routes,later",
+    ]
+    assert "2 of the chosen talks are no longer in the schedule." in texts(tree, "//p")
+
+
+def test_my_schedule_without_a_list_explains_that_stars_need_javascript_and_a_bad_list_is_a_400(client):
+    make_talk(make_event(slug="summit"))
+
+    tree = parse(client.get("/summit/my-schedule/"))
+    bad = client.get("/summit/my-schedule/?talks=<script>")
+
+    assert "Stars need JavaScript" in texts(tree, "//p[@class='no-js-note']")[0]
+    assert bad.status_code == 400
+    assert texts(parse(bad), "//div[@role='alert']")[0].startswith("That list of talks does not work.")
+
+
+def test_speakers_are_sorted_as_people_read_names_under_an_a_to_z_index_and_can_be_searched(client):
+    event = make_event(slug="summit")
+    for name, affiliation in [
+        ("zoë Zed", ""),
+        ("Émile Ace", "Isovalent"),
+        ("adam Bee", ""),
+        ("Óscar Ohm", ""),
+    ]:
+        make_talk(event, speakers=[make_speaker(name=name, affiliation=affiliation)])
+
+    tree = parse(client.get("/summit/speakers/"))
+    found = parse(client.get("/summit/speakers/?q=isovalent"))
+
+    assert texts(tree, "//ul[@class='speaker-list']/li/a") == [
+        "adam Bee",
+        "Émile Ace",
+        "Óscar Ohm",
+        "zoë Zed",
+    ]
+    assert texts(tree, "//nav[@class='az']//a") == ["A", "E", "O", "Z"]
+    assert texts(found, "//ul[@class='speaker-list']/li/a") == ["Émile Ace"]
+    assert texts(found, "//ul[@class='speaker-list']//mark") == ["Isovalent"]
+    assert client.get("/summit/speakers/?q=%00").status_code == 400
+
+
+def test_one_day_of_a_600_talk_conference_weighs_under_a_quarter_of_the_whole_programme(client):
+    build_conference(600)
+
+    one_day = client.get("/big/schedule/").content
+    every_day = client.get("/big/schedule/?day=all").content
+
+    assert len(one_day) < len(every_day) / 4
+    assert len(one_day) < 904_000 / 4  # the all-days page before days came one at a time
