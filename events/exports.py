@@ -307,6 +307,9 @@ class FrabXmlExporter(Exporter):
             _sub(element, "slug", slug)
         _sub(element, "track", talk.track.name if talk.track else "")
         _sub(element, "language", "en")
+        # The portal keeps one text per talk: older importers (pretalx's import_schedule) need <description>
+        # to be there and read it, so it carries the same text as <abstract>.
+        _sub(element, "description", talk.abstract)
         persons = _sub(element, "persons")
         for speaker in talk.speakers.all():
             _sub(persons, "person", speaker.name, id=speaker.pk, guid=speaker.uuid)
@@ -394,9 +397,17 @@ class C3vocJsonExporter(Exporter):
             "type": talk.get_kind_display(),
             "language": "en",
             "abstract": talk.abstract,
-            # c3voc persons are frab-style (id + public_name) or pretalx-style (name), never both.
+            # One text per talk, as in the frab XML: readers such as pyfahrplan index "description".
+            "description": talk.abstract,
+            # c3voc persons are frab-style (id + public_name) or pretalx-style (name), never both: these are
+            # pretalx-style (no id), with the deprecated public_name as well, which older readers show.
             "persons": [
-                {"name": speaker.name, "guid": str(speaker.uuid), "biography": speaker.bio or None}
+                {
+                    "name": speaker.name,
+                    "public_name": speaker.name,
+                    "guid": str(speaker.uuid),
+                    "biography": speaker.bio or None,
+                }
                 for speaker in talk.speakers.all()
             ],
             "links": [{"url": url, "type": kind, "title": title} for kind, title, url in _links(talk)],

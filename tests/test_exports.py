@@ -254,7 +254,12 @@ def test_json_persons_are_pretalx_style_with_a_stable_guid(client, mixed_event):
 
     (talk,) = json_events(data)
     ann = mixed_event.talks.get(slug="shown").speakers.get(name="Ann Lee")
-    assert talk["persons"][0] == {"name": "Ann Lee", "guid": str(ann.uuid), "biography": None}
+    assert talk["persons"][0] == {
+        "name": "Ann Lee",
+        "public_name": "Ann Lee",
+        "guid": str(ann.uuid),
+        "biography": None,
+    }
     assert (talk["start"], talk["duration"], talk["date"]) == ("09:05", "00:30", "2022-05-16T09:05:00-04:00")
     assert talk["links"] == [
         {"url": "https://slides.example.org/shown.pdf", "type": "slides", "title": "Slides"}
@@ -558,3 +563,118 @@ def test_a_talk_moved_to_another_event_leaves_the_first_events_export_at_once(cl
 
     assert b"Moving talk" not in client.get(url("schedule_xml", first)).content
     assert b"Moving talk" in client.get(url("schedule_xml", second)).content
+
+
+# Older readers: what they index must be there and carry the talk's data ---------------------------------
+
+
+def read_like_pretalx_import_schedule(document):
+    """The frab XML read as pretalx's `import_schedule` read it (pretalx.schedule.utils.process_frab, removed in
+    2024): `find(...).text` on each element, which fails with AttributeError where an element is missing."""
+    talks = []
+    for day in document.findall("day"):
+        for room in day.findall("room"):
+            for talk in room.findall("event"):
+                hours, minutes = talk.find("duration").text.split(":")
+                talks.append(
+                    {
+                        "room": room.attrib["name"],
+                        "code": (talk.attrib["id"], talk.attrib["guid"][:16]),
+                        "start": f"{talk.find('date').text} {talk.find('start').text}",
+                        "minutes": int(hours) * 60 + int(minutes),
+                        "type": talk.find("type").text,
+                        "track": talk.find("track").text,
+                        "title": talk.find("title").text,
+                        "subtitle": talk.find("subtitle").text,
+                        "description": talk.find("description").text,
+                        "abstract": talk.find("abstract").text,
+                        "language": talk.find("language").text,
+                        "speakers": [person.text for person in talk.find("persons").findall("person")],
+                    }
+                )
+    return document.find("version").text, talks
+
+
+def read_like_pyfahrplan(data):
+    """The c3voc JSON flattened as pyfahrplan does: `talk["description"]` indexed directly, speakers by their
+    `public_name`."""
+    schedule = data["schedule"]
+    return [
+        {
+            "conference": (schedule["conference"]["title"], schedule["conference"]["acronym"]),
+            "day": day["index"],
+            "room": room_name,
+            "title": talk["title"],
+            "when": (talk["id"], talk["date"], talk["start"], talk["duration"]),
+            "description": "" if talk["description"] is None else talk["description"],
+            "abstract": "" if talk["abstract"] is None else talk["abstract"],
+            "track": "" if talk["track"] is None else talk["track"],
+            "speakers": ", ".join(
+                person.get("public_name", person.get("full_public_name", ""))
+                for person in talk.get("persons", [])
+            ),
+        }
+        for day in schedule["conference"]["days"]
+        for room_name, room in day["rooms"].items()
+        for talk in room
+    ]
+
+
+def test_pretalxs_old_importer_finds_the_description_and_everything_else_it_reads(client, mixed_event):
+    talk = mixed_event.talks.get(slug="shown")
+    talk.abstract = "Packets, *fast*."
+    talk.save()
+
+    _, document = get_xml(client, mixed_event)
+    version, talks = read_like_pretalx_import_schedule(document)
+
+    assert version == str(version_of(mixed_event))
+    assert talks == [
+        {
+            "room": "Ballroom",
+            "code": (str(talk.pk), str(talk.uuid)[:16]),
+            "start": "2022-05-16T09:05:00-04:00 09:05",
+            "minutes": 30,
+            "type": "Talk",
+            "track": "Kernel",
+            "title": "Shown",
+            "subtitle": None,
+            "description": "Packets, *fast*.",
+            "abstract": "Packets, *fast*.",
+            "language": "en",
+            "speakers": ["Ann Lee", "Bo Chen"],
+        }
+    ]
+
+
+def test_pyfahrplan_finds_the_description_and_the_speakers_public_names(client, mixed_event):
+    talk = mixed_event.talks.get(slug="shown")
+
+    _, data = get_json(client, mixed_event)
+
+    assert read_like_pyfahrplan(data) == [
+        {
+            "conference": (mixed_event.name, "mixed"),
+            "day": 1,
+            "room": "Ballroom",
+            "title": "Shown",
+            "when": (talk.pk, "2022-05-16T09:05:00-04:00", "09:05", "00:30"),
+            "description": "An abstract.",
+            "abstract": "An abstract.",
+            "track": "Kernel",
+            "speakers": "Ann Lee, Bo Chen",
+        }
+    ]
+
+
+def test_the_portals_own_import_reads_the_description_back_without_doubling_the_text(
+    client, mixed_event, tmp_path
+):
+    from events.frab import import_frab
+
+    schedule = tmp_path / "schedule.xml"
+    schedule.write_bytes(client.get(url("schedule_xml", mixed_event)).content)
+
+    import_frab(schedule, event_slug="mixed-copy")
+
+    assert Event.objects.get(slug="mixed-copy").talks.get().abstract == "An abstract."
