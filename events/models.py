@@ -16,6 +16,7 @@ from django.db.models.lookups import Exact
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from .times import day_bounds, minutes
@@ -156,6 +157,11 @@ class Room(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def slug(self):
+        """The name as it goes in addresses (`schedule.ics?room=hall-4`); rooms have no slug of their own."""
+        return slugify(self.name)
 
 
 class Track(models.Model):

@@ -95,7 +95,7 @@ def test_the_import_uses_the_same_schema_and_licence(name):
 # The schedule in each format ------------------------------------------------------------------------
 
 
-def test_the_ical_schedule_has_the_talks_at_their_local_times(client):
+def test_the_ical_schedule_has_the_talks_at_utc_instants_and_names_the_events_zone(client):
     event = make_event(slug="summit")  # Europe/Madrid
     make_talk(event, title="Closing", starts_at=at(20, 16), ends_at=at(20, 16, 35))
     make_talk(event, title="Opening", starts_at=at(16, 10, 45), ends_at=at(16, 11, 15))
@@ -107,11 +107,17 @@ def test_the_ical_schedule_has_the_talks_at_their_local_times(client):
     assert [
         (str(e["SUMMARY"]), e.decoded("DTSTART").isoformat(), e.decoded("DTEND").isoformat()) for e in events
     ] == [
-        ("Opening", "2022-05-16T10:45:00+02:00", "2022-05-16T11:15:00+02:00"),
-        ("Closing", "2022-05-20T16:00:00+02:00", "2022-05-20T16:35:00+02:00"),
+        ("Opening", "2022-05-16T08:45:00+00:00", "2022-05-16T09:15:00+00:00"),
+        ("Closing", "2022-05-20T14:00:00+00:00", "2022-05-20T14:35:00+00:00"),
     ]
-    assert [e["DTSTART"].params["TZID"] for e in events] == ["Europe/Madrid", "Europe/Madrid"]
-    assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/Madrid"]
+    assert b"DTSTART:20220516T084500Z\r\n" in response.content
+    assert b"TZID" not in response.content
+    assert calendar.walk("VTIMEZONE") == []
+    assert str(calendar["X-WR-TIMEZONE"]) == "Europe/Madrid"
+    assert [str(e["DESCRIPTION"]).split("\n")[0] for e in events] == [
+        "Monday 16 May 2022, 10:45–11:15 CEST (Europe/Madrid)",
+        "Friday 20 May 2022, 16:00–16:35 CEST (Europe/Madrid)",
+    ]
 
 
 def test_ical_uids_are_the_talk_uuids_unique_and_stable_across_requests(client):
@@ -139,9 +145,9 @@ def test_an_ical_event_carries_url_location_description_and_last_modified(client
     (vevent,) = calendar.walk("VEVENT")
     assert str(vevent["URL"]) == "http://testserver/summit/talks/ebpf-101/"
     assert str(vevent["LOCATION"]) == "Hall 4, Valencia, Spain"
-    assert (
-        str(vevent["DESCRIPTION"])
-        == "Speakers: Ada Lane\n\nAn abstract.\n\nhttp://testserver/summit/talks/ebpf-101/"
+    assert str(vevent["DESCRIPTION"]) == (
+        "Monday 16 May 2022, 10:00–10:30 CEST (Europe/Madrid)\n\nSpeakers: Ada Lane\n\nAn abstract.\n\n"
+        "http://testserver/summit/talks/ebpf-101/"
     )
     assert vevent.decoded("LAST-MODIFIED") == talk.updated_at.astimezone(dt.UTC).replace(microsecond=0)
     assert vevent.decoded("DTSTART") == at(16, 10)
@@ -215,12 +221,15 @@ def mixed_event():
     return event
 
 
-def test_only_published_talks_are_exported(client, mixed_event):
+def test_calendars_keep_cancelled_talks_and_the_other_exports_only_published_ones(client, mixed_event):
     _, calendar = get_ical(client, url("schedule_ics", mixed_event))
     _, document = get_xml(client, mixed_event)
     _, data = get_json(client, mixed_event)
 
-    assert [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")] == ["Shown"]
+    assert [(str(e["SUMMARY"]), str(e["STATUS"])) for e in calendar.walk("VEVENT")] == [
+        ("Cancelled: Cancelled", "CANCELLED"),
+        ("Shown", "CONFIRMED"),
+    ]
     assert [e.findtext("title") for e in document.findall("day/room/event")] == ["Shown"]
     assert [e["title"] for e in json_events(data)] == ["Shown"]
 
@@ -297,11 +306,23 @@ def test_a_talk_calendar_holds_that_talk_only(client):
     assert response["Content-Disposition"] == 'inline; filename="kubernetes-networking-101.ics"'
 
 
-@pytest.mark.parametrize("slug", ["draft", "cancelled", "no-such-talk"])
-def test_a_talk_calendar_of_an_unpublished_or_unknown_talk_is_not_found(client, mixed_event, slug):
+@pytest.mark.parametrize("slug", ["draft", "no-such-talk"])
+def test_a_talk_calendar_of_a_draft_or_unknown_talk_is_not_found(client, mixed_event, slug):
     response = client.get(url("talk_ics", mixed_event, talk=slug))
 
     assert response.status_code == 404
+
+
+def test_a_cancelled_talks_calendar_says_so_so_subscribed_calendars_strike_it_out(client, mixed_event):
+    response, calendar = get_ical(client, url("talk_ics", mixed_event, talk="cancelled"))
+
+    (vevent,) = calendar.walk("VEVENT")
+    assert (response.status_code, str(vevent["STATUS"]), str(vevent["TRANSP"])) == (
+        200,
+        "CANCELLED",
+        "TRANSPARENT",
+    )
+    assert str(vevent["DESCRIPTION"]).startswith("Cancelled. Was: Monday 16 May 2022, 04:00–04:30 EDT")
 
 
 @pytest.mark.parametrize("name", ["schedule_ics", "schedule_xml", "schedule_json"])
