@@ -259,6 +259,7 @@ class SchedulePage:
     track_choices: list
     kind_choices: list
     talk_count: int
+    rooms: list = ()  # the rooms the talks are in, each with a calendar of its own
 
     @property
     def status(self):
@@ -301,4 +302,11 @@ def lay_out_page(event, talks, *, tracks, params):
         track_choices=list(tracks),
         kind_choices=[(kind, label) for kind, label in Talk.Kind.choices if kind in kinds],
         talk_count=len(talks),
+        rooms=rooms_of(talks),
     )
+
+
+def rooms_of(talks):
+    """The rooms `talks` are held in, in the event's room order, each once."""
+    rooms = {talk.room.pk: talk.room for talk in talks if talk.room is not None}
+    return sorted(rooms.values(), key=lambda room: (room.order, room.name))

@@ -104,7 +104,12 @@ class TalkDetailView(EventMixin, DetailView):
             .exclude(pk=talk.pk)
             .in_schedule_order()
         )
-        return super().get_context_data(overlapping=overlapping, **kwargs)
+        url = self.request.build_absolute_uri(talk.get_absolute_url())
+        return super().get_context_data(
+            overlapping=overlapping,
+            google_calendar_url=exports.google_calendar_url(self.request.event, talk, url),
+            **kwargs,
+        )
 
 
 @method_decorator(pagecache.cache_per_schedule_version(), name="dispatch")

@@ -25,3 +25,10 @@ def summary(text):
 def utc_offset(value):
     """The UTC offset of an aware datetime in the current time zone (the event's on its pages): +02:00."""
     return times.utc_offset(timezone.localtime(value))
+
+
+@register.simple_tag(takes_context=True)
+def webcal_url(context, path):
+    """The subscription address of the calendar at `path` on this host: webcal:// makes the visitor's calendar
+    app subscribe to it (and fetch it again as it changes) instead of importing it once."""
+    return f"webcal://{context['request'].get_host()}{path}"

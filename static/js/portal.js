@@ -120,6 +120,9 @@
     empty.hidden = slugs.length > 0;
     calendar.hidden = slugs.length === 0;
     link.href = container.dataset.icsUrl + "?talks=" + slugs.map(encodeURIComponent).join(",");
+    var subscribe = section.querySelector("[data-my-calendar-subscribe]");
+    // The same address for the calendar app to subscribe to: starred talks that move, move there too.
+    if (subscribe) subscribe.href = link.href.replace(/^https?:/, "webcal:");
   }
 
   function starButton(node, stars, onChange, wide) {
