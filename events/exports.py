@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from lxml import etree
 
-from . import pagecache
+from . import changelog, pagecache
 from .models import Room
 from .times import day_bounds, span_text, utc_stamp
 
@@ -336,7 +336,7 @@ class FrabXmlExporter(Exporter):
         root = etree.Element("schedule")
         _sub(root, "generator", name=GENERATOR, version=GENERATOR_VERSION)
         _sub(root, "url", base_url + reverse("events:schedule_xml", kwargs={"event": event.slug}))
-        _sub(root, "version", str(event.schedule_version))
+        _sub(root, "version", changelog.version_name(event))
         days = schedule_days(event, self.talks, event.rooms.all())
         conference = _sub(root, "conference")
         _sub(conference, "title", event.name)
@@ -453,7 +453,7 @@ class C3vocJsonExporter(Exporter):
             "generator": {"name": GENERATOR, "version": GENERATOR_VERSION},
             "schedule": {
                 "url": base_url + reverse("events:schedule_json", kwargs={"event": event.slug}),
-                "version": str(event.schedule_version),
+                "version": changelog.version_name(event),
                 "base_url": base_url + "/",
                 "conference": conference,
             },

@@ -269,7 +269,7 @@ def import_frab(source, *, event_slug):
         result = _write(schedule, event_slug)
         if result.changed:
             # Bulk writes send no signals: mark the schedule changed once, for caches and ETags.
-            Event.objects.filter(pk=result.event.pk).bump_schedule_version()
+            Event.objects.filter(pk=result.event.pk).bump_schedule_version(event_ids=[result.event.pk])
     return result
 
 

@@ -44,7 +44,8 @@ def validate_url_lines(value):
                 ) from None
 
 
-# Sent when events change without a save of theirs (bump_schedule_version): what remembers events forgets them.
+# Sent with `event_ids` when the schedules of events change without a save of the events (bump_schedule_version):
+# what remembers events forgets them, and the changelog looks at their talks.
 schedule_changed = Signal()
 
 
@@ -70,10 +71,13 @@ class EventQuerySet(models.QuerySet):
         ]
         return Q(end_date__lt=utc_today - one_day) | Q(pk__in=ended)
 
-    def bump_schedule_version(self):
-        """Mark the schedules of these events as changed, atomically in the database (F() + 1)."""
+    def bump_schedule_version(self, event_ids=None):
+        """Mark the schedules of these events as changed, atomically in the database (F() + 1). A caller that
+        knows the events' ids passes them as `event_ids`, which saves reading them."""
+        if event_ids is None:
+            event_ids = list(self.values_list("pk", flat=True))
         changed = self.update(schedule_version=F("schedule_version") + 1, schedule_changed_at=timezone.now())
-        schedule_changed.send(sender=Event, using=self.db)
+        schedule_changed.send(sender=Event, using=self.db, event_ids=event_ids)
         return changed
 
 
@@ -263,7 +267,8 @@ class TalkQuerySet(models.QuerySet):
         # Read the events first: the queryset may be filtered on a value this changes.
         event_ids = list(self.order_by().values_list("event_id", flat=True).distinct())
         count = self.update(updated_at=timezone.now(), **values)
-        Event.objects.filter(pk__in=event_ids).bump_schedule_version()  # update() sends no signals
+        # update() sends no signals
+        Event.objects.filter(pk__in=event_ids).bump_schedule_version(event_ids=event_ids)
         return count
 
     def for_clash_check(self):
@@ -376,6 +381,77 @@ class TalkSpeaker(models.Model):
 
     def __str__(self):
         return f"{self.speaker.name} in “{self.talk.title}”"
+
+
+class ScheduleUpdate(models.Model):
+    """One entry of an event's public changelog: the changes to its public talks that organisers made together
+    (within CHANGELOG_GROUP_MINUTES of each other), numbered 1, 2, 3 … per event. events/changelog.py writes
+    them."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="schedule_updates")
+    number = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["event", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "number"], name="schedule_update_number_unique_per_event"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event.name}: schedule update {self.number}"
+
+    def get_absolute_url(self):
+        return (
+            reverse("events:schedule_changes", kwargs={"event": self.event.slug}) + f"#update-{self.number}"
+        )
+
+
+class TalkChange(models.Model):
+    """One change to one public talk in a ScheduleUpdate, with what it was and what it became (`before`,
+    `after`: the talk's public state as events/changelog.py records it, or the part of it that changed)."""
+
+    class Kind(models.TextChoices):
+        ADDED = "added", _("Added")
+        REMOVED = "removed", _("Removed")
+        CANCELLED = "cancelled", _("Cancelled")
+        RESTORED = "restored", _("Back in the programme")
+        MOVED = "moved", _("Moved in time")
+        ROOM = "room", _("Moved to another room")
+        RENAMED = "renamed", _("Renamed")
+        SPEAKERS = "speakers", _("Speakers changed")
+
+    update = models.ForeignKey(ScheduleUpdate, on_delete=models.CASCADE, related_name="changes")
+    # Empty once the talk is deleted: the change stays in the record.
+    talk = models.ForeignKey(Talk, on_delete=models.SET_NULL, null=True, blank=True, related_name="changes")
+    title = models.CharField(max_length=300, help_text=_("The talk's title when the change was made."))
+    kind = models.CharField(max_length=20, choices=Kind)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["update", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.title}"
+
+    def get_absolute_url(self):
+        return self.update.get_absolute_url()
+
+
+class AnnouncedTalk(models.Model):
+    """What the changelog last recorded of a talk: its public state (None while it is not public), as of the
+    talk's change time `seen_at`. A talk whose Talk.updated_at differs from `seen_at` may have changed."""
+
+    talk = models.OneToOneField(Talk, on_delete=models.CASCADE, primary_key=True, related_name="announced")
+    state = models.JSONField(null=True, blank=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"What was announced of “{self.talk.title}”"
 
 
 class Booth(models.Model):

@@ -1,5 +1,6 @@
 """Keeps Event.schedule_version and Talk.updated_at current: any saved or deleted schedule row bumps its
-event's version, and a speaker, room or track that changes moves the change time of its talks.
+event's version, and a speaker, room or track that changes moves the change time of its talks. Each bump has
+the changelog look at the event's talks (events/changelog.py).
 
 Both key what the page cache keeps (events/pagecache.py), so this is bookkeeping, not a rule: bulk writes
 (QuerySet.update, bulk_create) send no signals and call bump_schedule_version() or mark_changed() themselves.
@@ -11,7 +12,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 from django.utils import timezone
 
-from . import versionwatch
+from . import changelog, versionwatch
 from .models import Event, Room, Speaker, Talk, TalkSpeaker, Track, schedule_changed
 
 
@@ -20,6 +21,18 @@ from .models import Event, Room, Speaker, Talk, TalkSpeaker, Track, schedule_cha
 def forget_remembered_events(sender, using, **kwargs):
     # As the change commits; the other processes hear of it from PostgreSQL (migration 0006's trigger).
     versionwatch.watch(using).forget_after_commit()
+
+
+@receiver(schedule_changed)
+def record_schedule_changes(sender, using, event_ids=(), **kwargs):
+    changelog.record_after_commit(event_ids, using=using)
+
+
+@receiver(pre_delete, sender=Talk)
+def record_talk_removal(sender, instance, origin=None, **kwargs):
+    # Not when the whole event goes, changelog and all.
+    if not isinstance(origin, Event):
+        changelog.record_removal(instance)
 
 
 @receiver(pre_save, sender=Event)
@@ -39,7 +52,7 @@ def reload_event_version(sender, instance, update_fields, **kwargs):
     if isinstance(instance.schedule_version, Combinable):
         instance.refresh_from_db(fields=["schedule_version"])
     elif update_fields is not None and "schedule_version" not in update_fields:
-        Event.objects.filter(pk=instance.pk).bump_schedule_version()
+        Event.objects.filter(pk=instance.pk).bump_schedule_version(event_ids=[instance.pk])
         instance.refresh_from_db(fields=["schedule_version", "schedule_changed_at"])
 
 
@@ -74,7 +87,7 @@ def compare_with_saved_talk(sender, instance, raw, **kwargs):
 @receiver([post_save, post_delete], sender=Track)
 def bump_for_event_row(sender, instance, **kwargs):
     event_ids = {instance.event_id, getattr(instance, "_previous_event_id", None)} - {None}
-    Event.objects.filter(pk__in=event_ids).bump_schedule_version()
+    Event.objects.filter(pk__in=event_ids).bump_schedule_version(event_ids=event_ids)
 
 
 @receiver(post_save, sender=Room)

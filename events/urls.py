@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import exports, views
+from . import exports, feeds, pagecache, views
 
 app_name = "events"
 
@@ -10,6 +10,12 @@ urlpatterns = [
     path("", views.EventListView.as_view(), name="event_list"),
     path("<slug:event>/", views.EventDetailView.as_view(), name="event_detail"),
     path("<slug:event>/schedule/", views.ScheduleView.as_view(), name="schedule"),
+    path("<slug:event>/schedule/changes/", views.ScheduleChangesView.as_view(), name="schedule_changes"),
+    path(
+        "<slug:event>/schedule/feed.xml",
+        pagecache.cache_per_schedule_version()(feeds.ScheduleChangesFeed()),
+        name="schedule_feed",
+    ),
     path(
         "<slug:event>/schedule.ics",
         views.CalendarView.as_view(),

@@ -22,7 +22,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from portal import ratelimit
 
-from . import exports, notices, pagecache, schedule, signups
+from . import changelog, exports, notices, pagecache, schedule, signups
 from .forms import SignupForm, undecodable_fields
 from .models import Event, OfficeHours, Signup, Speaker
 
@@ -104,12 +104,45 @@ class TalkDetailView(EventMixin, DetailView):
             .exclude(pk=talk.pk)
             .in_schedule_order()
         )
+        moves = changelog.latest_moves(talk, self.request.event.tzinfo)
         url = self.request.build_absolute_uri(talk.get_absolute_url())
         return super().get_context_data(
             overlapping=overlapping,
+            moves=moves,
             google_calendar_url=exports.google_calendar_url(self.request.event, talk, url),
             **kwargs,
         )
+
+
+def _page_variant(request):
+    """Cache variant of a paginated page: `?page=N` or nothing; anything else is rendered and not kept."""
+    if not request.GET:
+        return ""
+    page = request.GET.get("page", "")
+    return f"page={page}" if list(request.GET) == ["page"] and page.isdigit() and len(page) < 6 else None
+
+
+@method_decorator(pagecache.cache_per_schedule_version(_page_variant), name="dispatch")
+class ScheduleChangesView(EventMixin, ListView):
+    """The event's changelog, newest update first."""
+
+    template_name = "events/schedule_changes.html"
+    context_object_name = "updates"
+    paginate_by = 20
+
+    def get_queryset(self):
+        return self.request.event.schedule_updates.order_by("-number").prefetch_related(
+            Prefetch("changes", queryset=changelog.changes_shown())
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        tz = self.request.event.tzinfo
+        context["entries"] = [
+            (update, changelog.headline(update.changes.all()), changelog.described(update.changes.all(), tz))
+            for update in context["updates"]
+        ]
+        return context
 
 
 @method_decorator(pagecache.cache_per_schedule_version(), name="dispatch")

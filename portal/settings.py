@@ -96,6 +96,8 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal?max_en
 # Pages for every visitor may be kept this many seconds by nginx and any CDN in front (Cache-Control
 # s-maxage); a change shows there after at most this long.
 EDGE_CACHE_SECONDS = env.int("EDGE_CACHE_SECONDS", default=1)
+# Changes to the schedule made within this many minutes of each other are one entry of its public changelog.
+CHANGELOG_GROUP_MINUTES = env.int("CHANGELOG_GROUP_MINUTES", default=10)
 
 
 def _code_fingerprint():

@@ -164,3 +164,26 @@ def test_take_the_readme_screenshot(chromium, live_server, kubecon):
         page.screenshot(path=os.environ["SCREENSHOT"])
     finally:
         context.close()
+
+
+def test_my_schedule_says_what_changed_in_a_starred_talk_since_the_last_visit(page, live_server, kubecon):
+    page.goto(live_server.url + SCHEDULE)
+    page.get_by_role("button", name=f"Star: {SRV6}").click()
+    talk = kubecon.talks.get(slug=SRV6_SLUG)
+    talk.starts_at += dt.timedelta(days=1, hours=1)
+    talk.ends_at += dt.timedelta(days=1, hours=1)
+    talk.save()
+
+    page.reload()
+
+    change = page.locator("#my-schedule .my-schedule-change")
+    assert change.inner_text() == (
+        "Changed since you last looked: moved from Mon 16 May, 10:50–11:20 CEST "
+        "to Tue 17 May, 11:50–12:20 CEST. Got it"
+    )
+    page.locator("#my-schedule").get_by_role("button", name="Got it").click()
+    page.reload()
+    assert change.count() == 0
+    assert page.locator("#my-schedule li .talk-line-when").all_inner_texts() == [
+        "Tue 17 May, 11:50–12:20 CEST"
+    ]

@@ -85,14 +85,15 @@ PAGES = [
         b">Talk 1<",
     ),  # event; talks, their rooms, tracks, speakers; the tracks to filter by
     ("/big/schedule/?day=2022-05-16&kind=talk", 6, b">Talk 1<"),
-    ("/big/schedule.json", 7, b'"title": "Talk 1"'),  # event; talks, rooms, tracks, speakers; rooms; tracks
-    ("/big/schedule.xml", 7, b"<title>Talk 1</title>"),
+    # event; talks, rooms, tracks, speakers; rooms; tracks; the newest changelog entry (the version's name)
+    ("/big/schedule.json", 8, b'"title": "Talk 1"'),
+    ("/big/schedule.xml", 8, b"<title>Talk 1</title>"),
     ("/big/schedule.ics", 5, b"SUMMARY:Talk 1\r\n"),  # event; talks, rooms, tracks, speakers
     (
         "/big/talks/talk-1/",
-        6,
+        7,
         b"<h1>Talk 1</h1>",
-    ),  # event; the talk, its room, track, speakers; the talks beside
+    ),  # event; the talk, its room, track, speakers; the talks beside; its latest moves
     ("/big/talks/talk-1.ics", 5, b"SUMMARY:Talk 1\r\n"),
     (
         "/big/speakers/speaker-2.ics",

@@ -98,8 +98,14 @@ def test_a_renamed_address_is_not_served_from_memory(client, summit, notificatio
 @postgresql
 def test_an_event_deleted_elsewhere_is_gone_on_the_next_request(client, summit, elsewhere):
     client.get("/summit/schedule/")
-    elsewhere.execute("DELETE FROM events_talk")
-    elsewhere.execute("DELETE FROM events_room")
+    for table in [
+        "events_talkchange",
+        "events_scheduleupdate",
+        "events_announcedtalk",
+        "events_talk",
+        "events_room",
+    ]:
+        elsewhere.execute(f"DELETE FROM {table}")
     elsewhere.execute("DELETE FROM events_event WHERE slug = 'summit'")
     assert notified()
 

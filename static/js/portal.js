@@ -86,17 +86,42 @@
 
   function starsKey(event) { return "stars:" + event; }
 
+  // What a star remembers of its talk: also what the visitor last saw of it, to tell them when it changed.
   function starInfo(node) {
     return {
       title: node.dataset.title,
       url: node.dataset.url,
       when: node.dataset.when,
       starts: node.dataset.starts,
-      ends: node.dataset.ends
+      ends: node.dataset.ends,
+      room: node.dataset.room || "",
+      cancelled: node.hasAttribute("data-cancelled")
     };
   }
 
-  function renderMySchedule(container, stars) {
+  // What changed in a starred talk since the visitor last looked, in words; [] when nothing did. Stars saved
+  // before rooms were remembered have no `room`: those are not compared.
+  function changesSince(seen, node) {
+    var now = starInfo(node);
+    var changes = [];
+    if (seen.starts !== now.starts || seen.ends !== now.ends) changes.push("moved from " + seen.when + " to " + now.when);
+    if (seen.room !== undefined && seen.room !== now.room) {
+      changes.push("room " + (seen.room || "not announced") + " → " + (now.room || "not announced"));
+    }
+    if (seen.title !== now.title) changes.push("renamed from “" + seen.title + "”");
+    if (seen.cancelled !== undefined && seen.cancelled !== now.cancelled) {
+      changes.push(now.cancelled ? "cancelled" : "back in the programme");
+    }
+    return changes;
+  }
+
+  function talkNode(container, slug) {
+    return Array.prototype.find.call(container.querySelectorAll("li.talk[data-talk]"), function (node) {
+      return node.dataset.talk === slug;
+    });
+  }
+
+  function renderMySchedule(container, stars, onSeen) {
     var section = container.querySelector("#my-schedule");
     if (!section) return;
     section.hidden = false;
@@ -110,11 +135,26 @@
     list.replaceChildren();
     slugs.forEach(function (slug) {
       var info = stars[slug];
+      var node = talkNode(container, slug);
       var item = el("li");
-      var a = el("a", "", info.title);
+      var a = el("a", "", node ? node.dataset.title : info.title);
       a.href = info.url;
       item.appendChild(a);
-      item.appendChild(el("span", "talk-line-when", info.when));
+      item.appendChild(el("span", "talk-line-when", node ? node.dataset.when : info.when));
+      // The whole schedule lists every public talk: a starred one missing from it was withdrawn.
+      var changes = node ? changesSince(info, node)
+        : container.hasAttribute("data-complete") ? ["no longer in the schedule"] : [];
+      if (changes.length) {
+        item.classList.add("is-changed");
+        var note = el("p", "my-schedule-change");
+        note.appendChild(el("strong", "", "Changed since you last looked: "));
+        note.appendChild(document.createTextNode(changes.join("; ") + ". "));
+        var seen = el("button", "link-button", "Got it");
+        seen.type = "button";
+        seen.addEventListener("click", function () { onSeen(slug, node); });
+        note.appendChild(seen);
+        item.appendChild(note);
+      }
       list.appendChild(item);
     });
     empty.hidden = slugs.length > 0;
@@ -157,7 +197,15 @@
       if (current[slug]) delete current[slug];
       else current[slug] = starInfo(node);
       save(key, current);
-      renderMySchedule(container, current);
+      renderMySchedule(container, current, seen);
+    }
+    function seen(slug, node) {
+      // The visitor has read what changed: remember the talk as it is now (or forget a withdrawn one).
+      var current = stars();
+      if (node) current[slug] = starInfo(node);
+      else delete current[slug];
+      save(key, current);
+      renderMySchedule(container, current, seen);
     }
     if (container.classList.contains("talk-detail")) {
       var item = el("li");
@@ -169,7 +217,7 @@
     container.querySelectorAll("li.talk[data-talk]").forEach(function (node) {
       node.appendChild(starButton(node, stars, toggle, false));
     });
-    renderMySchedule(container, stars());
+    renderMySchedule(container, stars(), seen);
   }
 
   // ----- What is on now ------------------------------------------------------------------------
