@@ -78,18 +78,23 @@ def read_calendar_filters(params, event):
     """The track (by slug) and room (by Room.slug) of `event` that `params` (a QueryDict) names; a value the
     event does not have raises CalendarQueryError."""
     errors = []
-    track = None
-    track_slug = params.get("track", "").strip()
-    if track_slug:
-        track = event.tracks.filter(slug=track_slug).first() if _SLUG.fullmatch(track_slug) else None
+    track, rooms = None, ()
+    track_slug, room_slug = params.get("track", "").strip(), params.get("room", "").strip()
+    for name, value in [("track", track_slug), ("room", room_slug)]:
+        # Only a slug reaches the database or the message (PostgreSQL refuses NUL characters outright).
+        if value and not _SLUG.fullmatch(value):
+            errors.append(
+                f"A {name} is named by its slug (letters, digits, hyphens), as the schedule's links do."
+            )
+    well_formed = not errors
+    if track_slug and well_formed:
+        track = event.tracks.filter(slug=track_slug).first()
         if track is None:
-            errors.append(f"This event has no track “{track_slug[:100]}”.")
-    rooms = ()
-    room_slug = params.get("room", "").strip()
-    if room_slug:
+            errors.append(f"This event has no track “{track_slug}”.")
+    if room_slug and well_formed:
         rooms = tuple(room for room in event.rooms.all() if room.slug == room_slug)
         if not rooms:
-            errors.append(f"This event has no room “{room_slug[:100]}”.")
+            errors.append(f"This event has no room “{room_slug}”.")
     if errors:
         raise CalendarQueryError(" ".join(errors))
     return CalendarFilters(track=track, rooms=rooms)

@@ -40,6 +40,11 @@ def test_a_starred_talk_is_under_my_schedule_after_a_reload(page, live_server, k
     assert page.get_by_role("button", name=f"Starred: {SRV6}").get_attribute("aria-pressed") == "true"
     calendar = page.get_by_role("link", name="Add my starred talks to my calendar (.ics)")
     assert calendar.get_attribute("href") == f"/kubecon-eu-2022/schedule.ics?talks={SRV6_SLUG}"
+    subscribe = page.get_by_role("link", name="Subscribe to my starred talks")
+    host = live_server.url.split("://", 1)[1]
+    assert (
+        subscribe.get_attribute("href") == f"webcal://{host}/kubecon-eu-2022/schedule.ics?talks={SRV6_SLUG}"
+    )
 
 
 def test_stars_from_the_talk_page_and_the_schedule_meet_in_my_schedule(page, live_server, kubecon):

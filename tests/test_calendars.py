@@ -330,8 +330,19 @@ def test_a_track_and_a_room_calendar_are_named_after_them(client, autumn):
     ("query", "message"),
     [
         ("track=day-owls", "This event has no track “day-owls”."),
-        ("track=<script>", "This event has no track “<script>”."),
+        (
+            "track=<script>",
+            "A track is named by its slug (letters, digits, hyphens), as the schedule's links do.",
+        ),
+        (
+            "track=a%00b",
+            "A track is named by its slug (letters, digits, hyphens), as the schedule's links do.",
+        ),
         ("room=hall-5", "This event has no room “hall-5”."),
+        (
+            "room=Hall 4",
+            "A room is named by its slug (letters, digits, hyphens), as the schedule's links do.",
+        ),
         ("track=x&room=y", "This event has no track “x”. This event has no room “y”."),
     ],
 )
