@@ -3,6 +3,10 @@ ical), on an event around the end of summer time: the hour from 02:00 to 03:00 h
 2022 in Madrid, and each talk and slot must land at its real instant in all of them."""
 
 import datetime as dt
+import json
+import shutil
+import subprocess
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import ics
@@ -13,6 +17,7 @@ from ical.calendar_stream import IcsCalendarStream
 
 from events import notices
 from events.models import Signup, Talk
+from tests.browser import skip_or_fail
 from tests.conftest import deliver_outbox
 from tests.factories import (
     make_event,
@@ -54,6 +59,40 @@ def read_with_ical(content):
 
 
 PARSERS = [read_with_vobject, read_with_ics, read_with_ical]
+
+# ical.js, the parser of Thunderbird and many web calendars, in Node (package.json; `npm ci` installs it).
+ICAL_JS = Path(__file__).resolve().parent.parent / "node_modules" / "ical.js"
+ICAL_JS_READER = """
+const ICAL = require(process.argv[1]).default;
+const calendars = JSON.parse(require("fs").readFileSync(0, "utf8"));
+process.stdout.write(JSON.stringify(calendars.map((text) => {
+  const read = {};
+  for (const vevent of new ICAL.Component(ICAL.parse(text)).getAllSubcomponents("vevent")) {
+    const event = new ICAL.Event(vevent);
+    read[event.uid] = [event.startDate.toJSDate().toISOString(), event.endDate.toJSDate().toISOString()];
+  }
+  return read;
+})));
+"""
+
+
+def read_all_with_icaljs(contents):
+    """[{uid: (start, end)}] of each calendar in `contents`, as ical.js reads it, in one run of Node."""
+    node = shutil.which("node")
+    if node is None or not ICAL_JS.exists():
+        skip_or_fail("ical.js is not installed (npm ci); .ci/run installs it.")
+    run = subprocess.run(
+        [node, "-e", ICAL_JS_READER, str(ICAL_JS)],
+        input=json.dumps([content.decode() for content in contents]),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return [
+        {uid: tuple(dt.datetime.fromisoformat(value) for value in pair) for uid, pair in read.items()}
+        for read in json.loads(run.stdout)
+    ]
 
 
 def instants(pairs):
@@ -150,6 +189,27 @@ def test_the_repeated_hour_reads_the_same_in_every_parser_and_every_talk_calenda
         assert b"TZID" not in response.content, address
         for parse in PARSERS:
             assert instants(parse(response.content)) == in_database(held), (address, parse.__name__)
+
+
+def test_icaljs_reads_every_talk_calendar_and_office_hours_slot_at_its_instant(client, autumn):
+    event, talks = autumn
+    session = make_office_hours(
+        event, starts_at=utc(0), ends_at=utc(1, 30), slot_minutes=30, seats_per_slot=3
+    )
+    signups = [make_signup(session, slot_start=slot) for slot in (utc(0), utc(0, 30), utc(1))]
+    expected, contents = [], []
+    for address, held in calendars(talks):
+        contents.append(client.get(address).content)
+        expected.append(in_database(held))
+    for signup in signups:
+        for method in ("PUBLISH", "REQUEST", "CANCEL"):
+            content = notices.calendar(signup, method=method)
+            contents.append(content)
+            expected.append({uid: (signup.slot_start, signup.slot_end) for uid in read_with_vobject(content)})
+
+    read = read_all_with_icaljs(contents)
+
+    assert [instants(calendar) for calendar in read] == expected
 
 
 def test_the_two_talks_at_half_past_two_are_an_hour_apart_and_say_which_half_past_two(client, autumn):
