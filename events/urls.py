@@ -33,7 +33,7 @@ urlpatterns = [
     ),
     path(
         "<slug:event>/talks/<slug:talk>.ics",
-        views.CalendarView.as_view(),
+        views.TalkCalendarView.as_view(),
         name="talk_ics",
     ),
     path("<slug:event>/talks/<slug:talk>/", views.TalkDetailView.as_view(), name="talk_detail"),

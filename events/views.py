@@ -438,8 +438,8 @@ class ExportView(BaseExportView):
 
 @method_decorator(pagecache.cache_per_schedule_version(_calendar_variant), name="dispatch")
 class CalendarView(BaseExportView):
-    """iCalendar of the whole schedule, one talk, the chosen talks, a track (`?track=<slug>`) or a room
-    (`?room=<slug>`); cancelled talks included (exports.ICalExporter)."""
+    """iCalendar of the whole schedule, the chosen talks, a track (`?track=<slug>`) or a room (`?room=<slug>`);
+    cancelled talks included (exports.ICalExporter)."""
 
     exporter = exports.ICalExporter
 
@@ -455,6 +455,13 @@ class CalendarView(BaseExportView):
         if chosen.names:
             name = f"{request.event.name}: {', '.join(chosen.names)}"
         return talks, name, filename
+
+
+@method_decorator(pagecache.cache_per_schedule_version(_export_variant), name="dispatch")
+class TalkCalendarView(BaseExportView):
+    """iCalendar of one talk, also once it is cancelled; it takes no filters, so no query string is kept."""
+
+    exporter = exports.ICalExporter
 
 
 @method_decorator(pagecache.cache_per_schedule_version(_export_variant), name="dispatch")

@@ -425,3 +425,16 @@ def test_track_and_room_calendars_are_kept_and_other_query_strings_are_not(
     client.get(path("schedule_ics") + "?track=night-owls&utm_source=x")
     with django_assert_num_queries(6):  # rendered again: event; the track; talks, rooms, tracks, speakers
         client.get(path("schedule_ics") + "?track=night-owls&utm_source=x")
+
+
+@pytest.mark.parametrize("address", [path("talk_ics", talk="cet"), path("speaker_ics", speaker="ada-lane")])
+def test_a_talk_or_speaker_calendar_keeps_no_copy_for_a_query_string(
+    client, autumn, address, django_assert_max_num_queries
+):
+    client.get(address + "?track=made-up")
+
+    with django_assert_max_num_queries(6) as queries:
+        again = client.get(address + "?track=made-up")
+
+    assert again.status_code == 200
+    assert len(queries) > 1  # rendered again, not served from a kept copy
