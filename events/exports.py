@@ -14,11 +14,12 @@ from dataclasses import dataclass
 
 import icalendar
 from django.urls import reverse
+from django.utils.http import urlencode
 from lxml import etree
 
 from . import changelog, pagecache
 from .models import Room
-from .times import day_bounds
+from .times import day_bounds, span_text, utc_stamp
 
 GENERATOR = "community-event-portal"
 GENERATOR_VERSION = "0.1.0"
@@ -38,7 +39,11 @@ _SLUG_XML = re.compile(r"[a-z0-9_]{4,}-[a-z0-9\-_]{4,}")
 _TIME_ZONE_JSON = re.compile(r"^([A-Z][a-z]+/[A-Z][a-z]+)|UTC$")
 
 
-class ChosenTalksError(ValueError):
+class CalendarQueryError(ValueError):
+    """The query string of a calendar address asks for something the event does not have."""
+
+
+class ChosenTalksError(CalendarQueryError):
     """The `talks` list of a calendar address is not a list of talk slugs."""
 
 
@@ -53,6 +58,46 @@ def parse_talk_slugs(value):
                 "The talks list takes talk slugs (letters, digits, hyphens) separated by commas."
             )
     return tuple(sorted(set(items)))
+
+
+# What a calendar address may narrow the schedule to, beside `?talks=`: the schedule page's `track`, and `room`.
+CALENDAR_FILTERS = ("track", "room")
+
+
+@dataclass(frozen=True)
+class CalendarFilters:
+    track: object = None  # a Track
+    rooms: tuple = ()  # the Rooms whose names give the slug asked for
+
+    @property
+    def names(self):
+        return [item.name for item in [self.track, *self.rooms] if item is not None]
+
+
+def read_calendar_filters(params, event):
+    """The track (by slug) and room (by Room.slug) of `event` that `params` (a QueryDict) names; a value the
+    event does not have raises CalendarQueryError."""
+    errors = []
+    track, rooms = None, ()
+    track_slug, room_slug = params.get("track", "").strip(), params.get("room", "").strip()
+    for name, value in [("track", track_slug), ("room", room_slug)]:
+        # Only a slug reaches the database or the message (PostgreSQL refuses NUL characters outright).
+        if value and not _SLUG.fullmatch(value):
+            errors.append(
+                f"A {name} is named by its slug (letters, digits, hyphens), as the schedule's links do."
+            )
+    well_formed = not errors
+    if track_slug and well_formed:
+        track = event.tracks.filter(slug=track_slug).first()
+        if track is None:
+            errors.append(f"This event has no track “{track_slug}”.")
+    if room_slug and well_formed:
+        rooms = tuple(room for room in event.rooms.all() if room.slug == room_slug)
+        if not rooms:
+            errors.append(f"This event has no room “{room_slug}”.")
+    if errors:
+        raise CalendarQueryError(" ".join(errors))
+    return CalendarFilters(track=track, rooms=rooms)
 
 
 def acronym(event):
@@ -104,6 +149,12 @@ class Exporter:
         self.base_url = base_url
         self.title = title
 
+    @classmethod
+    def talks_of(cls, event):
+        """The talks of `event` the format lists: those that take place (the frab and c3voc formats have no
+        way to say a talk was cancelled)."""
+        return event.talks.published()
+
     def render(self):
         raise NotImplementedError
 
@@ -127,10 +178,25 @@ class Exporter:
 
 
 class ICalExporter(Exporter):
-    """iCalendar: one VEVENT per talk, in the event's zone with its VTIMEZONE."""
+    """iCalendar: one VEVENT per talk, its times in UTC.
+
+    A local time with a TZID is ambiguous in the hour that happens twice when summer time ends, and clients
+    resolve it differently (RFC 5545 takes the first occurrence, several clients the second), so every start
+    and end is written as a UTC instant (`...Z`). People still see the venue's time: X-WR-TIMEZONE names the
+    event's zone, and each DESCRIPTION opens with the local times and their abbreviations.
+
+    Cancelled talks stay in with STATUS:CANCELLED, so a subscribed calendar strikes them out instead of
+    silently losing them; SEQUENCE (Talk.sequence) tells it which version of an entry is newer.
+    """
 
     content_type = "text/calendar; charset=utf-8"
     extension = "ics"
+    # How often subscribed calendars should fetch the address again (RFC 7986, and Outlook's older name).
+    REFRESH = dt.timedelta(hours=1)
+
+    @classmethod
+    def talks_of(cls, event):
+        return event.talks.public()
 
     def render(self):
         event = self.event
@@ -141,13 +207,8 @@ class ICalExporter(Exporter):
         calendar.add("method", "PUBLISH")
         calendar.add("x-wr-calname", self.title or event.name)
         calendar.add("x-wr-timezone", event.time_zone)
-        # The zone's rules for the years the calendar covers, not the library's default of 1970 to 2038.
-        years = [event.start_date.year, event.end_date.year]
-        years += [self.event.localtime(talk.starts_at).year for talk in self.talks]
-        zone = icalendar.Timezone.from_tzinfo(
-            event.tzinfo, first_date=dt.date(min(years), 1, 1), last_date=dt.date(max(years) + 1, 1, 1)
-        )
-        calendar.add_component(zone)
+        calendar.add("refresh-interval", self.REFRESH, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", icalendar.vDuration(self.REFRESH))  # unknown to icalendar: typed here
         # The talks' VEVENTs, as icalendar writes them, go where icalendar would put them: last before the
         # calendar's END line.
         head, end = calendar.to_ical().rsplit(b"END:VCALENDAR", 1)
@@ -158,29 +219,59 @@ class ICalExporter(Exporter):
 
     def vevent(self, talk):
         url = self.talk_url(talk)
-        speakers = ", ".join(speaker.name for speaker in talk.speakers.all())
-        description = "\n\n".join(
-            part for part in [speakers and f"Speakers: {speakers}", talk.abstract, url] if part
-        )
-        location = ", ".join(
-            part for part in [talk.room and talk.room.name, self.event.venue, self.event.city] if part
-        )
         entry = icalendar.Event()
         entry.add("uid", str(talk.uuid))
-        entry.add("summary", talk.title)
-        entry.add("dtstart", self.event.localtime(talk.starts_at))
-        entry.add("dtend", self.event.localtime(talk.ends_at))
+        entry.add("summary", f"Cancelled: {talk.title}" if talk.is_cancelled else talk.title)
+        entry.add("dtstart", talk.starts_at.astimezone(dt.UTC))
+        entry.add("dtend", talk.ends_at.astimezone(dt.UTC))
         # The talk's own change time, not "now": the same schedule always renders the same bytes.
-        entry.add("dtstamp", talk.updated_at)
-        entry.add("last-modified", talk.updated_at)
+        entry.add("dtstamp", talk.updated_at.astimezone(dt.UTC))
+        entry.add("last-modified", talk.updated_at.astimezone(dt.UTC))
+        entry.add("sequence", talk.sequence)
         if talk.track is not None:
             entry.add("categories", [talk.track.name])
-        entry.add("description", description)
+        entry.add("description", talk_description(self.event, talk, url, abstract=True))
+        location = talk_location(self.event, talk)
         if location:
             entry.add("location", location)
-        entry.add("status", "CONFIRMED")
+        if talk.is_cancelled:
+            entry.add("status", "CANCELLED")
+            entry.add("transp", "TRANSPARENT")  # a cancelled talk leaves the time free
+        else:
+            entry.add("status", "CONFIRMED")
         entry.add("url", url)
         return entry
+
+
+def talk_location(event, talk):
+    """Room, venue and city, as calendars show a place."""
+    return ", ".join(part for part in [talk.room and talk.room.name, event.venue, event.city] if part)
+
+
+def talk_description(event, talk, url, *, abstract):
+    """The text of a talk's calendar entry: its time at the venue (the entry's own times are UTC), the
+    speakers, the abstract if `abstract`, and the talk's page."""
+    when = f"{span_text(talk.starts_at, talk.ends_at, event.tzinfo)} ({event.time_zone})"
+    if talk.is_cancelled:
+        when = f"Cancelled. Was: {when}"
+    speakers = ", ".join(speaker.name for speaker in talk.speakers.all())
+    parts = [when, speakers and f"Speakers: {speakers}", abstract and talk.abstract, url]
+    return "\n\n".join(part for part in parts if part)
+
+
+def google_calendar_url(event, talk, url):
+    """Google Calendar's template link that adds the talk (at `url`), with its times as UTC instants."""
+    query = urlencode(
+        {
+            "action": "TEMPLATE",
+            "text": talk.title,
+            "dates": f"{utc_stamp(talk.starts_at)}/{utc_stamp(talk.ends_at)}",
+            # No abstract: the whole link has to stay short enough for every browser.
+            "details": talk_description(event, talk, url, abstract=False),
+            "location": talk_location(event, talk),
+        }
+    )
+    return f"https://calendar.google.com/calendar/render?{query}"
 
 
 # Days and rooms shared by frab XML and c3voc JSON ---------------------------------------------------
@@ -307,6 +398,9 @@ class FrabXmlExporter(Exporter):
             _sub(element, "slug", slug)
         _sub(element, "track", talk.track.name if talk.track else "")
         _sub(element, "language", "en")
+        # The portal keeps one text per talk: older importers (pretalx's import_schedule) need <description>
+        # to be there and read it, so it carries the same text as <abstract>.
+        _sub(element, "description", talk.abstract)
         persons = _sub(element, "persons")
         for speaker in talk.speakers.all():
             _sub(persons, "person", speaker.name, id=speaker.pk, guid=speaker.uuid)
@@ -394,9 +488,17 @@ class C3vocJsonExporter(Exporter):
             "type": talk.get_kind_display(),
             "language": "en",
             "abstract": talk.abstract,
-            # c3voc persons are frab-style (id + public_name) or pretalx-style (name), never both.
+            # One text per talk, as in the frab XML: readers such as pyfahrplan index "description".
+            "description": talk.abstract,
+            # c3voc persons are frab-style (id + public_name) or pretalx-style (name), never both: these are
+            # pretalx-style (no id), with the deprecated public_name as well, which older readers show.
             "persons": [
-                {"name": speaker.name, "guid": str(speaker.uuid), "biography": speaker.bio or None}
+                {
+                    "name": speaker.name,
+                    "public_name": speaker.name,
+                    "guid": str(speaker.uuid),
+                    "biography": speaker.bio or None,
+                }
                 for speaker in talk.speakers.all()
             ],
             "links": [{"url": url, "type": kind, "title": title} for kind, title, url in _links(talk)],

@@ -21,6 +21,7 @@ from django_tasks import task
 from portal import outbox
 
 from .models import Signup
+from .times import span_text
 
 CONFIRMED = "confirmed"  # a seat, straight away
 WAITLISTED = "waitlisted"  # a place on the waiting list
@@ -119,11 +120,17 @@ def calendar(signup, *, method="PUBLISH"):
     )
     entry.add("sequence", signup.sequence)
     entry.add("dtstamp", timezone.now().astimezone(dt.UTC))
-    entry.add("dtstart", event.localtime(signup.slot_start))
-    entry.add("dtend", event.localtime(signup.slot_end))
+    # UTC instants: a local time with a TZID is ambiguous in the hour that repeats when summer time ends, and
+    # clients disagree about which one it means. The venue's time is the description's first line.
+    entry.add("dtstart", signup.slot_start.astimezone(dt.UTC))
+    entry.add("dtend", signup.slot_end.astimezone(dt.UTC))
     entry.add("summary", f"{office_hours.title} ({event.name})")
     entry.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    lines = [_("Your question or topic: %(question)s") % {"question": signup.question}]
+    when = span_text(signup.slot_start, signup.slot_end, event.tzinfo)
+    lines = [
+        f"{when} ({event.time_zone})",
+        _("Your question or topic: %(question)s") % {"question": signup.question},
+    ]
     if office_hours.join_url and signup.status == Signup.Status.CONFIRMED and method != "PUBLISH":
         lines.append(_("Join: %(url)s") % {"url": office_hours.join_url})
         entry.add("location", office_hours.join_url)
@@ -153,12 +160,8 @@ def calendar(signup, *, method="PUBLISH"):
     result.add("prodid", "-//Community event portal//Office hours//EN")
     result.add("version", "2.0")
     result.add("method", method)
+    result.add("x-wr-timezone", event.time_zone)
     result.add_component(entry)
-    # The zone's rules around the slot only, not its whole history since 1970.
-    day = event.localtime(signup.slot_start).date()
-    result.add_missing_timezones(
-        first_date=day - dt.timedelta(days=366), last_date=day + dt.timedelta(days=366)
-    )
     return result.to_ical()
 
 

@@ -482,6 +482,7 @@ class SchedulePage:
     one_day_at_a_time: bool = False
     results: tuple | None = None  # SearchResults when searching
     today: dt.date | None = None
+    rooms: list = ()  # the rooms the talks are in, each with a calendar of its own
 
     @property
     def status(self):
@@ -573,4 +574,11 @@ def lay_out_page(event, talks, *, tracks, params, rooms=(), extras=(), today=Non
         one_day_at_a_time=one_day,
         results=results,
         today=today,
+        rooms=rooms_of(talks),
     )
+
+
+def rooms_of(talks):
+    """The rooms `talks` are held in, in the event's room order, each once."""
+    rooms = {talk.room.pk: talk.room for talk in talks if talk.room is not None}
+    return sorted(rooms.values(), key=lambda room: (room.order, room.name))

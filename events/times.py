@@ -22,3 +22,21 @@ def day_bounds(day, tz):
     start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
     return start, end
+
+
+def span_text(starts_at, ends_at, tz):
+    """A span of time as people at the venue read it, each end with the abbreviation its own moment has in `tz`
+    (the two differ across a change of summer time): "Sunday 30 October 2022, 02:30 CEST–02:30 CET"."""
+    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
+    text = f"{start:%A} {start.day} {start:%B %Y}, {start:%H:%M}"
+    if start.tzname() != end.tzname():
+        text += f" {start.tzname()}"
+    text += "–"
+    if end.date() != start.date():
+        text += f"{end:%A} {end.day} {end:%B %Y}, "
+    return text + f"{end:%H:%M} {end.tzname()}"
+
+
+def utc_stamp(value):
+    """An aware datetime as an iCalendar UTC date-time, 20221030T003000Z: one instant in every client."""
+    return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -20,7 +20,7 @@ urlpatterns = [
     ),
     path(
         "<slug:event>/schedule.ics",
-        views.ExportView.as_view(exporter=exports.ICalExporter),
+        views.CalendarView.as_view(),
         name="schedule_ics",
     ),
     path(
@@ -35,11 +35,16 @@ urlpatterns = [
     ),
     path(
         "<slug:event>/talks/<slug:talk>.ics",
-        views.ExportView.as_view(exporter=exports.ICalExporter),
+        views.TalkCalendarView.as_view(),
         name="talk_ics",
     ),
     path("<slug:event>/talks/<slug:talk>/", views.TalkDetailView.as_view(), name="talk_detail"),
     path("<slug:event>/speakers/", views.SpeakerListView.as_view(), name="speaker_list"),
+    path(
+        "<slug:event>/speakers/<slug:speaker>.ics",
+        views.SpeakerCalendarView.as_view(),
+        name="speaker_ics",
+    ),
     path("<slug:event>/speakers/<slug:speaker>/", views.SpeakerDetailView.as_view(), name="speaker_detail"),
     path("<slug:event>/booth/", views.BoothView.as_view(), name="booth"),
     path("<slug:event>/office-hours/", views.OfficeHoursView.as_view(), name="office_hours"),

@@ -203,8 +203,13 @@ class TalkDetailView(EventMixin, DetailView):
             .in_schedule_order()
         )
         moves = changelog.latest_moves(talk, self.request.event.tzinfo)
+        url = self.request.build_absolute_uri(talk.get_absolute_url())
         return super().get_context_data(
-            overlapping=overlapping, moves=moves, is_over=_is_over(self.request.event), **kwargs
+            overlapping=overlapping,
+            moves=moves,
+            is_over=_is_over(self.request.event),
+            google_calendar_url=exports.google_calendar_url(self.request.event, talk, url),
+            **kwargs,
         )
 
 
@@ -497,32 +502,98 @@ def _export_variant(request):
     return None if request.GET else ""
 
 
-@method_decorator(pagecache.cache_per_schedule_version(_export_variant), name="dispatch")
-class ExportView(View):
-    """The event's schedule in the format of `exporter` (an exports.Exporter); with `talk` in the address, that
+def _calendar_variant(request):
+    """As _export_variant, and a calendar's `?track=` and `?room=` are kept too: there are only as many as the
+    event has tracks and rooms (a value it does not have gets a 400, which is never kept)."""
+    params = request.GET
+    if not set(params) <= set(exports.CALENDAR_FILTERS) or any(
+        len(params.getlist(name)) > 1 for name in params
+    ):
+        return None
+    return "&".join(f"{name}={params[name]}" for name in exports.CALENDAR_FILTERS if name in params)
+
+
+class BaseExportView(View):
+    """The event's talks in the format of `exporter` (an exports.Exporter); with `talk` in the address, that
     one talk; with `?talks=a,b`, the chosen talks (an attendee's starred ones)."""
 
     exporter = None
 
-    def get(self, request, event, talk=None):
-        talks = request.event.talks.published().with_details().in_schedule_order()
-        name = None
+    def get(self, request, event, talk=None, **kwargs):
+        event = request.event
+        talks = self.exporter.talks_of(event).with_details().in_schedule_order()
+        name, filename = None, event.slug
         if talk is not None:
             talks = talks.filter(slug=talk)
             if not talks:
-                raise Http404("No published talk has this address.")
-            name = f"{talks[0].title} ({request.event.name})"
-        elif "talks" in request.GET:
+                raise Http404("No public talk has this address.")
+            name, filename = f"{talks[0].title} ({event.name})", talk
+        else:
             try:
-                slugs = exports.parse_talk_slugs(request.GET["talks"])
-            except exports.ChosenTalksError as exc:
+                talks, name, filename = self.narrow(request, talks)
+            except exports.CalendarQueryError as exc:
                 return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-            # Unknown slugs are left out: a starred talk may have been withdrawn since.
-            talks, name = talks.filter(slug__in=slugs), f"{request.event.name}: chosen talks"
         base_url = request.build_absolute_uri("/").rstrip("/")
-        exporter = self.exporter(request.event, talks, base_url=base_url, title=name)
+        exporter = self.exporter(event, talks, base_url=base_url, title=name)
         response = HttpResponse(exporter.render(), content_type=exporter.content_type)
-        response["Content-Disposition"] = (
-            f'inline; filename="{talk or request.event.slug}.{exporter.extension}"'
-        )
+        response["Content-Disposition"] = f'inline; filename="{filename}.{exporter.extension}"'
         return response
+
+    def narrow(self, request, talks):
+        """(talks, title, file name) of what the address chose from `talks`."""
+        event = request.event
+        if "talks" not in request.GET:
+            return talks, None, event.slug
+        slugs = exports.parse_talk_slugs(request.GET["talks"])
+        # Unknown slugs are left out: a starred talk may have been withdrawn since.
+        return talks.filter(slug__in=slugs), f"{event.name}: chosen talks", event.slug
+
+
+@method_decorator(pagecache.cache_per_schedule_version(_export_variant), name="dispatch")
+class ExportView(BaseExportView):
+    """frab XML and c3voc JSON: the published talks."""
+
+
+@method_decorator(pagecache.cache_per_schedule_version(_calendar_variant), name="dispatch")
+class CalendarView(BaseExportView):
+    """iCalendar of the whole schedule, the chosen talks, a track (`?track=<slug>`) or a room (`?room=<slug>`);
+    cancelled talks included (exports.ICalExporter)."""
+
+    exporter = exports.ICalExporter
+
+    def narrow(self, request, talks):
+        talks, name, filename = super().narrow(request, talks)
+        chosen = exports.read_calendar_filters(request.GET, request.event)
+        if chosen.track is not None:
+            talks = talks.filter(track=chosen.track)
+            filename += f"-{chosen.track.slug}"
+        if chosen.rooms:
+            talks = talks.filter(room__in=chosen.rooms)
+            filename += f"-{chosen.rooms[0].slug}"
+        if chosen.names:
+            name = f"{request.event.name}: {', '.join(chosen.names)}"
+        return talks, name, filename
+
+
+@method_decorator(pagecache.cache_per_schedule_version(_export_variant), name="dispatch")
+class TalkCalendarView(BaseExportView):
+    """iCalendar of one talk, also once it is cancelled; it takes no filters, so no query string is kept."""
+
+    exporter = exports.ICalExporter
+
+
+@method_decorator(pagecache.cache_per_schedule_version(_export_variant), name="dispatch")
+class SpeakerCalendarView(BaseExportView):
+    """iCalendar of a speaker's public talks at the event."""
+
+    exporter = exports.ICalExporter
+
+    def narrow(self, request, talks):
+        speaker = Speaker.objects.speaking_at(request.event).filter(slug=self.kwargs["speaker"]).first()
+        if speaker is None:
+            raise Http404("No speaker with talks at this event has this address.")
+        return (
+            talks.filter(speakers=speaker),
+            f"{speaker.name} at {request.event.name}",
+            speaker.slug,
+        )

@@ -39,6 +39,11 @@ def test_a_starred_talk_is_in_my_schedule_after_a_reload(page, live_server, kube
     assert page.locator(".my-talks li.talk h3 a").all_inner_texts() == [SRV6]
     calendar = page.get_by_role("link", name="Add these talks to my calendar (.ics)")
     assert calendar.get_attribute("href") == f"/kubecon-eu-2022/schedule.ics?talks={SRV6_SLUG}"
+    subscribe = page.get_by_role("link", name="Subscribe to these talks")
+    host = live_server.url.split("://", 1)[1]
+    assert (
+        subscribe.get_attribute("href") == f"webcal://{host}/kubecon-eu-2022/schedule.ics?talks={SRV6_SLUG}"
+    )
 
 
 def test_stars_from_the_talk_page_and_the_schedule_meet_in_my_schedule(page, live_server, kubecon):

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.http import http_date
 from lxml import etree
 
-from events import exports
+from events import changelog, exports
 from events.models import Event, Talk
 from tests.factories import at, make_event, make_room, make_speaker, make_talk, make_track
 
@@ -95,7 +95,7 @@ def test_the_import_uses_the_same_schema_and_licence(name):
 # The schedule in each format ------------------------------------------------------------------------
 
 
-def test_the_ical_schedule_has_the_talks_at_their_local_times(client):
+def test_the_ical_schedule_has_the_talks_at_utc_instants_and_names_the_events_zone(client):
     event = make_event(slug="summit")  # Europe/Madrid
     make_talk(event, title="Closing", starts_at=at(20, 16), ends_at=at(20, 16, 35))
     make_talk(event, title="Opening", starts_at=at(16, 10, 45), ends_at=at(16, 11, 15))
@@ -107,11 +107,17 @@ def test_the_ical_schedule_has_the_talks_at_their_local_times(client):
     assert [
         (str(e["SUMMARY"]), e.decoded("DTSTART").isoformat(), e.decoded("DTEND").isoformat()) for e in events
     ] == [
-        ("Opening", "2022-05-16T10:45:00+02:00", "2022-05-16T11:15:00+02:00"),
-        ("Closing", "2022-05-20T16:00:00+02:00", "2022-05-20T16:35:00+02:00"),
+        ("Opening", "2022-05-16T08:45:00+00:00", "2022-05-16T09:15:00+00:00"),
+        ("Closing", "2022-05-20T14:00:00+00:00", "2022-05-20T14:35:00+00:00"),
     ]
-    assert [e["DTSTART"].params["TZID"] for e in events] == ["Europe/Madrid", "Europe/Madrid"]
-    assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/Madrid"]
+    assert b"DTSTART:20220516T084500Z\r\n" in response.content
+    assert b"TZID" not in response.content
+    assert calendar.walk("VTIMEZONE") == []
+    assert str(calendar["X-WR-TIMEZONE"]) == "Europe/Madrid"
+    assert [str(e["DESCRIPTION"]).split("\n")[0] for e in events] == [
+        "Monday 16 May 2022, 10:45–11:15 CEST (Europe/Madrid)",
+        "Friday 20 May 2022, 16:00–16:35 CEST (Europe/Madrid)",
+    ]
 
 
 def test_ical_uids_are_the_talk_uuids_unique_and_stable_across_requests(client):
@@ -139,10 +145,11 @@ def test_an_ical_event_carries_url_location_description_and_last_modified(client
     (vevent,) = calendar.walk("VEVENT")
     assert str(vevent["URL"]) == "http://testserver/summit/talks/ebpf-101/"
     assert str(vevent["LOCATION"]) == "Hall 4, Valencia, Spain"
-    assert (
-        str(vevent["DESCRIPTION"])
-        == "Speakers: Ada Lane\n\nAn abstract.\n\nhttp://testserver/summit/talks/ebpf-101/"
+    assert str(vevent["DESCRIPTION"]) == (
+        "Monday 16 May 2022, 10:00–10:30 CEST (Europe/Madrid)\n\nSpeakers: Ada Lane\n\nAn abstract.\n\n"
+        "http://testserver/summit/talks/ebpf-101/"
     )
+    talk.refresh_from_db()  # adding the speaker moved its change time in the database
     assert vevent.decoded("LAST-MODIFIED") == talk.updated_at.astimezone(dt.UTC).replace(microsecond=0)
     assert vevent.decoded("DTSTART") == at(16, 10)
 
@@ -215,12 +222,15 @@ def mixed_event():
     return event
 
 
-def test_only_published_talks_are_exported(client, mixed_event):
+def test_calendars_keep_cancelled_talks_and_the_other_exports_only_published_ones(client, mixed_event):
     _, calendar = get_ical(client, url("schedule_ics", mixed_event))
     _, document = get_xml(client, mixed_event)
     _, data = get_json(client, mixed_event)
 
-    assert [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")] == ["Shown"]
+    assert [(str(e["SUMMARY"]), str(e["STATUS"])) for e in calendar.walk("VEVENT")] == [
+        ("Cancelled: Cancelled", "CANCELLED"),
+        ("Shown", "CONFIRMED"),
+    ]
     assert [e.findtext("title") for e in document.findall("day/room/event")] == ["Shown"]
     assert [e["title"] for e in json_events(data)] == ["Shown"]
 
@@ -254,7 +264,12 @@ def test_json_persons_are_pretalx_style_with_a_stable_guid(client, mixed_event):
 
     (talk,) = json_events(data)
     ann = mixed_event.talks.get(slug="shown").speakers.get(name="Ann Lee")
-    assert talk["persons"][0] == {"name": "Ann Lee", "guid": str(ann.uuid), "biography": None}
+    assert talk["persons"][0] == {
+        "name": "Ann Lee",
+        "public_name": "Ann Lee",
+        "guid": str(ann.uuid),
+        "biography": None,
+    }
     assert (talk["start"], talk["duration"], talk["date"]) == ("09:05", "00:30", "2022-05-16T09:05:00-04:00")
     assert talk["links"] == [
         {"url": "https://slides.example.org/shown.pdf", "type": "slides", "title": "Slides"}
@@ -292,11 +307,23 @@ def test_a_talk_calendar_holds_that_talk_only(client):
     assert response["Content-Disposition"] == 'inline; filename="kubernetes-networking-101.ics"'
 
 
-@pytest.mark.parametrize("slug", ["draft", "cancelled", "no-such-talk"])
-def test_a_talk_calendar_of_an_unpublished_or_unknown_talk_is_not_found(client, mixed_event, slug):
+@pytest.mark.parametrize("slug", ["draft", "no-such-talk"])
+def test_a_talk_calendar_of_a_draft_or_unknown_talk_is_not_found(client, mixed_event, slug):
     response = client.get(url("talk_ics", mixed_event, talk=slug))
 
     assert response.status_code == 404
+
+
+def test_a_cancelled_talks_calendar_says_so_so_subscribed_calendars_strike_it_out(client, mixed_event):
+    response, calendar = get_ical(client, url("talk_ics", mixed_event, talk="cancelled"))
+
+    (vevent,) = calendar.walk("VEVENT")
+    assert (response.status_code, str(vevent["STATUS"]), str(vevent["TRANSP"])) == (
+        200,
+        "CANCELLED",
+        "TRANSPARENT",
+    )
+    assert str(vevent["DESCRIPTION"]).startswith("Cancelled. Was: Monday 16 May 2022, 04:00–04:30 EDT")
 
 
 @pytest.mark.parametrize("name", ["schedule_ics", "schedule_xml", "schedule_json"])
@@ -560,3 +587,118 @@ def test_a_talk_moved_to_another_event_leaves_the_first_events_export_at_once(cl
 
     assert b"Moving talk" not in client.get(url("schedule_xml", first)).content
     assert b"Moving talk" in client.get(url("schedule_xml", second)).content
+
+
+# Older readers: what they index must be there and carry the talk's data ---------------------------------
+
+
+def read_like_pretalx_import_schedule(document):
+    """The frab XML read as pretalx's `import_schedule` read it (pretalx.schedule.utils.process_frab, removed in
+    2024): `find(...).text` on each element, which fails with AttributeError where an element is missing."""
+    talks = []
+    for day in document.findall("day"):
+        for room in day.findall("room"):
+            for talk in room.findall("event"):
+                hours, minutes = talk.find("duration").text.split(":")
+                talks.append(
+                    {
+                        "room": room.attrib["name"],
+                        "code": (talk.attrib["id"], talk.attrib["guid"][:16]),
+                        "start": f"{talk.find('date').text} {talk.find('start').text}",
+                        "minutes": int(hours) * 60 + int(minutes),
+                        "type": talk.find("type").text,
+                        "track": talk.find("track").text,
+                        "title": talk.find("title").text,
+                        "subtitle": talk.find("subtitle").text,
+                        "description": talk.find("description").text,
+                        "abstract": talk.find("abstract").text,
+                        "language": talk.find("language").text,
+                        "speakers": [person.text for person in talk.find("persons").findall("person")],
+                    }
+                )
+    return document.find("version").text, talks
+
+
+def read_like_pyfahrplan(data):
+    """The c3voc JSON flattened as pyfahrplan does: `talk["description"]` indexed directly, speakers by their
+    `public_name`."""
+    schedule = data["schedule"]
+    return [
+        {
+            "conference": (schedule["conference"]["title"], schedule["conference"]["acronym"]),
+            "day": day["index"],
+            "room": room_name,
+            "title": talk["title"],
+            "when": (talk["id"], talk["date"], talk["start"], talk["duration"]),
+            "description": "" if talk["description"] is None else talk["description"],
+            "abstract": "" if talk["abstract"] is None else talk["abstract"],
+            "track": "" if talk["track"] is None else talk["track"],
+            "speakers": ", ".join(
+                person.get("public_name", person.get("full_public_name", ""))
+                for person in talk.get("persons", [])
+            ),
+        }
+        for day in schedule["conference"]["days"]
+        for room_name, room in day["rooms"].items()
+        for talk in room
+    ]
+
+
+def test_pretalxs_old_importer_finds_the_description_and_everything_else_it_reads(client, mixed_event):
+    talk = mixed_event.talks.get(slug="shown")
+    talk.abstract = "Packets, *fast*."
+    talk.save()
+
+    _, document = get_xml(client, mixed_event)
+    version, talks = read_like_pretalx_import_schedule(document)
+
+    assert version == changelog.version_name(Event.objects.get(pk=mixed_event.pk))
+    assert talks == [
+        {
+            "room": "Ballroom",
+            "code": (str(talk.pk), str(talk.uuid)[:16]),
+            "start": "2022-05-16T09:05:00-04:00 09:05",
+            "minutes": 30,
+            "type": "Talk",
+            "track": "Kernel",
+            "title": "Shown",
+            "subtitle": None,
+            "description": "Packets, *fast*.",
+            "abstract": "Packets, *fast*.",
+            "language": "en",
+            "speakers": ["Ann Lee", "Bo Chen"],
+        }
+    ]
+
+
+def test_pyfahrplan_finds_the_description_and_the_speakers_public_names(client, mixed_event):
+    talk = mixed_event.talks.get(slug="shown")
+
+    _, data = get_json(client, mixed_event)
+
+    assert read_like_pyfahrplan(data) == [
+        {
+            "conference": (mixed_event.name, "mixed"),
+            "day": 1,
+            "room": "Ballroom",
+            "title": "Shown",
+            "when": (talk.pk, "2022-05-16T09:05:00-04:00", "09:05", "00:30"),
+            "description": "An abstract.",
+            "abstract": "An abstract.",
+            "track": "Kernel",
+            "speakers": "Ann Lee, Bo Chen",
+        }
+    ]
+
+
+def test_the_portals_own_import_reads_the_description_back_without_doubling_the_text(
+    client, mixed_event, tmp_path
+):
+    from events.frab import import_frab
+
+    schedule = tmp_path / "schedule.xml"
+    schedule.write_bytes(client.get(url("schedule_xml", mixed_event)).content)
+
+    import_frab(schedule, event_slug="mixed-copy")
+
+    assert Event.objects.get(slug="mixed-copy").talks.get().abstract == "An abstract."

@@ -99,6 +99,11 @@ PAGES = [
         b"<h1>Talk 1</h1>",
     ),  # event; the talk, its room, track, speakers; the talks beside; its latest moves
     ("/big/talks/talk-1.ics", 5, b"SUMMARY:Talk 1\r\n"),
+    (
+        "/big/speakers/speaker-2.ics",
+        6,
+        b"SUMMARY:Talk 1\r\n",
+    ),  # event; the speaker; talks, rooms, tracks, speakers
     ("/big/speakers/", 2, b">Speaker 1<"),  # event; speakers with their talk counts
     ("/big/speakers/speaker-1/", 3, b"<h1>Speaker 1</h1>"),  # event; the speaker; their talks here
     ("/big/office-hours/", 4, b"Hosts: Speaker 0, Speaker 1"),  # event, sessions, hosts, seats taken
@@ -141,6 +146,22 @@ def test_a_calendar_of_chosen_talks_takes_the_same_queries_whatever_the_event_ho
         response = client.get(path)
 
     assert response.content.count(b"BEGIN:VEVENT") == 3
+
+
+@pytest.mark.parametrize("talk_count", [20, 600])
+def test_a_track_or_room_calendar_takes_the_same_queries_whatever_the_event_holds(
+    client, talk_count, django_assert_num_queries
+):
+    event = build_conference(talk_count)
+    track, room = event.tracks.first(), event.rooms.first()
+
+    with django_assert_num_queries(6):  # event; the track; talks, rooms, tracks, speakers
+        by_track = client.get(f"/big/schedule.ics?track={track.slug}")
+    with django_assert_num_queries(6):  # event; the rooms; talks, rooms, tracks, speakers
+        by_room = client.get(f"/big/schedule.ics?room={room.slug}")
+
+    assert by_track.content.count(b"BEGIN:VEVENT") == track.talks.public().count()
+    assert by_room.content.count(b"BEGIN:VEVENT") == room.talks.public().count()
 
 
 def test_the_600_talk_schedule_page_shows_one_day_and_every_public_talk_on_asking(client):

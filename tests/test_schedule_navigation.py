@@ -179,6 +179,7 @@ def test_my_schedule_lists_the_chosen_talks_by_day_and_flags_the_ones_that_overl
     assert texts(tree, "//p[contains(@class, 'notice-clash')]/strong") == ["2 of your talks overlap."]
     assert tree.xpath("//section[@class='downloads']//a/@href") == [
         "/summit/schedule.ics?talks=maps,routes,later",
+        "webcal://testserver/summit/schedule.ics?talks=maps,routes,later",
         "http://testserver/summit/my-schedule/?talks=maps,routes,later",
     ]
     assert "2 of the chosen talks are no longer in the schedule." in texts(tree, "//p")

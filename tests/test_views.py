@@ -2,7 +2,7 @@
 
 import datetime as dt
 from unittest import mock
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import lxml.html
 import pytest
@@ -388,17 +388,104 @@ def test_bad_filter_values_get_a_message_and_a_400(client, query, message):
 
 
 def test_schedule_links_the_exports_by_their_addresses(client):
-    make_talk(make_event(slug="summit"))
+    event = make_event(slug="summit")
+    make_talk(event)
 
     tree = parse(client.get(SCHEDULE))
 
     assert tree.xpath("//section[@class='downloads']//a/@href") == [
         "/summit/schedule.ics",
+        "webcal://testserver/summit/schedule.ics",
         "/summit/schedule.xml",
         "/summit/schedule.json",
     ]
     # The stars of this browser go to My schedule, which lists them and offers their calendar.
     assert tree.xpath("//a[@class='my-schedule-link']/@href") == ["/summit/my-schedule/"]
+
+
+def test_schedule_offers_a_calendar_to_download_or_subscribe_for_each_track_and_room(client):
+    event = make_event(slug="summit")
+    track = make_track(event, name="Kernel", slug="kernel")
+    make_talk(event, track=track, room=make_room(event, name="Hall 4", order=2))
+    make_talk(event, room=make_room(event, name="Annex B", order=1))
+    make_room(event, name="Empty room")
+
+    tree = parse(client.get(SCHEDULE))
+
+    items = tree.xpath("//ul[@class='calendar-list']/li")
+    assert [words(item) for item in items] == [
+        "Track: Kernel (.ics) · Subscribe to the track Kernel",
+        "Room: Annex B (.ics) · Subscribe to the room Annex B",
+        "Room: Hall 4 (.ics) · Subscribe to the room Hall 4",
+    ]
+    assert [item.xpath(".//a/@href") for item in items] == [
+        ["/summit/schedule.ics?track=kernel", "webcal://testserver/summit/schedule.ics?track=kernel"],
+        ["/summit/schedule.ics?room=annex-b", "webcal://testserver/summit/schedule.ics?room=annex-b"],
+        ["/summit/schedule.ics?room=hall-4", "webcal://testserver/summit/schedule.ics?room=hall-4"],
+    ]
+    for href in tree.xpath("//ul[@class='calendar-list']/li/a[1]/@href"):
+        assert client.get(href).status_code == 200, href
+
+
+def test_a_speaker_page_offers_their_calendar_to_download_or_subscribe(client):
+    event = make_event(slug="summit")
+    make_talk(event, speakers=[make_speaker(name="Ada Lane", slug="ada-lane")])
+
+    tree = parse(client.get("/summit/speakers/ada-lane/"))
+
+    (links,) = tree.xpath("//p[@class='calendar-actions']")
+    assert words(links) == "Calendar of these talks (.ics) · Subscribe to the talks of Ada Lane"
+    assert links.xpath(".//a/@href") == [
+        "/summit/speakers/ada-lane.ics",
+        "webcal://testserver/summit/speakers/ada-lane.ics",
+    ]
+
+
+def test_a_talk_page_adds_the_talk_to_google_calendar_at_its_utc_instants(client):
+    event = make_event(slug="autumn", start_date=dt.date(2022, 10, 29), end_date=dt.date(2022, 10, 30))
+    starts_at = dt.datetime(2022, 10, 30, 1, 30, tzinfo=dt.UTC)  # 02:30 CET, the second half past two
+    make_talk(
+        event,
+        title="Winter time",
+        slug="cet",
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(minutes=30),
+        room=make_room(event, name="Hall 4"),
+        speakers=[make_speaker(name="Ada Lane")],
+    )
+
+    tree = parse(client.get("/autumn/talks/cet/"))
+
+    (google,) = tree.xpath("//a[text()='Add to Google Calendar']/@href")
+    address = urlsplit(google)
+    assert (address.scheme, address.netloc, address.path) == (
+        "https",
+        "calendar.google.com",
+        "/calendar/render",
+    )
+    assert parse_qs(address.query) == {
+        "action": ["TEMPLATE"],
+        "text": ["Winter time"],
+        "dates": ["20221030T013000Z/20221030T020000Z"],
+        "details": [
+            "Sunday 30 October 2022, 02:30–03:00 CET (Europe/Madrid)\n\nSpeakers: Ada Lane\n\n"
+            "http://testserver/autumn/talks/cet/"
+        ],
+        "location": ["Hall 4, Valencia, Spain"],
+    }
+    assert tree.xpath("//ul[@class='actions']//a[starts-with(@href, 'webcal:')]/@href") == [
+        "webcal://testserver/autumn/talks/cet.ics"
+    ]
+
+
+def test_a_cancelled_talks_page_offers_no_calendar_to_add_it_to(client):
+    make_talk(make_event(slug="summit"), slug="gone", status=Talk.Status.CANCELLED)
+
+    tree = parse(client.get("/summit/talks/gone/"))
+
+    assert (
+        tree.xpath("//ul[@class='actions']//a[contains(@href, 'calendar') or contains(@href, '.ics')]") == []
+    )
 
 
 def test_schedule_loads_its_script_deferred_and_has_no_inline_script_or_style(client):

@@ -64,3 +64,10 @@ def snippet(markdown_text, words, width=160):
     prefix = "…" if start else ""
     suffix = "…" if start + width < len(plain) else ""
     return mark_safe(f"{prefix}{_marked(piece, words)}{suffix}")  # _marked escapes
+
+
+@register.simple_tag(takes_context=True)
+def webcal_url(context, path):
+    """The subscription address of the calendar at `path` on this host: webcal:// makes the visitor's calendar
+    app subscribe to it (and fetch it again as it changes) instead of importing it once."""
+    return f"webcal://{context['request'].get_host()}{path}"
