@@ -8,13 +8,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import ObjectDoesNotExist
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import schedule, signups, times
+from . import photos, schedule, signups, times
 from .forms import MailboxField
 from .models import (
     Booth,
@@ -181,8 +182,34 @@ class TrackAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class SpeakerAdminForm(forms.ModelForm):
+    """Takes a photo upload and stores the sizes the pages show (events/photos.py) in its place."""
+
+    class Meta:
+        model = Speaker
+        fields = "__all__"
+        field_classes = {"photo": photos.PhotoField}
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        self.photo_copies = None
+        if isinstance(photo, UploadedFile):
+            name = self.cleaned_data.get("name") or self.instance.name
+            self.photo_copies = photos.resize_photo(photo.image, name=name)
+            return self.photo_copies["photo"]
+        return photo
+
+    def save(self, commit=True):
+        if self.photo_copies:
+            self.instance.photo_small = self.photo_copies["photo_small"]
+        elif self.cleaned_data.get("photo") is False:  # "Clear" ticked
+            self.instance.photo_small = ""
+        return super().save(commit)
+
+
 @admin.register(Speaker)
 class SpeakerAdmin(admin.ModelAdmin):
+    form = SpeakerAdminForm
     list_display = ["name", "affiliation", "talk_count"]
     search_fields = ["name", "affiliation"]
     prepopulated_fields = {"slug": ["name"]}
