@@ -329,6 +329,11 @@ class Talk(models.Model):
     speakers = models.ManyToManyField(Speaker, through="TalkSpeaker", related_name="talks", blank=True)
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     conference_url = models.URLField(_("official conference page"), max_length=500, blank=True)
+    # The UID (iCalendar) or guid (frab) of the talk in the programme it was imported from (events/imports.py):
+    # importing the programme again updates the talk instead of adding it twice.
+    source_uid = models.CharField(
+        _("UID in the imported programme"), max_length=255, blank=True, editable=False
+    )
     slides_url = models.URLField(max_length=500, blank=True)
     video_url = models.URLField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -351,6 +356,12 @@ class Talk(models.Model):
                 violation_error_message=_("A talk must end after it starts."),
             ),
             models.UniqueConstraint(fields=["event", "slug"], name="talk_slug_unique_per_event"),
+            models.UniqueConstraint(
+                fields=["event", "source_uid"],
+                condition=~Q(source_uid=""),
+                name="talk_source_uid_unique_per_event",
+                violation_error_message=_("Another talk of this event was imported with this UID."),
+            ),
         ]
         indexes = [models.Index(fields=["event", "starts_at"], name="talk_event_start_idx")]
 
