@@ -21,6 +21,7 @@ import re
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from http.client import HTTPConnection, HTTPSConnection
@@ -221,16 +222,17 @@ def _read_vevent(component, where, tz):
         _fail(where, "BEGIN", "the event has no end time (DTEND or DURATION).")
     # Floating times (no zone, no Z) are the venue's wall-clock times.
     starts_at, ends_at = (
-        (value if value.tzinfo else timezone.make_aware(value, tz)).astimezone(dt.UTC)
-        for value in (starts_at, ends_at)
+        value if value.tzinfo else timezone.make_aware(value, tz) for value in (starts_at, ends_at)
     )
     name = "DTSTART"
     for value in (starts_at, ends_at):
+        # Compared before converting: the year 1 in a zone east of UTC is before what datetime can hold in UTC.
         if not frab.EARLIEST <= value <= frab.LATEST:
             _fail(
                 where, name, f"the time is not between the years {frab.EARLIEST.year} and {frab.LATEST.year}."
             )
         name = "DTEND" if "DTEND" in where else "DURATION"
+    starts_at, ends_at = starts_at.astimezone(dt.UTC), ends_at.astimezone(dt.UTC)
     if ends_at <= starts_at:
         _fail(where, name, "the event must end after it starts.")
     uid = _text(component, "UID")
@@ -400,11 +402,17 @@ def import_talks(event, found, *, status=Talk.Status.PUBLISHED):
         existing = {
             talk.source_uid: talk for talk in event.talks.filter(source_uid__in=[item.uid for item in found])
         }
+        # import_frab keeps a frab guid as the talk's own uuid: those talks are the same talks too.
+        for talk in event.talks.filter(
+            source_uid="", uuid__in=[_uuid(item.uid) for item in found if _uuid(item.uid)]
+        ):
+            existing.setdefault(str(talk.uuid), talk)
         rooms = {room.name.casefold(): room for room in event.rooms.all()}
         slugs = set(event.talks.values_list("slug", flat=True))
         speakers = {}
         for item in found:
             values = {
+                "source_uid": item.uid,
                 "title": item.title,
                 "abstract": item.abstract,
                 "starts_at": item.starts_at,
@@ -416,9 +424,7 @@ def import_talks(event, found, *, status=Talk.Status.PUBLISHED):
             is_new = talk is None
             if is_new:
                 slug = frab._unique_slug(slugify(item.title)[:190] or "talk", slugs)
-                talk = Talk.objects.create(
-                    event=event, source_uid=item.uid, slug=slug, status=status, **values
-                )
+                talk = Talk.objects.create(event=event, slug=slug, status=status, **values)
                 existing[item.uid] = talk
                 result.created["talks"] += 1
             elif any(getattr(talk, name) != value for name, value in values.items()):
@@ -439,6 +445,13 @@ def import_talks(event, found, *, status=Talk.Status.PUBLISHED):
             if not event.start_date <= event.localtime(item.starts_at).date() <= event.end_date:
                 result.outside.append(item.title)
     return result
+
+
+def _uuid(value):
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
 
 
 def _room_of(event, name, rooms, result):

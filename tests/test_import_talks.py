@@ -15,7 +15,7 @@ from django.test.client import MULTIPART_CONTENT
 from django.urls import reverse
 
 from events import imports
-from events.models import Room, Speaker, Talk, TalkSpeaker
+from events.models import Event, Room, Speaker, Talk, TalkSpeaker
 from tests.factories import make_event, make_speaker
 
 pytestmark = pytest.mark.django_db
@@ -201,6 +201,18 @@ def test_a_pretalx_frab_file_imports_its_talks_into_the_event_as_drafts():
     ]
 
 
+def test_talks_import_frab_brought_in_are_updated_not_added_again():
+    call_command("import_frab", str(FRAB), event="summit", stdout=io.StringIO())
+    event = Event.objects.get(slug="summit")
+    before = sorted(event.talks.values_list("pk", "title"))
+
+    output = import_talks(FRAB, "--event", "summit")
+
+    assert output == "Found 4 talks. Created: 0 talks, 0 speakers, 0 rooms. Updated: 4 talks, 0 speakers."
+    assert sorted(event.talks.values_list("pk", "title")) == before
+    assert event.talks.get(title="Opening Keynote").source_uid == "0c7d6f3e-1111-4a4a-8b8b-000000000001"
+
+
 def test_talks_outside_the_events_days_are_imported_with_a_warning():
     make_event(
         slug="kubecon",
@@ -239,6 +251,7 @@ def broken(tmp_path, old, new):
         (b"SUMMARY:Service Mesh Without Sidecars", b"Service Mesh Without Sidecars",
          "line 79: “Service Mesh Without Sidecars” is not an iCalendar line (NAME:value)."),
         (b"DTSTART:20220520T140000", b"DTSTART:99991231T140000\r\nX-NOTE:next year", "line 77, DTSTART: the time is not between the years 1970 and 9000."),
+        (b"DTSTART:20220520T140000", b"DTSTART:00010101T000000", "line 77, DTSTART: the time is not between the years 1970 and 9000."),
     ],
 )  # fmt: skip
 def test_a_broken_icalendar_file_is_refused_naming_the_line_and_nothing_is_imported(
