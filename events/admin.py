@@ -197,8 +197,6 @@ class ChooseTalksForm(forms.Form):
     changed list cannot be posted back."""
 
     payload = forms.CharField(widget=forms.HiddenInput)
-    match = forms.CharField(label=_("Only talks with"), required=False, max_length=100)
-    talks = forms.MultipleChoiceField(required=False)
     draft = forms.BooleanField(
         label=_("Import new talks as drafts (not shown to attendees until published)"), required=False
     )
@@ -286,7 +284,7 @@ class EventAdmin(admin.ModelAdmin):
         shown = [talk for talk in found if talk.matches(match)]
         # With a filter, what it finds starts ticked; without one, nothing is (a whole conference is long).
         chosen = chosen if chosen is not None else {talk.uid for talk in shown} if match else set()
-        form = ChooseTalksForm(initial={"payload": ChooseTalksForm.sign(event, found), "match": match})
+        form = ChooseTalksForm(initial={"payload": ChooseTalksForm.sign(event, found)})
         context = {
             **context,
             "choose_form": form,
