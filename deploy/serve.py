@@ -2,7 +2,7 @@
 
     .venv/bin/python deploy/serve.py --port 8080 [--app-servers 2]
 
-DEBUG is off, static files are collected and served by nginx, migrations are applied and, on an empty
+DEBUG is off, static files are collected and served by nginx, as are uploads (MEDIA_ROOT, media/), migrations are applied and, on an empty
 database, the shipped fixture is loaded. The database is SQLite unless DATABASE_URL names another. Without
 SECRET_KEY in the environment, a key is generated once into .serve/secret_key (not tracked). nginx's
 configuration is deploy/nginx.conf, filled in and wrapped in a main configuration under .serve/, where its
@@ -90,6 +90,7 @@ def app_environment(state, port):
     env.setdefault("NUM_PROXIES", "1")
     env.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
     env.setdefault("STATIC_ROOT", str(BASE_DIR / "staticfiles"))
+    env.setdefault("MEDIA_ROOT", str(BASE_DIR / "media"))
     # Links in email point at this stack; the worker sends them after the request is gone.
     env.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
     return env
@@ -110,13 +111,14 @@ def prepare(env):
         subprocess.run([*manage, "loaddata", str(FIXTURE), "-v0"], env=env, check=True)
 
 
-def nginx_config(state, port, app_ports, static_root, access_log):
+def nginx_config(state, port, app_ports, static_root, media_root, access_log):
     portal = (DEPLOY / "nginx.conf").read_text()
     values = {
         "LISTEN": f"127.0.0.1:{port}",
         "UPSTREAM": "\n    ".join(f"server 127.0.0.1:{app_port};" for app_port in app_ports),
         "CACHE_DIR": str(state / "nginx" / "pages"),
         "STATIC_ROOT": str(Path(static_root).resolve()),
+        "MEDIA_ROOT": str(Path(media_root).resolve()),
         "TEMPLATES": str(BASE_DIR / "templates"),
     }
     for name, value in values.items():
@@ -201,7 +203,9 @@ def main():
 
         workers = [start_worker() for _ in range(args.app_servers)]
         processes.extend(workers)
-        config = nginx_config(state, args.port, app_ports, env["STATIC_ROOT"], args.access_log)
+        config = nginx_config(
+            state, args.port, app_ports, env["STATIC_ROOT"], env["MEDIA_ROOT"], args.access_log
+        )
         subprocess.run([nginx, "-t", "-q", "-c", str(config)], check=True)
         processes.append(subprocess.Popen([nginx, "-c", str(config)], start_new_session=True))
         wait_for_port(args.port, processes[-1])

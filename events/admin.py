@@ -5,16 +5,22 @@ import datetime as dt
 from operator import attrgetter
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
-from django.core.exceptions import ObjectDoesNotExist
+from django.core import signing
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count
 from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import schedule, signups, times
+from . import imports, photos, schedule, signups, times
 from .forms import MailboxField
 from .models import (
     Booth,
@@ -141,6 +147,77 @@ class TrackInline(admin.TabularInline):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class ProgrammeForm(forms.Form):
+    """Where the talks to import come from: a file or an address, one of the two."""
+
+    file = forms.FileField(
+        label=_("Programme file"),
+        required=False,
+        help_text=_(
+            "A frab schedule.xml (pretalx and frab export it) or an iCalendar file (.ics; Sched and most schedule tools)."
+        ),
+    )
+    address = forms.CharField(
+        label=_("or its address"),
+        required=False,
+        max_length=2000,
+        help_text=_(
+            "An http:// or https:// address of such a file, e.g. https://pretalx.com/<event>/schedule/export/schedule.xml"
+        ),
+    )
+    match = forms.CharField(
+        label=_("Only talks with"),
+        required=False,
+        max_length=100,
+        help_text=_(
+            "A word in the title, the abstract, or a speaker’s name or affiliation, e.g. Cilium. Empty: all talks."
+        ),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if bool(cleaned.get("file")) == bool(cleaned.get("address", "").strip()):
+            raise forms.ValidationError(_("Choose a file or give an address: one of the two."))
+        upload = cleaned.get("file")
+        if upload and upload.size > settings.IMPORT_MAX_MB * 1024 * 1024:
+            self.add_error(
+                "file", _("The file is larger than %(limit)d MB.") % {"limit": settings.IMPORT_MAX_MB}
+            )
+        return cleaned
+
+    def read(self, event):
+        """The talks of the file or address; raises imports.ProgrammeError."""
+        upload = self.cleaned_data["file"]
+        data = upload.read() if upload else imports.fetch_programme(self.cleaned_data["address"].strip())
+        return imports.read_programme(data, tz=event.tzinfo)
+
+
+class ChooseTalksForm(forms.Form):
+    """The talks found, carried signed from one step to the next, so nothing is fetched or parsed twice and a
+    changed list cannot be posted back."""
+
+    payload = forms.CharField(widget=forms.HiddenInput)
+    draft = forms.BooleanField(
+        label=_("Import new talks as drafts (not shown to attendees until published)"), required=False
+    )
+
+    # A programme is chosen from within a working session, not kept for later.
+    MAX_AGE = 6 * 3600
+
+    @staticmethod
+    def sign(event, found):
+        return signing.dumps(
+            [talk.to_json() for talk in found], salt=f"events.imports:{event.pk}", compress=True
+        )
+
+    def found(self, event):
+        """The talks of the signed payload; raises signing.BadSignature when it was changed or is too old."""
+        data = signing.loads(
+            self.data.get("payload", ""), salt=f"events.imports:{event.pk}", max_age=self.MAX_AGE
+        )
+        return [imports.FoundTalk.from_json(item) for item in data]
+
+
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     list_display = ["name", "start_date", "end_date", "city", "time_zone", "talk_count"]
@@ -160,6 +237,97 @@ class EventAdmin(admin.ModelAdmin):
     @admin.display(description=_("talks"), ordering="_talk_count")
     def talk_count(self, obj):
         return obj._talk_count
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_talks_view)
+        return [
+            path("<path:object_id>/import-talks/", view, name="events_event_import_talks"),
+            *super().get_urls(),
+        ]
+
+    def import_talks_view(self, request, object_id):
+        """Import talks: a programme file or address, then the talks found with checkboxes and a filter, then
+        the ticked ones written into the event (events/imports.py). Plain form posts, no JavaScript."""
+        event = self.get_object(request, unquote(object_id))
+        if event is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not (self.has_change_permission(request, event) and request.user.has_perm("events.add_talk")):
+            raise PermissionDenied
+        timezone.activate(event.tzinfo)  # the talks found are shown in the event's zone
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": event,
+            "title": _("Import talks into %(event)s") % {"event": event},
+            "event_zone_label": zone_label(event),
+        }
+        if request.method == "POST" and "payload" in request.POST:
+            return self._choose_talks(request, event, context)
+        form, status = ProgrammeForm(), 200
+        if request.method == "POST":
+            form = ProgrammeForm(request.POST, request.FILES)
+            if form.is_valid():
+                try:
+                    found = form.read(event)
+                except imports.ProgrammeError as exc:
+                    form.add_error(None, str(exc))
+                else:
+                    if found:
+                        return self._render_found(request, event, context, found, form.cleaned_data["match"])
+                    form.add_error(None, _("The programme holds no talks (all-day entries are left out)."))
+            status = 400
+        return TemplateResponse(
+            request, "admin/events/event/import_talks.html", {**context, "form": form}, status=status
+        )
+
+    def _render_found(self, request, event, context, found, match, chosen=None, error="", status=200):
+        shown = [talk for talk in found if talk.matches(match)]
+        # With a filter, what it finds starts ticked; without one, nothing is (a whole conference is long).
+        chosen = chosen if chosen is not None else {talk.uid for talk in shown} if match else set()
+        form = ChooseTalksForm(initial={"payload": ChooseTalksForm.sign(event, found)})
+        context = {
+            **context,
+            "choose_form": form,
+            "found": found,
+            "shown": [(talk, talk.uid in chosen) for talk in shown],
+            "match": match,
+            "error": error,
+        }
+        return TemplateResponse(request, "admin/events/event/import_talks.html", context, status=status)
+
+    def _choose_talks(self, request, event, context):
+        form = ChooseTalksForm(request.POST)
+        try:
+            found = form.found(event)
+        except signing.BadSignature:
+            context = {**context, "form": ProgrammeForm()}
+            context["signature_error"] = _(
+                "The list of talks was changed or is too old: choose the programme again."
+            )
+            return TemplateResponse(request, "admin/events/event/import_talks.html", context, status=400)
+        match = request.POST.get("match", "").strip()[:100]
+        chosen = set(request.POST.getlist("talks"))
+        if "_import" not in request.POST:
+            return self._render_found(request, event, context, found, match)
+        talks = [talk for talk in found if talk.uid in chosen]
+        if not talks:
+            error = _("Tick at least one talk to import.")
+            return self._render_found(request, event, context, found, match, chosen, error, status=400)
+        status = Talk.Status.DRAFT if request.POST.get("draft") else Talk.Status.PUBLISHED
+        result = imports.import_talks(event, talks, status=status)
+        self.message_user(
+            request,
+            _("Imported %(count)d talks into %(event)s: %(result)s")
+            % {"count": len(talks), "event": event, "result": result},
+        )
+        if result.outside:
+            self.message_user(
+                request,
+                _("These start outside the event’s days (%(first)s to %(last)s): %(titles)s.")
+                % {"first": event.start_date, "last": event.end_date, "titles": ", ".join(result.outside)},
+                messages.WARNING,
+            )
+        return redirect(f"{reverse('admin:events_talk_changelist')}?event__id__exact={event.pk}")
 
 
 @admin.register(Room)
@@ -181,8 +349,34 @@ class TrackAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class SpeakerAdminForm(forms.ModelForm):
+    """Takes a photo upload and stores the sizes the pages show (events/photos.py) in its place."""
+
+    class Meta:
+        model = Speaker
+        fields = "__all__"
+        field_classes = {"photo": photos.PhotoField}
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        self.photo_copies = None
+        if isinstance(photo, UploadedFile):
+            name = self.cleaned_data.get("name") or self.instance.name
+            self.photo_copies = photos.resize_photo(photo.image, name=name)
+            return self.photo_copies["photo"]
+        return photo
+
+    def save(self, commit=True):
+        if self.photo_copies:
+            self.instance.photo_small = self.photo_copies["photo_small"]
+        elif self.cleaned_data.get("photo") is False:  # "Clear" ticked
+            self.instance.photo_small = ""
+        return super().save(commit)
+
+
 @admin.register(Speaker)
 class SpeakerAdmin(admin.ModelAdmin):
+    form = SpeakerAdminForm
     list_display = ["name", "affiliation", "talk_count"]
     search_fields = ["name", "affiliation"]
     prepopulated_fields = {"slug": ["name"]}

@@ -36,6 +36,10 @@ _KINDS = {
     "lightning": Talk.Kind.LIGHTNING,
     "lightning talk": Talk.Kind.LIGHTNING,
 }
+# Times outside these years cannot be shown in every zone (Python's datetime ends at 9999) and are typing
+# mistakes anyway.
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
 _LINK_FIELDS = {"slides": "slides_url", "media": "video_url", "video": "video_url", "recording": "video_url"}
 _TALK_FIELDS = [
     "title",
@@ -173,7 +177,7 @@ def read_schedule(document, *, source_key):
         for track in conference.findall("track")
         if track.get("color")
     }
-    rooms, entries = {}, []
+    rooms, entries, guids = {}, [], {}
     for day in root.iter("day"):
         for room in day.findall("room"):
             name = room.get("name").strip()
@@ -183,9 +187,26 @@ def read_schedule(document, *, source_key):
                     _fail(room, "a room needs a name.")
                 if len(name) > Room._meta.get_field("name").max_length:
                     _fail(room, "the room name is longer than 200 characters.")
+                if name.lower() == PLACEHOLDER_ROOM.lower():
+                    # Only the exact spelling is read as "no room"; another one would be a room of that name,
+                    # which the database refuses (Room's room_name_is_not_the_placeholder).
+                    _fail(
+                        room,
+                        f"“{name}” is how exports name talks without a room: write “{PLACEHOLDER_ROOM}”.",
+                    )
+                if guid and guids.setdefault(guid, (name, room.sourceline))[0] != name:
+                    other, line = guids[guid]
+                    _fail(room, f"the guid {guid} is already the guid of the room “{other}” (line {line}).")
                 rooms.setdefault(name, guid)
             for element in room.findall("event"):
                 entries.append(_read_entry(element, None if name == PLACEHOLDER_ROOM else name, guid, source))
+    for tag in ("start", "end"):
+        value = _text(conference, tag).strip()
+        try:
+            if value and not EARLIEST <= dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC) <= LATEST:
+                raise ValueError
+        except ValueError:
+            _fail(conference.find(tag), f"“{value}” is not a date between {EARLIEST.year} and {LATEST.year}.")
     return Schedule(
         title=_text(conference, "title").strip(),
         acronym=acronym,
@@ -213,6 +234,14 @@ def _read_entry(element, room, room_guid, source):
     duration = dt.timedelta(hours=int(hours), minutes=int(minutes), seconds=int(seconds or 0))
     if duration <= dt.timedelta(0):
         _fail(element.find("duration"), "the duration must be longer than zero.")
+    # Compared, not converted: converting 0001-01-01T00:00+14:00 to UTC overflows.
+    if starts_at < EARLIEST:
+        _fail(element.find("date"), f"the date is before the year {EARLIEST.year}: no talk takes place then.")
+    if starts_at > LATEST - duration:
+        _fail(
+            element.find("date"),
+            f"the talk would end after the year {LATEST.year}: no talk takes place then.",
+        )
     persons = []
     for person in element.iterfind("persons/person"):
         name = (person.text or "").strip()

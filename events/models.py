@@ -211,7 +211,18 @@ class Speaker(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     affiliation = models.CharField(max_length=200, blank=True)
     bio = models.TextField(blank=True, help_text=_("Markdown."))
-    photo_url = models.URLField(blank=True)
+    # Uploaded in the admin and stored resized (events/photos.py); photo_url is shown when there is none.
+    photo = models.ImageField(
+        upload_to="speakers/",
+        blank=True,
+        help_text=_("JPEG, PNG, WebP or GIF. Stored as a square cut from the middle, without its metadata."),
+    )
+    photo_small = models.ImageField(upload_to="speakers/", blank=True, editable=False)
+    photo_url = models.URLField(
+        _("photo address"),
+        blank=True,
+        help_text=_("A photo elsewhere on the web, shown when none is uploaded."),
+    )
     links = models.TextField(
         blank=True, validators=[validate_url_lines], help_text=_("One web address per line.")
     )
@@ -224,6 +235,22 @@ class Speaker(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.affiliation})" if self.affiliation else self.name
+
+    @property
+    def photo_src(self):
+        """The address of the speaker's photo at the speaker page's size, or "" for none."""
+        return self.photo.url if self.photo else self.photo_url
+
+    @property
+    def photo_small_src(self):
+        """The address of the speaker's photo at the size shown beside talks, or "" for none."""
+        return self.photo_small.url if self.photo_small else self.photo_src
+
+    @property
+    def initials(self):
+        """What stands in for a missing photo: the first letters of the first and last word of the name."""
+        words = self.name.split()
+        return "".join(word[0] for word in (words[:1] + words[1:][-1:])).upper()
 
     @property
     def link_list(self):
@@ -353,6 +380,11 @@ class Talk(models.Model):
     speakers = models.ManyToManyField(Speaker, through="TalkSpeaker", related_name="talks", blank=True)
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     conference_url = models.URLField(_("official conference page"), max_length=500, blank=True)
+    # The UID (iCalendar) or guid (frab) of the talk in the programme it was imported from (events/imports.py):
+    # importing the programme again updates the talk instead of adding it twice.
+    source_uid = models.CharField(
+        _("UID in the imported programme"), max_length=255, blank=True, editable=False
+    )
     slides_url = models.URLField(max_length=500, blank=True)
     video_url = models.URLField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -375,6 +407,12 @@ class Talk(models.Model):
                 violation_error_message=_("A talk must end after it starts."),
             ),
             models.UniqueConstraint(fields=["event", "slug"], name="talk_slug_unique_per_event"),
+            models.UniqueConstraint(
+                fields=["event", "source_uid"],
+                condition=~Q(source_uid=""),
+                name="talk_source_uid_unique_per_event",
+                violation_error_message=_("Another talk of this event was imported with this UID."),
+            ),
         ]
         indexes = [models.Index(fields=["event", "starts_at"], name="talk_event_start_idx")]
 

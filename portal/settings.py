@@ -134,6 +134,37 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Uploads (speaker photos, events/photos.py). Locally they go to MEDIA_ROOT, which nginx serves under /media/
+# (deploy/nginx.conf) and Django itself with DEBUG (make run). Several app servers share no folder: with
+# MEDIA_STORAGE=s3 they go to an S3-compatible bucket (django-storages), which serves them itself.
+MEDIA_STORAGE = env("MEDIA_STORAGE", default="local")
+MEDIA_URL = env("MEDIA_URL", default="/media/")
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+if MEDIA_STORAGE == "s3":
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
+    AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
+    AWS_ACCESS_KEY_ID = env("AWS_ACCESS_KEY_ID", default=None)
+    AWS_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY", default=None)
+    AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default=None)
+    AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default=None)
+    # The address photos are shown from, e.g. the bucket's CDN name; without it, the endpoint's own address.
+    AWS_S3_CUSTOM_DOMAIN = env("AWS_S3_CUSTOM_DOMAIN", default=None)
+    # Photos are public and their names unique (a new photo gets a new name), so addresses need no signature
+    # and pages that show them can be kept; a name is never written twice.
+    AWS_QUERYSTRING_AUTH = False
+    AWS_S3_FILE_OVERWRITE = False
+    AWS_S3_OBJECT_PARAMETERS = {"CacheControl": "public, max-age=31536000, immutable"}
+elif MEDIA_STORAGE != "local":
+    raise ImproperlyConfigured(f"MEDIA_STORAGE is “{MEDIA_STORAGE}”: use local (the default) or s3.")
+# Uploaded photos larger than this are refused before they are read as images.
+PHOTO_MAX_MB = env.int("PHOTO_MAX_MB", default=5)
+# Importing talks from a conference's programme by its address (events/imports.py): how long to wait for it,
+# how large it may be, and whether private and local addresses may be asked (never in production: an
+# organiser's address would reach whatever the app server reaches).
+IMPORT_TIMEOUT = env.int("IMPORT_TIMEOUT", default=15)
+IMPORT_MAX_MB = env.int("IMPORT_MAX_MB", default=10)
+IMPORT_ALLOW_PRIVATE_ADDRESSES = env.bool("IMPORT_ALLOW_PRIVATE_ADDRESSES", default=False)
 # Without collectstatic (make run), whitenoise serves straight from the source folders.
 WHITENOISE_USE_FINDERS = DEBUG
 
@@ -175,6 +206,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
+        # 'self' covers /media/; https: the photos in a bucket (MEDIA_STORAGE=s3) and speakers' photo_url.
         "img-src": ["'self'", "data:", "https:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],

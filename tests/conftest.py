@@ -28,6 +28,12 @@ def plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def media_in_a_temporary_folder(settings, tmp_path):
+    # Uploads of a test (speaker photos) land beside the test, never in the checkout's media/.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache():
     # Each test's database starts afresh (and its first event has pk 1 again): so must the cached pages and
     # the events a process remembers on PostgreSQL with the connection that listens for changes.

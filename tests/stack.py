@@ -85,6 +85,7 @@ class Stack:
         self.env = {
             **{key: value for key, value in os.environ.items() if key not in INHERITED_NOT},
             "STATIC_ROOT": str(self.folder / "static"),
+            "MEDIA_ROOT": str(self.folder / "media"),
             **env,
         }
         # Everything the stack prints goes to a file: a pipe nobody reads would fill up and stop the workers

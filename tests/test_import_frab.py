@@ -386,3 +386,47 @@ def test_after_an_import_postgresql_plans_with_the_imported_rows():
         (estimate,) = cursor.fetchone()
 
     assert estimate == Talk.objects.count() > 0
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        (
+            "<date>2022-09-29T17:30:00+02:00</date>\n        <start>17:30</start>\n        <duration>00:45</duration>",
+            "<date>9999-12-31T17:30:00+02:00</date>\n        <start>17:30</start>\n        <duration>99:00</duration>",
+            "line 78, <date>: the talk would end after the year 9000: no talk takes place then.",
+        ),
+        (
+            "<date>2022-09-28T09:00:00+02:00</date>",
+            "<date>0001-01-01T00:00:00+14:00</date>",
+            "line 24, <date>: the date is before the year 1970: no talk takes place then.",
+        ),
+        (
+            "<start>2022-09-28</start>",
+            "<start>0001-01-01</start>",
+            "line 9, <start>: “0001-01-01” is not a date between 1970 and 9000.",
+        ),
+        (
+            'name="Workshop Room"',
+            'name="room to be announced"',
+            "line 56, <room>: “room to be announced” is how exports name talks without a room: "
+            "write “Room to be announced”.",
+        ),
+        (
+            'name="Workshop Room" guid="6a1f0d52-5f0e-4b8c-9d7e-1c2b3a4d5e70"',
+            'name="Workshop Room" guid="6a1f0d52-5f0e-4b8c-9d7e-1c2b3a4d5e6f"',
+            "line 56, <room>: the guid 6a1f0d52-5f0e-4b8c-9d7e-1c2b3a4d5e6f is already the guid of the room "
+            "“Main Stage” (line 18).",
+        ),
+    ],
+)
+def test_times_out_of_range_and_rooms_the_database_would_refuse_are_errors_by_line(
+    tmp_path, old, new, message
+):
+    path = broken(tmp_path, old, new)
+
+    with pytest.raises(CommandError) as error:
+        import_frab(path, "ebpf-summit")
+
+    assert str(error.value) == f"{path}: {message.rstrip('.')}. Nothing was imported."
+    assert Event.objects.count() == 0

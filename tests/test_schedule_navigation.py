@@ -209,14 +209,14 @@ def test_speakers_are_sorted_as_people_read_names_under_an_a_to_z_index_and_can_
     tree = parse(client.get("/summit/speakers/"))
     found = parse(client.get("/summit/speakers/?q=isovalent"))
 
-    assert texts(tree, "//ul[@class='speaker-list']/li/a") == [
+    assert texts(tree, "//ul[@class='speaker-list']/li//a") == [
         "adam Bee",
         "Émile Ace",
         "Óscar Ohm",
         "zoë Zed",
     ]
     assert texts(tree, "//nav[@class='az']//a") == ["A", "E", "O", "Z"]
-    assert texts(found, "//ul[@class='speaker-list']/li/a") == ["Émile Ace"]
+    assert texts(found, "//ul[@class='speaker-list']/li//a") == ["Émile Ace"]
     assert texts(found, "//ul[@class='speaker-list']//mark") == ["Isovalent"]
     assert client.get("/summit/speakers/?q=%00").status_code == 400
 

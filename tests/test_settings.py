@@ -65,3 +65,52 @@ def test_conn_max_age_0_closes_each_connection_after_its_request():
     database = database_settings(DATABASE_URL="sqlite:///:memory:", CONN_MAX_AGE="0")
 
     assert database["CONN_MAX_AGE"] == 0
+
+
+def photo_address(**env):
+    """The address a stored speaker photo is shown at, with the storage the environment chooses."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MEDIA_"))}
+    script = (
+        "from django.core.files.storage import storages; s = storages['default'];"
+        "print(type(s).__module__, s.url('speakers/ana-1a2b-96.jpg'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {script}"],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "portal.settings", "SECRET_KEY": "x", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return result
+
+
+def test_photos_are_stored_in_the_media_folder_by_default():
+    result = photo_address()
+
+    assert result.stdout.split() == [
+        "django.core.files.storage.filesystem",
+        "/media/speakers/ana-1a2b-96.jpg",
+    ]
+
+
+def test_media_storage_s3_stores_photos_in_the_bucket_at_addresses_without_a_signature():
+    result = photo_address(
+        MEDIA_STORAGE="s3",
+        AWS_STORAGE_BUCKET_NAME="portal-photos",
+        AWS_S3_ENDPOINT_URL="https://s3.example.org",
+        AWS_ACCESS_KEY_ID="key",
+        AWS_SECRET_ACCESS_KEY="secret",
+    )
+
+    assert result.stdout.split() == [
+        "storages.backends.s3",
+        "https://s3.example.org/portal-photos/speakers/ana-1a2b-96.jpg",
+    ]
+
+
+def test_an_unknown_media_storage_stops_the_start_with_a_message():
+    result = photo_address(MEDIA_STORAGE="ftp")
+
+    assert result.returncode != 0
+    assert "MEDIA_STORAGE is “ftp”: use local (the default) or s3." in result.stderr

@@ -71,6 +71,32 @@ def test_static_files_are_served_by_nginx_with_the_security_headers(stack):
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
 
 
+def test_speaker_photos_are_stored_in_media_root_and_served_by_nginx(stack):
+    # Saved through the stack's own storage (STORAGES, MEDIA_ROOT), as the admin's upload saves it.
+    name = stack.manage(
+        code=(
+            "import io; from PIL import Image; from django.core.files.base import ContentFile;"
+            "from django.core.files.storage import default_storage; b = io.BytesIO();"
+            "Image.new('RGB', (96, 96), 'red').save(b, 'JPEG');"
+            "print(default_storage.save('speakers/ana-0001-96.jpg', ContentFile(b.getvalue())))"
+        )
+    )
+    (stack.folder / "media" / "speakers" / "notes.html").write_text("<script>alert(1)</script>")
+
+    photo = Browser().request(stack.url(f"/media/{name}"))
+    other = Browser().request(stack.url("/media/speakers/notes.html"))
+
+    assert (photo.status, photo.headers["Server"], photo.headers["Content-Type"]) == (
+        200,
+        "nginx",
+        "image/jpeg",
+    )
+    assert photo.body[:3] == b"\xff\xd8\xff"
+    assert photo.headers["X-Content-Type-Options"] == "nosniff"
+    assert photo.headers["Cache-Control"] == "max-age=2592000"
+    assert other.status == 404  # only the JPEGs the portal writes are served
+
+
 def test_health_check_answers_through_nginx_with_the_security_headers(stack):
     response = Browser().request(stack.url("/healthz"))
 
@@ -188,7 +214,7 @@ def test_while_gunicorn_is_down_nginx_answers_503_with_the_page_to_retry(tmp_pat
     for folder in ("nginx/client_body", "nginx/proxy", "nginx/fastcgi", "nginx/uwsgi", "nginx/scgi"):
         (tmp_path / folder).mkdir(parents=True)
     port, nobody = free_port(), free_port()
-    config = serve.nginx_config(tmp_path, port, [nobody], tmp_path, "off")
+    config = serve.nginx_config(tmp_path, port, [nobody], tmp_path, tmp_path, "off")
     nginx = subprocess.Popen([nginx_path(), "-c", str(config)], stderr=subprocess.DEVNULL)
     try:
         for _ in range(50):

@@ -626,7 +626,7 @@ def test_speaker_list_shows_affiliation_and_talk_count(client):
 
     assert texts(tree, "//ul[@class='speaker-list']/li") == ["Daniel Bernier, Bell Canada 1 talk"]
     # The links are relative to the list's own address.
-    links = [urljoin(address, href) for href in tree.xpath("//ul[@class='speaker-list']/li/a/@href")]
+    links = [urljoin(address, href) for href in tree.xpath("//ul[@class='speaker-list']/li//a/@href")]
     assert links == ["/summit/speakers/daniel-bernier/"]
     assert texts(parse(client.get(links[0])), "//h1") == ["Daniel Bernier"]
 
