@@ -3,14 +3,18 @@
 import csv
 import datetime as dt
 from operator import attrgetter
+from zoneinfo import available_timezones
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count
 from django.http import HttpResponse
+from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -89,12 +93,46 @@ def local_time(obj):
     return f"{start:%a %d %b, %H:%M}–{end:%H:%M} {start.tzname()}"
 
 
+def zone_help(event, at=None):
+    """What a time field says beside it: the zone its times are read and shown in, with the abbreviation and offset
+    on the date of `at` (or of the event's first day)."""
+    at = (
+        event.localtime(at) if at else dt.datetime.combine(event.start_date, dt.time(12), tzinfo=event.tzinfo)
+    )
+    return _("Read and shown in %(zone)s time: %(abbr)s, UTC%(offset)s on %(date)s.") % {
+        "zone": event.time_zone,
+        "abbr": at.tzname(),
+        "offset": times.utc_offset(at),
+        "date": f"{at:%a %d %b %Y}",
+    }
+
+
+def chosen_id(request, parameter):
+    """The id a list's filter or an add form's address names, as an int; None when there is none or it is not one."""
+    value = request.GET.get(parameter, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
+def say_zone_beside_times(form_class, event, at=None):
+    """Let every time field of the form say in which zone it reads and shows times."""
+    for field in form_class.base_fields.values():
+        if isinstance(field, forms.SplitDateTimeField | forms.DateTimeField):
+            field.help_text = (
+                zone_help(event, at) if event else _("Read in the time zone of the chosen event.")
+            )
+
+
 class EventLocalTimesMixin:
-    """Renders a change form, and its inlines, in the zone of the object's event and says so."""
+    """Renders a change form, and its inlines, in the zone of the object's event and says so, above the form and
+    beside each time field. With several events, the add form first asks which event it is for (`?event=<pk>`,
+    plain links), so that the zone is known before anything is typed; the form then offers that event's own
+    choices (its rooms, tracks or sessions)."""
 
     event_path = "event"
     # The field whose instant decides the abbreviation shown (CEST in summer, CET in winter).
     label_time_field = "starts_at"
+    # Fields whose choices belong to one event, and the path from their model to the event.
+    event_scoped_fields = {"event": "pk", "room": "event_id", "track": "event_id", "office_hours": "event_id"}
 
     def _object_and_event(self, request, object_id):
         if object_id:
@@ -103,17 +141,18 @@ class EventLocalTimesMixin:
                 return obj, (attrgetter(self.event_path)(obj) if obj else None)
             except (ObjectDoesNotExist, AttributeError):
                 return obj, None
-        event_id = request.GET.get("event")
-        if event_id and event_id.isdigit():
+        event_id = chosen_id(request, "event")
+        if event_id is not None:
             return None, Event.objects.filter(pk=event_id).first()
         events = list(Event.objects.all()[:2])
         return None, (events[0] if len(events) == 1 else None)
 
-    class Media:
-        css = {"all": ["css/admin-event-zone.css"]}
-
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         obj, event = self._object_and_event(request, object_id)
+        if object_id is None and event is None and request.method == "GET" and Event.objects.exists():
+            return self.choose_event_view(request)
+        # Read by get_form() and the inlines, which Django calls with the object but not its event.
+        request.form_event = event
         label = ""
         if event is not None:
             # For the rest of the request, rendering included; events.middleware drops it when the request ends.
@@ -122,12 +161,46 @@ class EventLocalTimesMixin:
         extra_context = {**(extra_context or {}), "event_zone_label": label}
         return super().changeform_view(request, object_id, form_url, extra_context)
 
+    def choose_event_view(self, request):
+        """The first step of adding with several events: which event, each with its dates and zone."""
+        query = request.GET.copy()
+        choices = []
+        for event in Event.objects.order_by("-start_date", "name"):
+            query["event"] = event.pk
+            noon = dt.datetime.combine(event.start_date, dt.time(12), tzinfo=event.tzinfo)
+            choices.append((event, f"?{query.urlencode()}", noon.tzname(), times.utc_offset(noon)))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Add %(name)s: which event?") % {"name": self.opts.verbose_name},
+            "opts": self.opts,
+            "choices": choices,
+        }
+        return TemplateResponse(request, "admin/events/choose_event.html", context)
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        for field in form.base_fields.values():
-            if isinstance(field, forms.SplitDateTimeField | forms.DateTimeField):
-                field.help_text = _("Local time at the event (its time zone is shown above the form).")
+        say_zone_beside_times(
+            form, getattr(request, "form_event", None), getattr(obj, self.label_time_field, None)
+        )
         return form
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        event = getattr(request, "form_event", None)
+        path = self.event_scoped_fields.get(db_field.name)
+        if event is not None and path is not None and "queryset" not in kwargs:
+            # On a change form the event itself stays open: a talk may move to another event.
+            if path != "pk" or request.resolver_match.url_name.endswith("_add"):
+                kwargs["queryset"] = db_field.related_model._default_manager.filter(**{path: event.pk})
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class EventTimesInlineMixin:
+    """An inline whose time fields say the zone of the parent form's event."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        say_zone_beside_times(formset.form, getattr(request, "form_event", None))
+        return formset
 
 
 class RoomInline(admin.TabularInline):
@@ -139,6 +212,21 @@ class TrackInline(admin.TabularInline):
     model = Track
     extra = 0
     prepopulated_fields = {"slug": ["name"]}
+
+
+class TimeZoneInput(forms.TextInput):
+    """A text box that offers the IANA zone names as one types (an HTML datalist: the browser searches it, no
+    JavaScript needed); the model's validator still decides what is a zone."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"list": "iana-time-zones", "autocomplete": "off", **(attrs or {})})
+
+    def render(self, name, value, attrs=None, renderer=None):
+        zones = format_html_join(
+            "", '<option value="{}">', ((zone,) for zone in sorted(available_timezones()))
+        )
+        datalist = format_html('<datalist id="iana-time-zones">{}</datalist>', zones)
+        return super().render(name, value, attrs, renderer) + datalist
 
 
 @admin.register(Event)
@@ -156,6 +244,15 @@ class EventAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_talk_count=Count("talks"))
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "time_zone":
+            kwargs["widget"] = TimeZoneInput
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and field.help_text:
+            # The admin shows help text as HTML; the model's is plain text, e.g. "/<slug>/schedule/".
+            field.help_text = escape(field.help_text)
+        return field
 
     @admin.display(description=_("talks"), ordering="_talk_count")
     def talk_count(self, obj):
@@ -195,15 +292,48 @@ class SpeakerAdmin(admin.ModelAdmin):
         return obj._talk_count
 
 
-class TalkDayFilter(admin.SimpleListFilter):
+def chosen_event(request, parameter="event__id__exact"):
+    """The event a list is filtered to, or None."""
+    event_id = chosen_id(request, parameter)
+    return Event.objects.filter(pk=event_id).first() if event_id is not None else None
+
+
+class EventDayFilter(admin.SimpleListFilter):
+    """The days of the chosen event; with none chosen, every event's days, each named with its event, and
+    choosing one chooses its event too (a date alone is ambiguous when two events meet)."""
+
     title = _("day")
     parameter_name = "day"
+    event_parameter = "event__id__exact"
+
+    def __init__(self, request, params, model, model_admin):
+        self.event = chosen_event(request, self.event_parameter)
+        super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
-        days = set()
-        for event in Event.objects.all():
-            days.update(event.days())
-        return [(day.isoformat(), f"{day:%a %d %b %Y}") for day in sorted(days)]
+        if self.event is not None:
+            return [(day.isoformat(), f"{day:%a %d %b}") for day in self.event.days()]
+        return [
+            (day.isoformat(), f"{event.name}: {day:%a %d %b}", event)
+            for event in Event.objects.all()
+            for day in event.days()
+        ]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("All"),
+        }
+        for value, title, *event in self.lookup_choices:
+            params = {self.parameter_name: value}
+            if event:
+                params[self.event_parameter] = event[0].pk
+            yield {
+                "selected": bool(self.event) and self.value() == value,
+                "query_string": changelist.get_query_string(params),
+                "display": title,
+            }
 
     def queryset(self, request, queryset):
         if not self.value():
@@ -211,8 +341,29 @@ class TalkDayFilter(admin.SimpleListFilter):
         try:
             day = dt.date.fromisoformat(self.value())
         except ValueError:
-            return queryset.none()
-        return queryset.on_day(day)
+            raise IncorrectLookupParameters(self.value()) from None
+        return queryset.on_day(day, tz=self.event.tzinfo if self.event else None)
+
+
+class EventScopedFilter(admin.RelatedFieldListFilter):
+    """Rooms, tracks or sessions of the chosen event; with none chosen, those of every event, named with it."""
+
+    event_parameter = "event__id__exact"
+
+    def field_choices(self, field, request, model_admin):
+        event = chosen_event(request, self.event_parameter)
+        related = field.related_model._default_manager.select_related("event")
+        if event is not None:
+            return [(each.pk, _name(each)) for each in related.filter(event=event)]
+        return [(each.pk, f"{each.event.name}: {_name(each)}") for each in related]
+
+
+def _name(obj):
+    return getattr(obj, "title", None) or obj.name
+
+
+class SessionOfEventFilter(EventScopedFilter):
+    event_parameter = "office_hours__event__id__exact"
 
 
 class TalkSpeakerInline(admin.TabularInline):
@@ -232,9 +383,16 @@ class TalkAdminForm(LocalTimesForm):
 class TalkAdmin(EventLocalTimesMixin, admin.ModelAdmin):
     form = TalkAdminForm
     list_display = ["title", "event", local_time, "room", "track", "kind", "status", "speaker_names"]
-    list_filter = ["event", TalkDayFilter, "track", "kind", "status"]
+    list_filter = [
+        "event",
+        EventDayFilter,
+        ("room", EventScopedFilter),
+        ("track", EventScopedFilter),
+        "kind",
+        "status",
+    ]
     list_select_related = ["event", "room", "track"]
-    search_fields = ["title", "abstract", "speakers__name"]
+    search_fields = ["title", "abstract", "speakers__name", "room__name", "track__name"]
     date_hierarchy = "starts_at"
     prepopulated_fields = {"slug": ["title"]}
     inlines = [TalkSpeakerInline]
@@ -328,7 +486,7 @@ class BoothShiftForm(LocalTimesForm):
         fields = "__all__"
 
 
-class BoothShiftInline(admin.TabularInline):
+class BoothShiftInline(EventTimesInlineMixin, admin.TabularInline):
     model = BoothShift
     form = BoothShiftForm
     extra = 0
@@ -355,6 +513,8 @@ class SignupInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
+    # The signup's own page is the attendee's, behind their token; the change link ("View") is the organiser's.
+    view_on_site = False
     fields = ["slot", "name", "email", "question", "status", "created_at"]
     readonly_fields = fields
 
@@ -400,7 +560,7 @@ class OfficeHoursAdmin(EventLocalTimesMixin, admin.ModelAdmin):
     ]
     list_filter = ["event", "format"]
     list_select_related = ["event"]
-    search_fields = ["title", "description", "hosts__name"]
+    search_fields = ["title", "description", "location", "hosts__name"]
     date_hierarchy = "starts_at"
     autocomplete_fields = ["hosts"]
     inlines = [SignupInline]
@@ -488,8 +648,12 @@ class SignupSlotFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         sessions = OfficeHours.objects.select_related("event").order_by("starts_at")
-        if request.GET.get("office_hours__id__exact", "").isdigit():
-            sessions = sessions.filter(pk=request.GET["office_hours__id__exact"])
+        session_id = chosen_id(request, "office_hours__id__exact")
+        event_id = chosen_id(request, "office_hours__event__id__exact")
+        if session_id is not None:
+            sessions = sessions.filter(pk=session_id)
+        elif event_id is not None:
+            sessions = sessions.filter(event_id=event_id)
         return [
             (
                 f"{session.pk}@{slot.starts_at.isoformat()}",
@@ -506,7 +670,7 @@ class SignupSlotFilter(admin.SimpleListFilter):
         try:
             return queryset.filter(office_hours_id=int(pk), slot_start=dt.datetime.fromisoformat(starts_at))
         except ValueError:
-            return queryset.none()
+            raise IncorrectLookupParameters(self.value()) from None
 
 
 class SignupAdminForm(LocalTimesForm):
@@ -541,9 +705,9 @@ class SignupAdmin(EventLocalTimesMixin, admin.ModelAdmin):
     event_path = "office_hours.event"
     label_time_field = "slot_start"
     list_display = ["name", "email", "office_hours", "slot", "status", "signed_up"]
-    list_filter = ["status", "office_hours__event", "office_hours", SignupSlotFilter]
+    list_filter = ["status", "office_hours__event", ("office_hours", SessionOfEventFilter), SignupSlotFilter]
     list_select_related = ["office_hours__event"]
-    search_fields = ["name", "email", "question"]
+    search_fields = ["name", "email", "question", "office_hours__title"]
     date_hierarchy = "created_at"
     readonly_fields = ["token", "created_at", "cancelled_at", "consented_at"]
 
