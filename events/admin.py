@@ -12,14 +12,18 @@ from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import schedule, signups, times
-from .forms import MailboxField
+from portal.adminlists import cut
+
+from . import copying, notices, schedule, signups, times
+from .forms import CopyEventForm, MailboxField, OrganiserMessageForm
 from .models import (
     Booth,
     BoothShift,
@@ -84,6 +88,28 @@ class LocalTimesForm(forms.ModelForm):
             if isinstance(field, forms.DateTimeField | forms.SplitDateTimeField) and cleaned.get(name):
                 cleaned[name] = timezone.make_aware(timezone.make_naive(cleaned[name], current), event.tzinfo)
         return cleaned
+
+
+@admin.display(description=_("event"), ordering="event")
+def event_column(obj):
+    return cut(obj.event.name, 32)
+
+
+class TitleColumnMixin:
+    """The first column of a list of talks or sessions: the title cut to fit, with the event under it unless the
+    list is filtered to one event."""
+
+    @admin.display(description=_("title"), ordering="title")
+    def title_and_event(self, obj):
+        return cut(obj.title, 70, secondary=Truncator(obj.event.name).chars(36))
+
+    @admin.display(description=_("title"), ordering="title")
+    def short_title(self, obj):
+        return cut(obj.title, 70)
+
+    def get_list_display(self, request):
+        first = "short_title" if chosen_id(request, "event__id__exact") is not None else "title_and_event"
+        return [first, *self.list_display[1:]]
 
 
 @admin.display(description=_("time (event’s zone)"), ordering="starts_at")
@@ -231,11 +257,12 @@ class TimeZoneInput(forms.TextInput):
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
-    list_display = ["name", "start_date", "end_date", "city", "time_zone", "talk_count"]
+    list_display = ["short_name", "start_date", "end_date", "city", "time_zone", "talk_count"]
     search_fields = ["name", "slug", "city", "venue"]
     prepopulated_fields = {"slug": ["name"]}
     date_hierarchy = "start_date"
     inlines = [RoomInline, TrackInline]
+    actions = ["copy_event"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "time_zone", ("start_date", "end_date")]}),
         (_("Place"), {"fields": ["venue", "city", "website"]}),
@@ -244,6 +271,51 @@ class EventAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_talk_count=Count("talks"))
+
+    @admin.action(
+        description=_("Copy to a new event (rooms, tracks, booth, office hours)…"), permissions=["add"]
+    )
+    def copy_event(self, request, queryset):
+        if len(queryset) != 1:
+            self.message_user(request, _("Choose one event to copy."), messages.WARNING)
+            return None
+        event = queryset[0]
+        next_year = str(event.start_date.year + 1)
+        initial = {
+            "name": event.name.replace(str(event.start_date.year), next_year),
+            "slug": event.slug.replace(str(event.start_date.year), next_year),
+            "start_date": event.start_date + dt.timedelta(weeks=52),  # the same weekday
+        }
+        form = CopyEventForm(request.POST if "apply" in request.POST else None, initial=initial)
+        if form.is_valid():
+            copy = copying.copy_event(event, **form.cleaned_data)
+            self.message_user(
+                request,
+                _(
+                    "%(event)s is copied to %(copy)s, %(first)s to %(last)s: rooms, tracks, the booth with its "
+                    "shifts and the office hours without signups. Talks are not copied."
+                )
+                % {"event": event, "copy": copy, "first": copy.start_date, "last": copy.end_date},
+            )
+            return redirect("admin:events_event_change", copy.pk)
+        return TemplateResponse(
+            request,
+            "admin/events/action_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": _("Copy %(event)s") % {"event": event},
+                "intro": _(
+                    "A new event with the rooms, tracks, booth and office hours of %(event)s, every time moved by "
+                    "the days between the first days. Talks and signups are not copied."
+                )
+                % {"event": event},
+                "form": form,
+                "queryset": queryset,
+                "action": "copy_event",
+                "submit": _("Copy"),
+            },
+        )
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "time_zone":
@@ -258,10 +330,14 @@ class EventAdmin(admin.ModelAdmin):
     def talk_count(self, obj):
         return obj._talk_count
 
+    @admin.display(description=_("name"), ordering="name")
+    def short_name(self, obj):
+        return cut(obj.name, 50)
+
 
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
-    list_display = ["name", "event", "order"]
+    list_display = ["name", event_column, "order"]
     list_editable = ["order"]
     list_filter = ["event"]
     list_select_related = ["event"]
@@ -270,7 +346,7 @@ class RoomAdmin(admin.ModelAdmin):
 
 @admin.register(Track)
 class TrackAdmin(admin.ModelAdmin):
-    list_display = ["name", "event", "colour", "order"]
+    list_display = ["name", event_column, "colour", "order"]
     list_editable = ["order"]
     list_filter = ["event"]
     list_select_related = ["event"]
@@ -380,9 +456,10 @@ class TalkAdminForm(LocalTimesForm):
 
 
 @admin.register(Talk)
-class TalkAdmin(EventLocalTimesMixin, admin.ModelAdmin):
+class TalkAdmin(TitleColumnMixin, EventLocalTimesMixin, admin.ModelAdmin):
     form = TalkAdminForm
-    list_display = ["title", "event", local_time, "room", "track", "kind", "status", "speaker_names"]
+    # What fits beside the sidebar and the filters at 1280 px; the track and kind are filters and on each talk.
+    list_display = ["title", local_time, "room_name", "status", "speaker_names"]
     list_filter = [
         "event",
         EventDayFilter,
@@ -415,9 +492,13 @@ class TalkAdmin(EventLocalTimesMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("speakers")
 
+    @admin.display(description=_("room"), ordering="room__name")
+    def room_name(self, obj):
+        return cut(obj.room, 30) if obj.room else "–"
+
     @admin.display(description=_("speakers"))
     def speaker_names(self, obj):
-        return ", ".join(speaker.name for speaker in obj.speakers.all())
+        return cut(", ".join(speaker.name for speaker in obj.speakers.all()), 40)
 
     @admin.action(description=_("Publish selected talks"), permissions=["change"])
     def publish(self, request, queryset):
@@ -494,7 +575,7 @@ class BoothShiftInline(EventTimesInlineMixin, admin.TabularInline):
 
 @admin.register(Booth)
 class BoothAdmin(EventLocalTimesMixin, admin.ModelAdmin):
-    list_display = ["name", "event", "location", "shift_count"]
+    list_display = ["name", event_column, "location", "shift_count"]
     list_filter = ["event"]
     list_select_related = ["event"]
     search_fields = ["name", "location", "description"]
@@ -546,25 +627,104 @@ class OfficeHoursForm(LocalTimesForm):
         return cleaned
 
 
+class SignupActionsMixin:
+    """The actions on signups, for the signups list and for the office-hours list (where they act on the signups of
+    the selected sessions): export as CSV, promote from the waiting list, email the people."""
+
+    actions = ["export_signups_csv", "promote_from_waitlist", "email_signups"]
+
+    def selected_signups(self, queryset):
+        raise NotImplementedError
+
+    @admin.action(description=_("Export the signups as CSV"), permissions=["view"])
+    def export_signups_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="office-hours-signups-{stamp}.csv"'
+        writer = csv.writer(response)
+        for row in signups.signup_rows(self.selected_signups(queryset)):
+            writer.writerow(row)
+        return response
+
+    @admin.action(description=_("Promote from the waiting list into free seats"), permissions=["change"])
+    def promote_from_waitlist(self, request, queryset):
+        waiting = self.selected_signups(queryset).filter(status=Signup.Status.WAITLISTED)
+        slots = (
+            waiting.order_by("office_hours", "slot_start")
+            .values_list("office_hours", "slot_start")
+            .distinct()
+        )
+        sessions = OfficeHours.objects.select_related("event").in_bulk({pk for pk, _start in slots})
+        promoted = [
+            signup
+            for pk, start in slots
+            for signup in signups.promote_from_waitlist(sessions[pk], slot=start)
+        ]
+        report_promoted(self, request, promoted)
+        if not promoted:
+            self.message_user(
+                request,
+                _("No free seat in a slot that has not started, or nobody waiting for one."),
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Email the people of these signups…"), permissions=["change"])
+    def email_signups(self, request, queryset):
+        people = self.selected_signups(queryset).active()
+        form = OrganiserMessageForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            emails = notices.send_organiser_message(people, **form.cleaned_data)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d email is in the outbox (Portal › Outbox); the worker sends it within seconds.",
+                    "%(count)d emails are in the outbox (Portal › Outbox); the worker sends them within seconds.",
+                    len(emails),
+                )
+                % {"count": len(emails)},
+            )
+            return None
+        addresses = sorted({signup.email.lower() for signup in people})
+        return TemplateResponse(
+            request,
+            "admin/events/action_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": _("Email the people of these signups"),
+                "intro": ngettext(
+                    "One email goes to %(count)d address (cancelled signups are left out), through the outbox:",
+                    "One email goes to each of %(count)d addresses (cancelled signups are left out), through "
+                    "the outbox:",
+                    len(addresses),
+                )
+                % {"count": len(addresses)},
+                "items": [
+                    f"{signup.name} <{signup.email}>, {signup.office_hours.title}, {slot_text(signup)}"
+                    for signup in people.select_related("office_hours__event")
+                ],
+                "form": form,
+                "queryset": queryset,
+                "action": "email_signups",
+                "submit": _("Send"),
+            },
+        )
+
+
+def slot_text(signup):
+    return format_local(signup.slot_start, signup.office_hours.event, "%a %d %b, %H:%M")
+
+
 @admin.register(OfficeHours)
-class OfficeHoursAdmin(EventLocalTimesMixin, admin.ModelAdmin):
+class OfficeHoursAdmin(TitleColumnMixin, SignupActionsMixin, EventLocalTimesMixin, admin.ModelAdmin):
     form = OfficeHoursForm
-    list_display = [
-        "title",
-        "event",
-        local_time,
-        "format",
-        "seats_per_slot",
-        "confirmed_count",
-        "waitlist_count",
-    ]
+    list_display = ["title", local_time, "format", "seats", "confirmed_count", "waitlist_count"]
     list_filter = ["event", "format"]
     list_select_related = ["event"]
     search_fields = ["title", "description", "location", "hosts__name"]
     date_hierarchy = "starts_at"
     autocomplete_fields = ["hosts"]
     inlines = [SignupInline]
-    actions = ["export_signups_csv", "promote_from_waitlist"]
     fieldsets = [
         (None, {"fields": ["event", "title", "description", "hosts"]}),
         (_("When and where"), {"fields": [("starts_at", "ends_at"), "format", "location", "join_url"]}),
@@ -581,6 +741,10 @@ class OfficeHoursAdmin(EventLocalTimesMixin, admin.ModelAdmin):
             )
         )
 
+    @admin.display(description=_("seats per slot"), ordering="seats_per_slot")
+    def seats(self, obj):
+        return obj.seats_per_slot
+
     @admin.display(description=_("confirmed"), ordering="_confirmed")
     def confirmed_count(self, obj):
         return obj._confirmed
@@ -589,15 +753,8 @@ class OfficeHoursAdmin(EventLocalTimesMixin, admin.ModelAdmin):
     def waitlist_count(self, obj):
         return obj._waitlisted
 
-    @admin.action(description=_("Export signups of selected office hours as CSV"), permissions=["view"])
-    def export_signups_csv(self, request, queryset):
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="office-hours-signups-{stamp}.csv"'
-        writer = csv.writer(response)
-        for row in signups.signup_rows(Signup.objects.filter(office_hours__in=queryset)):
-            writer.writerow(row)
-        return response
+    def selected_signups(self, queryset):
+        return Signup.objects.filter(office_hours__in=queryset)
 
     def save_model(self, request, obj, form, change):
         """Signups follow the session's new times, and seats that opened go to the people waiting; the organiser
@@ -614,19 +771,6 @@ class OfficeHoursAdmin(EventLocalTimesMixin, admin.ModelAdmin):
                 % {"count": len(moved)},
             )
         report_promoted(self, request, promoted)
-
-    @admin.action(description=_("Promote from the waiting list into free seats"), permissions=["change"])
-    def promote_from_waitlist(self, request, queryset):
-        promoted = []
-        for office_hours in queryset.select_related("event"):
-            promoted += signups.promote_from_waitlist(office_hours)
-        report_promoted(self, request, promoted)
-        if not promoted:
-            self.message_user(
-                request,
-                _("No free seat in a slot that has not started, or nobody waiting for one."),
-                messages.WARNING,
-            )
 
 
 def report_promoted(modeladmin, request, promoted):
@@ -700,16 +844,19 @@ class SignupAdminForm(LocalTimesForm):
 
 
 @admin.register(Signup)
-class SignupAdmin(EventLocalTimesMixin, admin.ModelAdmin):
+class SignupAdmin(SignupActionsMixin, EventLocalTimesMixin, admin.ModelAdmin):
     form = SignupAdminForm
     event_path = "office_hours.event"
     label_time_field = "slot_start"
-    list_display = ["name", "email", "office_hours", "slot", "status", "signed_up"]
+    list_display = ["person", "session_slot", "status", "signed_up"]
     list_filter = ["status", "office_hours__event", ("office_hours", SessionOfEventFilter), SignupSlotFilter]
     list_select_related = ["office_hours__event"]
     search_fields = ["name", "email", "question", "office_hours__title"]
     date_hierarchy = "created_at"
     readonly_fields = ["token", "created_at", "cancelled_at", "consented_at"]
+
+    def selected_signups(self, queryset):
+        return queryset
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -734,3 +881,11 @@ class SignupAdmin(EventLocalTimesMixin, admin.ModelAdmin):
     @admin.display(description=_("slot (event’s zone)"), ordering="slot_start")
     def slot(self, obj):
         return format_local(obj.slot_start, obj.office_hours.event, "%a %d %b, %H:%M")
+
+    @admin.display(description=_("name"), ordering="name")
+    def person(self, obj):
+        return cut(obj.name, 40, secondary=obj.email)
+
+    @admin.display(description=_("session and slot (event’s zone)"), ordering="slot_start")
+    def session_slot(self, obj):
+        return cut(obj.office_hours.title, 45, secondary=self.slot(obj))
