@@ -134,8 +134,10 @@ def zone_help(event, at=None):
 
 
 def chosen_id(request, parameter):
-    """The id a list's filter or an add form's address names, as an int; None when there is none or it is not one."""
-    value = request.GET.get(parameter, "")
+    """The id a list's filter or an add form's address names (or `parameter` of a QueryDict given instead of the
+    request), as an int; None when there is none or it is not one."""
+    query = getattr(request, "GET", request)
+    value = query.get(parameter, "")
     return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
@@ -167,7 +169,10 @@ class EventLocalTimesMixin:
                 return obj, (attrgetter(self.event_path)(obj) if obj else None)
             except (ObjectDoesNotExist, AttributeError):
                 return obj, None
+        # The add form's address names the event (step one); a form sent back with mistakes names it in its body.
         event_id = chosen_id(request, "event")
+        if event_id is None and request.method == "POST":
+            event_id = chosen_id(request.POST, "event")
         if event_id is not None:
             return None, Event.objects.filter(pk=event_id).first()
         events = list(Event.objects.all()[:2])
@@ -541,8 +546,8 @@ class TalkAdmin(TitleColumnMixin, EventLocalTimesMixin, admin.ModelAdmin):
             )
 
     def changelist_view(self, request, extra_context=None):
-        event_id = request.GET.get("event__id__exact")
-        if request.method == "GET" and event_id and event_id.isdigit():
+        event_id = chosen_id(request, "event__id__exact")
+        if request.method == "GET" and event_id is not None:
             talks = list(Talk.objects.filter(event_id=event_id).for_clash_check())
             for a, b in schedule.find_room_clashes(talks):
                 messages.warning(

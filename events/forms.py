@@ -225,6 +225,13 @@ class OrganiserMessageForm(forms.Form):
         help_text=_("Plain text. Each email adds the person's slot and the link to their signup below it."),
     )
 
+    def clean_subject(self):
+        # A line break would end the Subject header: mail servers refuse such a message.
+        subject = self.cleaned_data["subject"]
+        if "\n" in subject or "\r" in subject:
+            raise ValidationError(_("Write the subject on one line."))
+        return subject
+
 
 class CopyEventForm(forms.Form):
     """Name, address and first day of the event a copy makes."""
@@ -234,7 +241,9 @@ class CopyEventForm(forms.Form):
         label=_("Address"), max_length=100, help_text=_("Used in addresses: /&lt;slug&gt;/schedule/")
     )
     start_date = forms.DateField(
-        label=_("First day"), help_text=_("Every time moves by as many days as this does.")
+        label=_("First day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Every time moves by as many days as this does."),
     )
 
     def clean_slug(self):

@@ -479,6 +479,23 @@ def test_an_email_without_a_subject_is_asked_for_again(organiser_client):
     assert Email.objects.count() == 0
 
 
+def test_a_subject_on_two_lines_is_refused(organiser_client):
+    ada = make_signup(name="Ada")
+
+    response = post_action(
+        organiser_client,
+        "signup",
+        "email_signups",
+        [ada],
+        apply="Send",
+        subject="Late\r\nBcc: everyone@example.org",
+        message="Hello",
+    )
+
+    assert "Write the subject on one line." in response.content.decode()
+    assert Email.objects.count() == 0
+
+
 def test_the_office_hours_list_emails_the_people_of_its_sessions(organiser_client):
     session = make_office_hours(make_event())
     make_signup(session, email="ada@example.org")
