@@ -236,7 +236,7 @@ class OrganiserMessageForm(forms.Form):
 class CopyEventForm(forms.Form):
     """Name, address and first day of the event a copy makes."""
 
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=_("Name"), max_length=200, widget=forms.TextInput(attrs={"size": 50}))
     slug = forms.SlugField(
         label=_("Address"), max_length=100, help_text=_("Used in addresses: /&lt;slug&gt;/schedule/")
     )
