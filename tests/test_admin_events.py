@@ -126,6 +126,27 @@ def test_a_talk_added_for_the_chosen_event_is_read_in_its_zone(organiser_client,
     assert Talk.objects.get().starts_at == dt.datetime(2022, 10, 25, 11, tzinfo=DETROIT)
 
 
+def test_save_and_add_another_stays_with_the_event(organiser_client, two_events):
+    _valencia, detroit = two_events
+    data = {
+        "event": detroit.pk,
+        "name": "Cilium booth",
+        "location": "",
+        "description": "",
+        "shifts-TOTAL_FORMS": "0",
+        "shifts-INITIAL_FORMS": "0",
+        "_addanother": "Save and add another",
+    }
+
+    response = organiser_client.post(f"{reverse('admin:events_booth_add')}?event={detroit.pk}", data)
+
+    assert response["Location"] == f"{reverse('admin:events_booth_add')}?event={detroit.pk}"
+    assert (
+        "Read and shown in America/Detroit time"
+        in organiser_client.get(response["Location"]).content.decode()
+    )
+
+
 def test_with_one_event_the_add_form_opens_in_its_zone_at_once(organiser_client):
     make_event(time_zone="Europe/Madrid")
 
@@ -356,6 +377,21 @@ def test_a_list_filtered_to_one_event_leaves_the_event_out(organiser_client):
 
     assert response.context["cl"].list_display[1] == "short_title"
     assert tree(response).xpath("//span[@class='list-secondary']") == []
+
+
+@pytest.mark.parametrize("signup_count", [1, 20])
+def test_the_signups_list_costs_the_same_queries_for_few_and_many_signups(
+    organiser_client, django_assert_num_queries, signup_count
+):
+    session = make_office_hours(make_event(), seats_per_slot=30)
+    for _n in range(signup_count):
+        make_signup(session)
+    organiser_client.get(reverse("admin:events_signup_changelist"))  # the session's first read
+
+    with django_assert_num_queries(12):
+        response = organiser_client.get(reverse("admin:events_signup_changelist"))
+
+    assert response.context["cl"].result_count == signup_count
 
 
 @pytest.mark.parametrize("talk_count", [1, 20])
