@@ -3,10 +3,12 @@
 import csv
 import datetime as dt
 from operator import attrgetter
+from zoneinfo import available_timezones
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core import signing
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -17,11 +19,15 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import imports, photos, schedule, signups, times
-from .forms import MailboxField
+from portal.adminlists import cut
+
+from . import copying, imports, notices, photos, schedule, signups, times
+from .forms import CopyEventForm, MailboxField, OrganiserMessageForm
 from .models import (
     Booth,
     BoothShift,
@@ -88,6 +94,28 @@ class LocalTimesForm(forms.ModelForm):
         return cleaned
 
 
+@admin.display(description=_("event"), ordering="event")
+def event_column(obj):
+    return cut(obj.event.name, 32)
+
+
+class TitleColumnMixin:
+    """The first column of a list of talks or sessions: the title cut to fit, with the event under it unless the
+    list is filtered to one event."""
+
+    @admin.display(description=_("title"), ordering="title")
+    def title_and_event(self, obj):
+        return cut(obj.title, 70, secondary=Truncator(obj.event.name).chars(36))
+
+    @admin.display(description=_("title"), ordering="title")
+    def short_title(self, obj):
+        return cut(obj.title, 70)
+
+    def get_list_display(self, request):
+        first = "short_title" if chosen_id(request, "event__id__exact") is not None else "title_and_event"
+        return [first, *self.list_display[1:]]
+
+
 @admin.display(description=_("time (event’s zone)"), ordering="starts_at")
 def local_time(obj):
     """Start and end of a talk or session in its event's zone: Mon 16 May, 10:45–11:15 CEST."""
@@ -95,12 +123,48 @@ def local_time(obj):
     return f"{start:%a %d %b, %H:%M}–{end:%H:%M} {start.tzname()}"
 
 
+def zone_help(event, at=None):
+    """What a time field says beside it: the zone its times are read and shown in, with the abbreviation and offset
+    on the date of `at` (or of the event's first day)."""
+    at = (
+        event.localtime(at) if at else dt.datetime.combine(event.start_date, dt.time(12), tzinfo=event.tzinfo)
+    )
+    return _("Read and shown in %(zone)s time: %(abbr)s, UTC%(offset)s on %(date)s.") % {
+        "zone": event.time_zone,
+        "abbr": at.tzname(),
+        "offset": times.utc_offset(at),
+        "date": f"{at:%a %d %b %Y}",
+    }
+
+
+def chosen_id(request, parameter):
+    """The id a list's filter or an add form's address names (or `parameter` of a QueryDict given instead of the
+    request), as an int; None when there is none or it is not one."""
+    query = getattr(request, "GET", request)
+    value = query.get(parameter, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
+def say_zone_beside_times(form_class, event, at=None):
+    """Let every time field of the form say in which zone it reads and shows times."""
+    for field in form_class.base_fields.values():
+        if isinstance(field, forms.SplitDateTimeField | forms.DateTimeField):
+            field.help_text = (
+                zone_help(event, at) if event else _("Read in the time zone of the chosen event.")
+            )
+
+
 class EventLocalTimesMixin:
-    """Renders a change form, and its inlines, in the zone of the object's event and says so."""
+    """Renders a change form, and its inlines, in the zone of the object's event and says so, above the form and
+    beside each time field. With several events, the add form first asks which event it is for (`?event=<pk>`,
+    plain links), so that the zone is known before anything is typed; the form then offers that event's own
+    choices (its rooms, tracks or sessions)."""
 
     event_path = "event"
     # The field whose instant decides the abbreviation shown (CEST in summer, CET in winter).
     label_time_field = "starts_at"
+    # Fields whose choices belong to one event, and the path from their model to the event.
+    event_scoped_fields = {"event": "pk", "room": "event_id", "track": "event_id", "office_hours": "event_id"}
 
     def _object_and_event(self, request, object_id):
         if object_id:
@@ -109,17 +173,21 @@ class EventLocalTimesMixin:
                 return obj, (attrgetter(self.event_path)(obj) if obj else None)
             except (ObjectDoesNotExist, AttributeError):
                 return obj, None
-        event_id = request.GET.get("event")
-        if event_id and event_id.isdigit():
+        # The add form's address names the event (step one); a form sent back with mistakes names it in its body.
+        event_id = chosen_id(request, "event")
+        if event_id is None and request.method == "POST":
+            event_id = chosen_id(request.POST, "event")
+        if event_id is not None:
             return None, Event.objects.filter(pk=event_id).first()
         events = list(Event.objects.all()[:2])
         return None, (events[0] if len(events) == 1 else None)
 
-    class Media:
-        css = {"all": ["css/admin-event-zone.css"]}
-
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         obj, event = self._object_and_event(request, object_id)
+        if object_id is None and event is None and request.method == "GET" and Event.objects.exists():
+            return self.choose_event_view(request)
+        # Read by get_form() and the inlines, which Django calls with the object but not its event.
+        request.form_event = event
         label = ""
         if event is not None:
             # For the rest of the request, rendering included; events.middleware drops it when the request ends.
@@ -128,12 +196,46 @@ class EventLocalTimesMixin:
         extra_context = {**(extra_context or {}), "event_zone_label": label}
         return super().changeform_view(request, object_id, form_url, extra_context)
 
+    def choose_event_view(self, request):
+        """The first step of adding with several events: which event, each with its dates and zone."""
+        query = request.GET.copy()
+        choices = []
+        for event in Event.objects.order_by("-start_date", "name"):
+            query["event"] = event.pk
+            noon = dt.datetime.combine(event.start_date, dt.time(12), tzinfo=event.tzinfo)
+            choices.append((event, f"?{query.urlencode()}", noon.tzname(), times.utc_offset(noon)))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Add %(name)s: which event?") % {"name": self.opts.verbose_name},
+            "opts": self.opts,
+            "choices": choices,
+        }
+        return TemplateResponse(request, "admin/events/choose_event.html", context)
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        for field in form.base_fields.values():
-            if isinstance(field, forms.SplitDateTimeField | forms.DateTimeField):
-                field.help_text = _("Local time at the event (its time zone is shown above the form).")
+        say_zone_beside_times(
+            form, getattr(request, "form_event", None), getattr(obj, self.label_time_field, None)
+        )
         return form
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        event = getattr(request, "form_event", None)
+        path = self.event_scoped_fields.get(db_field.name)
+        if event is not None and path is not None and "queryset" not in kwargs:
+            # On a change form the event itself stays open: a talk may move to another event.
+            if path != "pk" or request.resolver_match.url_name.endswith("_add"):
+                kwargs["queryset"] = db_field.related_model._default_manager.filter(**{path: event.pk})
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class EventTimesInlineMixin:
+    """An inline whose time fields say the zone of the parent form's event."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        say_zone_beside_times(formset.form, getattr(request, "form_event", None))
+        return formset
 
 
 class RoomInline(admin.TabularInline):
@@ -218,13 +320,29 @@ class ChooseTalksForm(forms.Form):
         return [imports.FoundTalk.from_json(item) for item in data]
 
 
+class TimeZoneInput(forms.TextInput):
+    """A text box that offers the IANA zone names as one types (an HTML datalist: the browser searches it, no
+    JavaScript needed); the model's validator still decides what is a zone."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"list": "iana-time-zones", "autocomplete": "off", **(attrs or {})})
+
+    def render(self, name, value, attrs=None, renderer=None):
+        zones = format_html_join(
+            "", '<option value="{}">', ((zone,) for zone in sorted(available_timezones()))
+        )
+        datalist = format_html('<datalist id="iana-time-zones">{}</datalist>', zones)
+        return super().render(name, value, attrs, renderer) + datalist
+
+
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
-    list_display = ["name", "start_date", "end_date", "city", "time_zone", "talk_count"]
+    list_display = ["short_name", "start_date", "end_date", "city", "time_zone", "talk_count"]
     search_fields = ["name", "slug", "city", "venue"]
     prepopulated_fields = {"slug": ["name"]}
     date_hierarchy = "start_date"
     inlines = [RoomInline, TrackInline]
+    actions = ["copy_event"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "time_zone", ("start_date", "end_date")]}),
         (_("Place"), {"fields": ["venue", "city", "website"]}),
@@ -233,6 +351,60 @@ class EventAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_talk_count=Count("talks"))
+
+    @admin.action(
+        description=_("Copy to a new event (rooms, tracks, booth, office hours)…"), permissions=["add"]
+    )
+    def copy_event(self, request, queryset):
+        if len(queryset) != 1:
+            self.message_user(request, _("Choose one event to copy."), messages.WARNING)
+            return None
+        event = queryset[0]
+        next_year = str(event.start_date.year + 1)
+        initial = {
+            "name": event.name.replace(str(event.start_date.year), next_year),
+            "slug": event.slug.replace(str(event.start_date.year), next_year),
+            "start_date": event.start_date + dt.timedelta(weeks=52),  # the same weekday
+        }
+        form = CopyEventForm(request.POST if "apply" in request.POST else None, initial=initial)
+        if form.is_valid():
+            copy = copying.copy_event(event, **form.cleaned_data)
+            self.message_user(
+                request,
+                _(
+                    "%(event)s is copied to %(copy)s, %(first)s to %(last)s: rooms, tracks, the booth with its "
+                    "shifts and the office hours without signups. Talks are not copied."
+                )
+                % {"event": event, "copy": copy, "first": copy.start_date, "last": copy.end_date},
+            )
+            return redirect("admin:events_event_change", copy.pk)
+        return TemplateResponse(
+            request,
+            "admin/events/action_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": _("Copy %(event)s") % {"event": event},
+                "intro": _(
+                    "A new event with the rooms, tracks, booth and office hours of %(event)s, every time moved by "
+                    "the days between the first days. Talks and signups are not copied."
+                )
+                % {"event": event},
+                "form": form,
+                "queryset": queryset,
+                "action": "copy_event",
+                "submit": _("Copy"),
+            },
+        )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "time_zone":
+            kwargs["widget"] = TimeZoneInput
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and field.help_text:
+            # The admin shows help text as HTML; the model's is plain text, e.g. "/<slug>/schedule/".
+            field.help_text = escape(field.help_text)
+        return field
 
     @admin.display(description=_("talks"), ordering="_talk_count")
     def talk_count(self, obj):
@@ -329,10 +501,14 @@ class EventAdmin(admin.ModelAdmin):
             )
         return redirect(f"{reverse('admin:events_talk_changelist')}?event__id__exact={event.pk}")
 
+    @admin.display(description=_("name"), ordering="name")
+    def short_name(self, obj):
+        return cut(obj.name, 50)
+
 
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
-    list_display = ["name", "event", "order"]
+    list_display = ["name", event_column, "order"]
     list_editable = ["order"]
     list_filter = ["event"]
     list_select_related = ["event"]
@@ -341,7 +517,7 @@ class RoomAdmin(admin.ModelAdmin):
 
 @admin.register(Track)
 class TrackAdmin(admin.ModelAdmin):
-    list_display = ["name", "event", "colour", "order"]
+    list_display = ["name", event_column, "colour", "order"]
     list_editable = ["order"]
     list_filter = ["event"]
     list_select_related = ["event"]
@@ -389,15 +565,48 @@ class SpeakerAdmin(admin.ModelAdmin):
         return obj._talk_count
 
 
-class TalkDayFilter(admin.SimpleListFilter):
+def chosen_event(request, parameter="event__id__exact"):
+    """The event a list is filtered to, or None."""
+    event_id = chosen_id(request, parameter)
+    return Event.objects.filter(pk=event_id).first() if event_id is not None else None
+
+
+class EventDayFilter(admin.SimpleListFilter):
+    """The days of the chosen event; with none chosen, every event's days, each named with its event, and
+    choosing one chooses its event too (a date alone is ambiguous when two events meet)."""
+
     title = _("day")
     parameter_name = "day"
+    event_parameter = "event__id__exact"
+
+    def __init__(self, request, params, model, model_admin):
+        self.event = chosen_event(request, self.event_parameter)
+        super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
-        days = set()
-        for event in Event.objects.all():
-            days.update(event.days())
-        return [(day.isoformat(), f"{day:%a %d %b %Y}") for day in sorted(days)]
+        if self.event is not None:
+            return [(day.isoformat(), f"{day:%a %d %b}") for day in self.event.days()]
+        return [
+            (day.isoformat(), f"{event.name}: {day:%a %d %b}", event)
+            for event in Event.objects.all()
+            for day in event.days()
+        ]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("All"),
+        }
+        for value, title, *event in self.lookup_choices:
+            params = {self.parameter_name: value}
+            if event:
+                params[self.event_parameter] = event[0].pk
+            yield {
+                "selected": bool(self.event) and self.value() == value,
+                "query_string": changelist.get_query_string(params),
+                "display": title,
+            }
 
     def queryset(self, request, queryset):
         if not self.value():
@@ -405,8 +614,29 @@ class TalkDayFilter(admin.SimpleListFilter):
         try:
             day = dt.date.fromisoformat(self.value())
         except ValueError:
-            return queryset.none()
-        return queryset.on_day(day)
+            raise IncorrectLookupParameters(self.value()) from None
+        return queryset.on_day(day, tz=self.event.tzinfo if self.event else None)
+
+
+class EventScopedFilter(admin.RelatedFieldListFilter):
+    """Rooms, tracks or sessions of the chosen event; with none chosen, those of every event, named with it."""
+
+    event_parameter = "event__id__exact"
+
+    def field_choices(self, field, request, model_admin):
+        event = chosen_event(request, self.event_parameter)
+        related = field.related_model._default_manager.select_related("event")
+        if event is not None:
+            return [(each.pk, _name(each)) for each in related.filter(event=event)]
+        return [(each.pk, f"{each.event.name}: {_name(each)}") for each in related]
+
+
+def _name(obj):
+    return getattr(obj, "title", None) or obj.name
+
+
+class SessionOfEventFilter(EventScopedFilter):
+    event_parameter = "office_hours__event__id__exact"
 
 
 class TalkSpeakerInline(admin.TabularInline):
@@ -423,12 +653,20 @@ class TalkAdminForm(LocalTimesForm):
 
 
 @admin.register(Talk)
-class TalkAdmin(EventLocalTimesMixin, admin.ModelAdmin):
+class TalkAdmin(TitleColumnMixin, EventLocalTimesMixin, admin.ModelAdmin):
     form = TalkAdminForm
-    list_display = ["title", "event", local_time, "room", "track", "kind", "status", "speaker_names"]
-    list_filter = ["event", TalkDayFilter, "track", "kind", "status"]
+    # What fits beside the sidebar and the filters at 1280 px; the track and kind are filters and on each talk.
+    list_display = ["title", local_time, "room_name", "status", "speaker_names"]
+    list_filter = [
+        "event",
+        EventDayFilter,
+        ("room", EventScopedFilter),
+        ("track", EventScopedFilter),
+        "kind",
+        "status",
+    ]
     list_select_related = ["event", "room", "track"]
-    search_fields = ["title", "abstract", "speakers__name"]
+    search_fields = ["title", "abstract", "speakers__name", "room__name", "track__name"]
     date_hierarchy = "starts_at"
     prepopulated_fields = {"slug": ["title"]}
     inlines = [TalkSpeakerInline]
@@ -451,9 +689,13 @@ class TalkAdmin(EventLocalTimesMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("speakers")
 
+    @admin.display(description=_("room"), ordering="room__name")
+    def room_name(self, obj):
+        return cut(obj.room, 30) if obj.room else "–"
+
     @admin.display(description=_("speakers"))
     def speaker_names(self, obj):
-        return ", ".join(speaker.name for speaker in obj.speakers.all())
+        return cut(", ".join(speaker.name for speaker in obj.speakers.all()), 40)
 
     @admin.action(description=_("Publish selected talks"), permissions=["change"])
     def publish(self, request, queryset):
@@ -496,8 +738,8 @@ class TalkAdmin(EventLocalTimesMixin, admin.ModelAdmin):
             )
 
     def changelist_view(self, request, extra_context=None):
-        event_id = request.GET.get("event__id__exact")
-        if request.method == "GET" and event_id and event_id.isdigit():
+        event_id = chosen_id(request, "event__id__exact")
+        if request.method == "GET" and event_id is not None:
             talks = list(Talk.objects.filter(event_id=event_id).for_clash_check())
             for a, b in schedule.find_room_clashes(talks):
                 messages.warning(
@@ -522,7 +764,7 @@ class BoothShiftForm(LocalTimesForm):
         fields = "__all__"
 
 
-class BoothShiftInline(admin.TabularInline):
+class BoothShiftInline(EventTimesInlineMixin, admin.TabularInline):
     model = BoothShift
     form = BoothShiftForm
     extra = 0
@@ -530,7 +772,7 @@ class BoothShiftInline(admin.TabularInline):
 
 @admin.register(Booth)
 class BoothAdmin(EventLocalTimesMixin, admin.ModelAdmin):
-    list_display = ["name", "event", "location", "shift_count"]
+    list_display = ["name", event_column, "location", "shift_count"]
     list_filter = ["event"]
     list_select_related = ["event"]
     search_fields = ["name", "location", "description"]
@@ -549,6 +791,8 @@ class SignupInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
+    # The signup's own page is the attendee's, behind their token; the change link ("View") is the organiser's.
+    view_on_site = False
     fields = ["slot", "name", "email", "question", "status", "created_at"]
     readonly_fields = fields
 
@@ -580,25 +824,104 @@ class OfficeHoursForm(LocalTimesForm):
         return cleaned
 
 
+class SignupActionsMixin:
+    """The actions on signups, for the signups list and for the office-hours list (where they act on the signups of
+    the selected sessions): export as CSV, promote from the waiting list, email the people."""
+
+    actions = ["export_signups_csv", "promote_from_waitlist", "email_signups"]
+
+    def selected_signups(self, queryset):
+        raise NotImplementedError
+
+    @admin.action(description=_("Export the signups as CSV"), permissions=["view"])
+    def export_signups_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="office-hours-signups-{stamp}.csv"'
+        writer = csv.writer(response)
+        for row in signups.signup_rows(self.selected_signups(queryset)):
+            writer.writerow(row)
+        return response
+
+    @admin.action(description=_("Promote from the waiting list into free seats"), permissions=["change"])
+    def promote_from_waitlist(self, request, queryset):
+        waiting = self.selected_signups(queryset).filter(status=Signup.Status.WAITLISTED)
+        slots = (
+            waiting.order_by("office_hours", "slot_start")
+            .values_list("office_hours", "slot_start")
+            .distinct()
+        )
+        sessions = OfficeHours.objects.select_related("event").in_bulk({pk for pk, _start in slots})
+        promoted = [
+            signup
+            for pk, start in slots
+            for signup in signups.promote_from_waitlist(sessions[pk], slot=start)
+        ]
+        report_promoted(self, request, promoted)
+        if not promoted:
+            self.message_user(
+                request,
+                _("No free seat in a slot that has not started, or nobody waiting for one."),
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Email the people of these signups…"), permissions=["change"])
+    def email_signups(self, request, queryset):
+        people = self.selected_signups(queryset).active()
+        form = OrganiserMessageForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            emails = notices.send_organiser_message(people, **form.cleaned_data)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d email is in the outbox (Portal › Outbox); the worker sends it within seconds.",
+                    "%(count)d emails are in the outbox (Portal › Outbox); the worker sends them within seconds.",
+                    len(emails),
+                )
+                % {"count": len(emails)},
+            )
+            return None
+        addresses = sorted({signup.email.lower() for signup in people})
+        return TemplateResponse(
+            request,
+            "admin/events/action_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": _("Email the people of these signups"),
+                "intro": ngettext(
+                    "One email goes to %(count)d address (cancelled signups are left out), through the outbox:",
+                    "One email goes to each of %(count)d addresses (cancelled signups are left out), through "
+                    "the outbox:",
+                    len(addresses),
+                )
+                % {"count": len(addresses)},
+                "items": [
+                    f"{signup.name} <{signup.email}>, {signup.office_hours.title}, {slot_text(signup)}"
+                    for signup in people.select_related("office_hours__event")
+                ],
+                "form": form,
+                "queryset": queryset,
+                "action": "email_signups",
+                "submit": _("Send"),
+            },
+        )
+
+
+def slot_text(signup):
+    return format_local(signup.slot_start, signup.office_hours.event, "%a %d %b, %H:%M")
+
+
 @admin.register(OfficeHours)
-class OfficeHoursAdmin(EventLocalTimesMixin, admin.ModelAdmin):
+class OfficeHoursAdmin(TitleColumnMixin, SignupActionsMixin, EventLocalTimesMixin, admin.ModelAdmin):
     form = OfficeHoursForm
-    list_display = [
-        "title",
-        "event",
-        local_time,
-        "format",
-        "seats_per_slot",
-        "confirmed_count",
-        "waitlist_count",
-    ]
+    list_display = ["title", local_time, "format", "seats", "confirmed_count", "waitlist_count"]
     list_filter = ["event", "format"]
     list_select_related = ["event"]
-    search_fields = ["title", "description", "hosts__name"]
+    search_fields = ["title", "description", "location", "hosts__name"]
     date_hierarchy = "starts_at"
     autocomplete_fields = ["hosts"]
     inlines = [SignupInline]
-    actions = ["export_signups_csv", "promote_from_waitlist"]
     fieldsets = [
         (None, {"fields": ["event", "title", "description", "hosts"]}),
         (_("When and where"), {"fields": [("starts_at", "ends_at"), "format", "location", "join_url"]}),
@@ -615,6 +938,10 @@ class OfficeHoursAdmin(EventLocalTimesMixin, admin.ModelAdmin):
             )
         )
 
+    @admin.display(description=_("seats per slot"), ordering="seats_per_slot")
+    def seats(self, obj):
+        return obj.seats_per_slot
+
     @admin.display(description=_("confirmed"), ordering="_confirmed")
     def confirmed_count(self, obj):
         return obj._confirmed
@@ -623,15 +950,8 @@ class OfficeHoursAdmin(EventLocalTimesMixin, admin.ModelAdmin):
     def waitlist_count(self, obj):
         return obj._waitlisted
 
-    @admin.action(description=_("Export signups of selected office hours as CSV"), permissions=["view"])
-    def export_signups_csv(self, request, queryset):
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="office-hours-signups-{stamp}.csv"'
-        writer = csv.writer(response)
-        for row in signups.signup_rows(Signup.objects.filter(office_hours__in=queryset)):
-            writer.writerow(row)
-        return response
+    def selected_signups(self, queryset):
+        return Signup.objects.filter(office_hours__in=queryset)
 
     def save_model(self, request, obj, form, change):
         """Signups follow the session's new times, and seats that opened go to the people waiting; the organiser
@@ -648,19 +968,6 @@ class OfficeHoursAdmin(EventLocalTimesMixin, admin.ModelAdmin):
                 % {"count": len(moved)},
             )
         report_promoted(self, request, promoted)
-
-    @admin.action(description=_("Promote from the waiting list into free seats"), permissions=["change"])
-    def promote_from_waitlist(self, request, queryset):
-        promoted = []
-        for office_hours in queryset.select_related("event"):
-            promoted += signups.promote_from_waitlist(office_hours)
-        report_promoted(self, request, promoted)
-        if not promoted:
-            self.message_user(
-                request,
-                _("No free seat in a slot that has not started, or nobody waiting for one."),
-                messages.WARNING,
-            )
 
 
 def report_promoted(modeladmin, request, promoted):
@@ -682,8 +989,12 @@ class SignupSlotFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         sessions = OfficeHours.objects.select_related("event").order_by("starts_at")
-        if request.GET.get("office_hours__id__exact", "").isdigit():
-            sessions = sessions.filter(pk=request.GET["office_hours__id__exact"])
+        session_id = chosen_id(request, "office_hours__id__exact")
+        event_id = chosen_id(request, "office_hours__event__id__exact")
+        if session_id is not None:
+            sessions = sessions.filter(pk=session_id)
+        elif event_id is not None:
+            sessions = sessions.filter(event_id=event_id)
         return [
             (
                 f"{session.pk}@{slot.starts_at.isoformat()}",
@@ -700,7 +1011,7 @@ class SignupSlotFilter(admin.SimpleListFilter):
         try:
             return queryset.filter(office_hours_id=int(pk), slot_start=dt.datetime.fromisoformat(starts_at))
         except ValueError:
-            return queryset.none()
+            raise IncorrectLookupParameters(self.value()) from None
 
 
 class SignupAdminForm(LocalTimesForm):
@@ -730,16 +1041,19 @@ class SignupAdminForm(LocalTimesForm):
 
 
 @admin.register(Signup)
-class SignupAdmin(EventLocalTimesMixin, admin.ModelAdmin):
+class SignupAdmin(SignupActionsMixin, EventLocalTimesMixin, admin.ModelAdmin):
     form = SignupAdminForm
     event_path = "office_hours.event"
     label_time_field = "slot_start"
-    list_display = ["name", "email", "office_hours", "slot", "status", "signed_up"]
-    list_filter = ["status", "office_hours__event", "office_hours", SignupSlotFilter]
+    list_display = ["person", "session_slot", "status", "signed_up"]
+    list_filter = ["status", "office_hours__event", ("office_hours", SessionOfEventFilter), SignupSlotFilter]
     list_select_related = ["office_hours__event"]
-    search_fields = ["name", "email", "question"]
+    search_fields = ["name", "email", "question", "office_hours__title"]
     date_hierarchy = "created_at"
     readonly_fields = ["token", "created_at", "cancelled_at", "consented_at"]
+
+    def selected_signups(self, queryset):
+        return queryset
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -764,3 +1078,11 @@ class SignupAdmin(EventLocalTimesMixin, admin.ModelAdmin):
     @admin.display(description=_("slot (event’s zone)"), ordering="slot_start")
     def slot(self, obj):
         return format_local(obj.slot_start, obj.office_hours.event, "%a %d %b, %H:%M")
+
+    @admin.display(description=_("name"), ordering="name")
+    def person(self, obj):
+        return cut(obj.name, 40, secondary=obj.email)
+
+    @admin.display(description=_("session and slot (event’s zone)"), ordering="slot_start")
+    def session_slot(self, obj):
+        return cut(obj.office_hours.title, 45, secondary=self.slot(obj))

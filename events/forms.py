@@ -1,4 +1,4 @@
-"""Forms of the public site: what an attendee may type, checked on the server."""
+"""Forms of the portal: what an attendee, or an organiser outside a model's own form, may type, checked on the server."""
 
 import datetime as dt
 import re
@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import addresses
+from .models import Event
 
 # Plain text only: a question that carries HTML (tags of real elements, comments, character references)
 # is refused rather than silently altered. Other angle brackets, as in "kubectl logs <pod-name>" or "a<b", are fine:
@@ -211,3 +212,42 @@ class SignupForm(forms.Form):
     def signup_data(self):
         """The keyword arguments of signups.sign_up()."""
         return {key: self.cleaned_data[key] for key in ("slot", "name", "email", "question")}
+
+
+class OrganiserMessageForm(forms.Form):
+    """What an organiser writes to the people of a slot, e.g. that it starts five minutes late."""
+
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    message = forms.CharField(
+        label=_("Message"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Plain text. Each email adds the person's slot and the link to their signup below it."),
+    )
+
+    def clean_subject(self):
+        # A line break would end the Subject header: mail servers refuse such a message.
+        subject = self.cleaned_data["subject"]
+        if "\n" in subject or "\r" in subject:
+            raise ValidationError(_("Write the subject on one line."))
+        return subject
+
+
+class CopyEventForm(forms.Form):
+    """Name, address and first day of the event a copy makes."""
+
+    name = forms.CharField(label=_("Name"), max_length=200, widget=forms.TextInput(attrs={"size": 50}))
+    slug = forms.SlugField(
+        label=_("Address"), max_length=100, help_text=_("Used in addresses: /&lt;slug&gt;/schedule/")
+    )
+    start_date = forms.DateField(
+        label=_("First day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Every time moves by as many days as this does."),
+    )
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if Event.objects.filter(slug=slug).exists():
+            raise ValidationError(_("Another event has this address already."))
+        return slug

@@ -187,3 +187,29 @@ def remind(signup_id, sequence, minutes):
     )
     if signup is not None and timezone.now() < signup.slot_start:
         send(signup, REMINDER, before=minutes)
+
+
+def send_organiser_message(signups, *, subject, message):
+    """Queue an organiser's own message (e.g. "we start five minutes late") to the people of `signups` in the
+    outbox: one email per address, naming the slots of theirs it is about and the way to each signup's page.
+    Cancelled signups are left out. Returns the Email rows."""
+    by_address = {}
+    for signup in signups.active().select_related("office_hours__event").order_by("slot_start", "pk"):
+        by_address.setdefault(signup.email.lower(), []).append(signup)
+    emails = []
+    for mine in by_address.values():
+        slots = []
+        for signup in mine:
+            event = signup.office_hours.event
+            start, end = event.localtime(signup.slot_start), event.localtime(signup.slot_end)
+            slots.append(
+                {
+                    "signup": signup,
+                    "when": f"{start:%a %d %b %Y, %H:%M}–{end:%H:%M} {start.tzname()}",
+                    "page_url": absolute(signup.get_absolute_url()),
+                }
+            )
+        context = {"name": mine[0].name, "message": message, "slots": slots}
+        text = render_to_string("emails/organiser_message.txt", context)
+        emails += outbox.post(EmailMultiAlternatives(subject, text, to=[mine[0].email]))
+    return emails

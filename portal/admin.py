@@ -2,12 +2,11 @@
 
 from django.contrib import admin, messages
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import outbox
+from .adminlists import cut
 from .models import Email
 
 
@@ -48,7 +47,7 @@ class EmailAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("subject"), ordering="subject")
     def short_subject(self, obj):
-        return format_html('<span title="{}">{}</span>', obj.subject, Truncator(obj.subject).chars(45))
+        return cut(obj.subject, 45)
 
     @admin.display(description=_("status"), ordering="status")
     def state(self, obj):
@@ -61,7 +60,7 @@ class EmailAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("error"))
     def error(self, obj):
-        return format_html('<span title="{}">{}</span>', obj.last_error, Truncator(obj.last_error).chars(60))
+        return cut(obj.last_error, 60)
 
     @admin.display(description=_("attachments"))
     def attachment_names(self, obj):
