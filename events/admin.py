@@ -543,11 +543,16 @@ class SpeakerAdminForm(forms.ModelForm):
         return photo
 
     def save(self, commit=True):
+        stored = Speaker.objects.filter(pk=self.instance.pk).values_list("photo", "photo_small").first() or ()
         if self.photo_copies:
             self.instance.photo_small = self.photo_copies["photo_small"]
         elif self.cleaned_data.get("photo") is False:  # "Clear" ticked
             self.instance.photo_small = ""
-        return super().save(commit)
+        speaker = super().save(commit)
+        # A replaced or cleared photo leaves the public media folder, as a speaker who asks for it expects.
+        kept = {self.instance.photo.name, self.instance.photo_small.name}
+        photos.delete_after_commit([name for name in stored if name and name not in kept])
+        return speaker
 
 
 @admin.register(Speaker)

@@ -11,12 +11,11 @@ so its removal is written as it is deleted (`record_removal()`).
 """
 
 import datetime as dt
-from collections import Counter
 from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Prefetch
+from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext as _
@@ -147,6 +146,8 @@ def _add(event_id, changes, now, deleted=False):
     written = []
     for talk, kind, before, after in changes:
         written += _merge(update, talk, kind, before, after, earlier.setdefault(talk.pk, []), deleted)
+    if not update.changes.exists():
+        update.delete()  # everything in it was undone: no news, and its number goes to the next update
     return written
 
 
@@ -220,11 +221,29 @@ _COUNTED = {
 }
 
 
-def headline(changes):
+# An update lists this many of its changes; a programme published at once is counted, not listed.
+LISTED_CHANGES = 50
+
+
+def updates_shown(updates):
+    """`updates` with what the changelog shows of each: the counts of each kind (counts_of(), for the
+    headline) and its first LISTED_CHANGES changes (`update.listed_changes`), in a fixed number of queries."""
+    counted = {f"count_{kind}": Count("changes", filter=Q(changes__kind=kind)) for kind in Kind}
+    listed = Prefetch(
+        "changes", queryset=changes_shown().order_by("pk")[:LISTED_CHANGES], to_attr="listed_changes"
+    )
+    return updates.annotate(**counted).prefetch_related(listed)
+
+
+def counts_of(update):
+    """{kind: number} of an update from updates_shown()."""
+    return {kind: getattr(update, f"count_{kind}") for kind in Kind}
+
+
+def headline(counts):
     """What an update did, counted: “2 talks moved in time, 1 talk added”."""
-    counts = Counter(change.kind for change in changes)
     parts = [_COUNTED[kind](counts[kind]) % {"count": counts[kind]} for kind in Kind if counts[kind]]
-    return ", ".join(parts) or _("No changes left")
+    return ", ".join(parts) or _("No changes")
 
 
 def changes_shown():

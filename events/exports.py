@@ -51,7 +51,7 @@ def parse_talk_slugs(value):
     """The slugs of a `?talks=a,b` list, sorted, without repeats; anything but slugs is refused."""
     items = [item.strip() for item in value.split(",") if item.strip()]
     if len(items) > MAX_CHOSEN_TALKS:
-        raise ChosenTalksError(f"At most {MAX_CHOSEN_TALKS} talks fit in one calendar.")
+        raise ChosenTalksError(f"At most {MAX_CHOSEN_TALKS} talks fit in one list.")
     for item in items:
         if not _SLUG.fullmatch(item):
             raise ChosenTalksError(

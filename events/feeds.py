@@ -3,11 +3,11 @@
 from dataclasses import dataclass
 
 from django.contrib.syndication.views import Feed
-from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import changelog
 from .models import Event
@@ -42,9 +42,7 @@ class ScheduleChangesFeed(Feed):
         return reverse("events:schedule_feed", kwargs={"event": source.event.slug})
 
     def items(self, source):
-        updates = source.event.schedule_updates.order_by("-number").prefetch_related(
-            Prefetch("changes", queryset=changelog.changes_shown())
-        )[:ENTRIES]
+        updates = changelog.updates_shown(source.event.schedule_updates.order_by("-number"))[:ENTRIES]
         for update in updates:
             update.event, update.source = source.event, source  # what the item methods read, without a query
         return updates
@@ -52,13 +50,13 @@ class ScheduleChangesFeed(Feed):
     def item_title(self, update):
         return _("Update %(number)d: %(headline)s") % {
             "number": update.number,
-            "headline": changelog.headline(update.changes.all()),
+            "headline": changelog.headline(changelog.counts_of(update)),
         }
 
     def item_description(self, update):
         source = update.source
         lines = []
-        for change, sentence, is_public in changelog.described(update.changes.all(), source.event.tzinfo):
+        for change, sentence, is_public in changelog.described(update.listed_changes, source.event.tzinfo):
             if is_public:
                 url = source.base_url + reverse(
                     "events:talk_detail", kwargs={"event": source.event.slug, "talk": change.talk.slug}
@@ -67,7 +65,18 @@ class ScheduleChangesFeed(Feed):
             else:
                 title = format_html("{}", change.title)
             lines.append((title, sentence))
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", lines))
+        more = sum(changelog.counts_of(update).values()) - len(lines)
+        listed = format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", lines))
+        if more > 0:
+            schedule = source.base_url + reverse("events:schedule", kwargs={"event": source.event.slug})
+            return format_html(
+                '{}<p>{} <a href="{}">{}</a></p>',
+                listed,
+                ngettext("And %(count)d more change.", "And %(count)d more changes.", more) % {"count": more},
+                schedule,
+                _("See the schedule."),
+            )
+        return listed
 
     def item_link(self, update):
         return update.get_absolute_url()

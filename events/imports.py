@@ -19,6 +19,7 @@ import io
 import ipaddress
 import re
 import time
+import unicodedata
 import urllib.error
 import urllib.request
 import uuid
@@ -154,7 +155,9 @@ def _check_ical_structure(text):
     """Check every content line and the nesting of BEGIN and END, so that mistakes are named by line; returns,
     for each VEVENT, the line number of BEGIN and of the first line of each of its properties."""
     stack, events = [], []
-    for number, line in enumerate(text.splitlines(), 1):
+    # Lines end in CRLF or LF only: a form feed or U+2028 pasted into a description is part of the text.
+    for number, line in enumerate(text.split("\n"), 1):
+        line = line.removesuffix("\r")
         if not line.strip() or line[0] in " \t":  # blank, or the continuation of a folded line
             continue
         match = _CONTENT_LINE.match(line)
@@ -196,9 +199,16 @@ def _value(component, name, where):
         _fail(where, name, f"cannot be read: {exc}")
 
 
-def _text(component, name):
+def _text(component, name, where):
+    """The text of property `name`, or ""; refused when it is given twice or holds control characters (which
+    PostgreSQL cannot store, and nobody means)."""
     value = component.get(name)
-    return str(value).strip() if value is not None else ""
+    if isinstance(value, list):
+        _fail(where, name, "is given more than once in one event.")
+    text = str(value).strip() if value is not None else ""
+    if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in text):
+        _fail(where, name, "holds control characters.")
+    return text
 
 
 def _read_vevent(component, where, tz):
@@ -207,7 +217,7 @@ def _read_vevent(component, where, tz):
         _fail(where, "BEGIN", "the event has no start (DTSTART).")
     if not isinstance(starts_at, dt.datetime):
         return None  # an all-day entry: the conference's days, a party, not a talk
-    if _text(component, "STATUS").upper() == "CANCELLED" or component.get("RECURRENCE-ID") is not None:
+    if _text(component, "STATUS", where).upper() == "CANCELLED" or component.get("RECURRENCE-ID") is not None:
         return None
     ends_at = _value(component, "DTEND", where)
     if ends_at is None and component.get("DURATION") is not None:
@@ -235,20 +245,20 @@ def _read_vevent(component, where, tz):
     starts_at, ends_at = starts_at.astimezone(dt.UTC), ends_at.astimezone(dt.UTC)
     if ends_at <= starts_at:
         _fail(where, name, "the event must end after it starts.")
-    uid = _text(component, "UID")
+    uid = _text(component, "UID", where)
     if not uid:
         _fail(where, "BEGIN", "the event has no UID, which tells it apart when the file is imported again.")
     if len(uid) > Talk._meta.get_field("source_uid").max_length:
         _fail(where, "UID", "the UID is longer than 255 characters.")
-    title = " ".join(_text(component, "SUMMARY").split())
+    title = " ".join(_text(component, "SUMMARY", where).split())
     if not title:
         _fail(where, "BEGIN", "the event has no title (SUMMARY).")
     if len(title) > Talk._meta.get_field("title").max_length:
         _fail(where, "SUMMARY", "the title is longer than 300 characters.")
-    room = _room(_text(component, "LOCATION"))
+    room = _room(_text(component, "LOCATION", where))
     if len(room) > Room._meta.get_field("name").max_length:
         _fail(where, "LOCATION", "the room name is longer than 200 characters.")
-    description = _text(component, "DESCRIPTION")
+    description = _text(component, "DESCRIPTION", where)
     speakers = [
         FoundSpeaker(" ".join(str(attendee.params["CN"]).split())[:200])
         for attendee in _list(component.get("ATTENDEE"))
@@ -271,7 +281,7 @@ def _read_vevent(component, where, tz):
         room=room,
         speakers=[unique[key] for key in dict.fromkeys(s.name.casefold() for s in speakers)],
         abstract=_SPEAKERS_LINE.sub("", description).strip(),
-        url=_http(_text(component, "URL")),
+        url=_http(_text(component, "URL", where)),
         line=where["BEGIN"],
     )
 
@@ -355,7 +365,8 @@ def fetch_programme(address):
     try:
         with _opener().open(request, timeout=seconds) as response:
             chunks, size = [], 0
-            while chunk := response.read(64 * 1024):
+            # read1: at most one read from the socket, so a server trickling bytes meets the deadline too.
+            while chunk := response.read1(64 * 1024):
                 size += len(chunk)
                 if size > limit:
                     raise ProgrammeError(f"{address} sends more than {settings.IMPORT_MAX_MB} MB.")

@@ -1,6 +1,7 @@
 """Events, their talks, speakers, booth and office hours, with the rules the database enforces."""
 
 import datetime as dt
+import re
 import secrets
 import uuid
 import zoneinfo
@@ -249,7 +250,7 @@ class Speaker(models.Model):
     @property
     def initials(self):
         """What stands in for a missing photo: the first letters of the first and last word of the name."""
-        words = self.name.split()
+        words = [word for word in self.name.split() if word[0].isalpha()]  # not "A2" for "Ada 2"
         return "".join(word[0] for word in (words[:1] + words[1:][-1:])).upper()
 
     @property
@@ -308,8 +309,8 @@ class TalkQuerySet(models.QuerySet):
 
     def search_ranks(self, text):
         """{talk id: rank} of these talks that match the words of `text` in their title, speakers' names, room
-        or abstract, with PostgreSQL's full-text search (English stemming, `websearch` syntax: "quoted
-        phrases", -excluded words); None on another database, whose callers match words themselves."""
+        or abstract, each word as the beginning of a word, with PostgreSQL's full-text search (English stemming,
+        ranked by where the words occur); None on another database, whose callers match words themselves."""
         if connections[self.db].vendor != "postgresql":
             return None
         from django.contrib.postgres.aggregates import StringAgg
@@ -336,8 +337,13 @@ class TalkQuerySet(models.QuerySet):
             )
             + SearchVector("abstract", weight="C", config="english")
         )
-        query = SearchQuery(text, search_type="websearch", config="english") | SearchQuery(
-            text, search_type="websearch", config="simple"
+        # Each word as the beginning of a word (“net” finds “networking”), as the page's search as you type does:
+        # words are \w+ only, so nothing of tsquery's syntax gets in.
+        prefixes = " & ".join(f"{word}:*" for word in re.findall(r"\w+", text))
+        if not prefixes:
+            return {}
+        query = SearchQuery(prefixes, search_type="raw", config="english") | SearchQuery(
+            prefixes, search_type="raw", config="simple"
         )
         matches = self.annotate(found=vector, rank=SearchRank(vector, query)).filter(found=query)
         return dict(matches.values_list("pk", "rank"))

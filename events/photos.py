@@ -14,6 +14,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -24,7 +25,7 @@ SIZES = {"photo": 400, "photo_small": 96}
 # Pixels an upload may have (a 40-megapixel camera's photo fits). The header says how many before anything is
 # decoded, so a small file that would unpack into gigabytes (a decompression bomb) is refused unread.
 MAX_PIXELS = 40_000_000
-FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "GIF"}  # MPO: what Pillow calls many phone cameras' JPEGs
 
 
 def open_photo(upload):
@@ -115,3 +116,17 @@ class PhotoField(forms.ImageField):
         upload.image = open_photo(upload)
         upload.seek(0)
         return upload
+
+
+def delete_after_commit(names):
+    """Delete the stored photo files `names` once the transaction that stopped using them commits."""
+    from .models import Speaker
+
+    storage = Speaker._meta.get_field("photo").storage
+
+    def delete():
+        for name in names:
+            storage.delete(name)
+
+    if names:
+        transaction.on_commit(delete, robust=True)

@@ -13,7 +13,18 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from . import changelog, versionwatch
-from .models import Event, Room, Speaker, Talk, TalkSpeaker, Track, schedule_changed
+from .models import (
+    Booth,
+    BoothShift,
+    Event,
+    OfficeHours,
+    Room,
+    Speaker,
+    Talk,
+    TalkSpeaker,
+    Track,
+    schedule_changed,
+)
 
 
 @receiver(schedule_changed)
@@ -30,9 +41,28 @@ def record_schedule_changes(sender, using, event_ids=(), **kwargs):
 
 @receiver(pre_delete, sender=Talk)
 def record_talk_removal(sender, instance, origin=None, **kwargs):
-    # Not when the whole event goes, changelog and all.
-    if not isinstance(origin, Event):
+    # Not when whole events go, changelog and all: one event, or several from the admin's list (a QuerySet).
+    if not (isinstance(origin, Event) or getattr(origin, "model", None) is Event):
         changelog.record_removal(instance)
+
+
+@receiver([post_save, post_delete], sender=OfficeHours)
+def bump_for_office_hours(sender, instance, **kwargs):
+    # The schedule lists office hours on their days.
+    Event.objects.filter(pk=instance.event_id).bump_schedule_version(event_ids=[instance.event_id])
+
+
+@receiver([post_save, post_delete], sender=BoothShift)
+def bump_for_booth_shift(sender, instance, **kwargs):
+    # The schedule lists booth shifts, under their booth's name, on their days.
+    event_id = Booth.objects.filter(pk=instance.booth_id).values_list("event_id", flat=True).first()
+    if event_id is not None:
+        Event.objects.filter(pk=event_id).bump_schedule_version(event_ids=[event_id])
+
+
+@receiver([post_save, post_delete], sender=Booth)
+def bump_for_booth(sender, instance, **kwargs):
+    Event.objects.filter(pk=instance.event_id).bump_schedule_version(event_ids=[instance.event_id])
 
 
 @receiver(pre_save, sender=Event)
@@ -91,11 +121,16 @@ def bump_for_event_row(sender, instance, **kwargs):
 
 
 @receiver(post_save, sender=Room)
-@receiver(pre_delete, sender=Room)
 def mark_talks_in_room_changed(sender, instance, created=False, **kwargs):
-    # Before a delete, while the talks still name the room (deleting it empties their room). A new room has none.
-    if not created:
+    if not created:  # a new room has no talks
         Talk.objects.filter(room=instance).mark_changed()
+
+
+@receiver(pre_delete, sender=Room)
+def mark_talks_of_deleted_room_changed(sender, instance, **kwargs):
+    # Before the delete, while the talks still name the room: deleting it empties their room, a change of
+    # where they happen that their calendar entries are revised for.
+    Talk.objects.filter(room=instance).mark_changed(sequence=F("sequence") + 1)
 
 
 @receiver(post_save, sender=Track)

@@ -133,7 +133,7 @@ class MyScheduleView(EventMixin, TemplateView):
         try:
             slugs = exports.parse_talk_slugs(request.GET.get("talks", ""))
         except exports.ChosenTalksError as exc:
-            context = self.get_context_data(error=str(exc), days=[], chosen=False, **kwargs)
+            context = self.get_context_data(error=str(exc), days=[], chosen=True, **kwargs)
             return self.render_to_response(context, status=400)
         talks = (
             list(event.talks.public().filter(slug__in=slugs).with_details().in_schedule_order())
@@ -230,27 +230,27 @@ class ScheduleChangesView(EventMixin, ListView):
     paginate_by = 20
 
     def get_queryset(self):
-        return self.request.event.schedule_updates.order_by("-number").prefetch_related(
-            Prefetch("changes", queryset=changelog.changes_shown())
-        )
+        return changelog.updates_shown(self.request.event.schedule_updates.order_by("-number"))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         tz = self.request.event.tzinfo
         context["entries"] = [
-            (update, changelog.headline(update.changes.all()), changelog.described(update.changes.all(), tz))
+            (
+                update,
+                changelog.headline(changelog.counts_of(update)),
+                changelog.described(update.listed_changes, tz),
+                sum(changelog.counts_of(update).values()) - len(update.listed_changes),
+            )
             for update in context["updates"]
         ]
         return context
 
 
 def _speaker_search_variant(request):
-    """Cache variant of the speakers list: its search (`?q=`), or None for anything else."""
-    if not request.GET:
-        return ""
-    if list(request.GET) == ["q"] and len(request.GET.getlist("q")) == 1:
-        return "q=" + " ".join(request.GET["q"].split())
-    return None
+    """Cache variant of the speakers list: "" for the whole list; None, rendered and not kept, for a search or
+    anything else (searches are as many as visitors can type)."""
+    return "" if not request.GET else None
 
 
 @method_decorator(pagecache.cache_per_schedule_version(_speaker_search_variant), name="dispatch")

@@ -301,3 +301,44 @@ def test_the_changes_page_is_paginated_and_refuses_pages_it_does_not_have(client
     assert [h.get("id") for h in second.xpath("//section")] == ["update-2", "update-1"]
     assert client.get("/summit/schedule/changes/?page=3").status_code == 404
     assert client.get("/summit/schedule/changes/?page=%00").status_code == 404
+
+
+def test_an_update_whose_every_change_was_undone_leaves_the_changelog(summit, committed):
+    talk = Talk.objects.get(slug="maps")
+    with committed():
+        talk.title = "Maps at scale"
+        talk.save()
+    with committed():
+        talk.title = "Maps"
+        talk.save()
+
+    assert list(ScheduleUpdate.objects.filter(event=summit).values_list("number", flat=True)) == [1]
+
+
+def test_deleting_several_events_at_once_takes_their_changelogs_along(committed):
+    events = [make_event(), make_event()]
+    for event in events:
+        with committed():
+            make_talk(event)
+        close_updates(event)
+
+    with committed():
+        Event.objects.filter(pk__in=[event.pk for event in events]).delete()
+
+    assert not ScheduleUpdate.objects.exists() and not TalkChange.objects.exists()
+
+
+def test_a_programme_published_at_once_is_counted_and_its_first_changes_listed(client, summit, committed):
+    with committed():
+        for n in range(changelog.LISTED_CHANGES + 5):
+            make_talk(summit, slug=f"talk-{n}")
+
+    tree = parse(client.get("/summit/schedule/changes/"))
+    feed = feedparser.parse(client.get("/summit/schedule/feed.xml").content)
+
+    newest = tree.xpath("//section[@id='update-2']")[0]
+    assert " ".join(newest.xpath("./p")[0].text_content().split()) == "55 talks added"
+    assert len(newest.xpath(".//li")) == changelog.LISTED_CHANGES
+    assert " ".join(newest.xpath("./p")[1].text_content().split()) == "And 5 more changes: see the schedule."
+    assert feed.entries[0].title == "Update 2: 55 talks added"
+    assert "And 5 more changes." in feed.entries[0].summary

@@ -365,7 +365,7 @@ NOT_SLUGS = "The talks list takes talk slugs (letters, digits, hyphens) separate
         ("talks=a%00b", NOT_SLUGS),
         ("talks=../../etc/passwd", NOT_SLUGS),
         ("talks=" + "x" * 201, NOT_SLUGS),
-        ("talks=" + ",".join(f"t{n}" for n in range(301)), "At most 300 talks fit in one calendar."),
+        ("talks=" + ",".join(f"t{n}" for n in range(301)), "At most 300 talks fit in one list."),
         ("talks=ok,%27%20OR%201=1--", NOT_SLUGS),
     ],
 )

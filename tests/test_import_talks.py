@@ -252,6 +252,8 @@ def broken(tmp_path, old, new):
          "line 79: “Service Mesh Without Sidecars” is not an iCalendar line (NAME:value)."),
         (b"DTSTART:20220520T140000", b"DTSTART:99991231T140000\r\nX-NOTE:next year", "line 77, DTSTART: the time is not between the years 1970 and 9000."),
         (b"DTSTART:20220520T140000", b"DTSTART:00010101T000000", "line 77, DTSTART: the time is not between the years 1970 and 9000."),
+        (b"SUMMARY:Service Mesh Without Sidecars", b"SUMMARY:Service Mesh\x00Without Sidecars", "line 79, SUMMARY: holds control characters."),
+        (b"SUMMARY:Service Mesh Without Sidecars", b"SUMMARY:Service Mesh\r\nSUMMARY:Without Sidecars", "line 79, SUMMARY: is given more than once in one event."),
     ],
 )  # fmt: skip
 def test_a_broken_icalendar_file_is_refused_naming_the_line_and_nothing_is_imported(
@@ -554,3 +556,16 @@ def test_staff_without_the_right_to_add_talks_cannot_import(client, django_user_
     response = client.get(import_url(event))
 
     assert response.status_code == 403
+
+
+def test_a_title_pasted_with_a_line_separator_is_read_as_text(tmp_path):
+    event = kubecon()
+    path = broken(
+        tmp_path,
+        b"SUMMARY:Service Mesh Without Sidecars",
+        "SUMMARY:Service Mesh\u2028Without Sidecars".encode(),
+    )
+
+    import_talks(path, "--event", "kubecon", "--match", "Sidecars")
+
+    assert event.talks.get(title__startswith="Service Mesh").title == "Service Mesh Without Sidecars"

@@ -319,3 +319,14 @@ def test_changing_the_status_of_talks_in_bulk_revises_only_those_it_changes():
     assert Talk.objects.filter(pk=published.pk).set_status(Talk.Status.PUBLISHED) == 1
     published.refresh_from_db()
     assert published.sequence == 2
+
+
+def test_deleting_a_room_revises_the_calendar_entries_of_its_talks():
+    talk = make_talk(status=Talk.Status.PUBLISHED)
+    room = make_room(talk.event)
+    Talk.objects.filter(pk=talk.pk).update(room=room)
+
+    room.delete()
+
+    talk.refresh_from_db()
+    assert (talk.room, talk.sequence) == (None, 1)

@@ -225,3 +225,41 @@ def test_a_speaker_page_without_a_photo_shows_initials(client):
     photos, initials = photos_on(client, reverse("events:speaker_detail", args=["summit", "ana"]))
 
     assert (photos, initials) == ([], ["A"])
+
+
+def test_a_phone_camera_jpeg_that_pillow_reads_as_mpo_is_taken(organiser_client):
+    image = Image.new("RGB", (300, 300), RED)
+    buffer = io.BytesIO()
+    image.save(buffer, "MPO")
+    speaker = make_speaker()
+
+    response = upload(organiser_client, speaker, buffer.getvalue())
+
+    assert response.status_code == 302, form_errors(response)
+    speaker.refresh_from_db()
+    assert speaker.photo.name.endswith(".jpg")
+
+
+def test_a_replaced_or_cleared_photo_leaves_the_media_folder(
+    organiser_client, django_capture_on_commit_callbacks
+):
+    speaker = make_speaker()
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(organiser_client, speaker, phone_photo())
+    speaker.refresh_from_db()
+    first = [speaker.photo.name, speaker.photo_small.name]
+    storage = speaker.photo.storage
+
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(organiser_client, speaker, phone_photo())
+    speaker.refresh_from_db()
+    second = [speaker.photo.name, speaker.photo_small.name]
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(organiser_client, speaker, None, **{"photo-clear": "on"})
+
+    assert [storage.exists(name) for name in first + second] == [False] * 4
+
+
+def test_initials_come_from_words_not_numbers():
+    assert make_speaker(name="Ada Lovelace 2").initials == "AL"
+    assert make_speaker(name="Grace 7").initials == "G"

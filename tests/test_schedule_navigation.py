@@ -229,3 +229,47 @@ def test_one_day_of_a_600_talk_conference_weighs_under_a_quarter_of_the_whole_pr
 
     assert len(one_day) < len(every_day) / 4
     assert len(one_day) < 904_000 / 4  # the all-days page before days came one at a time
+
+
+def test_the_schedule_follows_office_hours_as_organisers_change_them(client):
+    event = make_event(slug="summit")
+    make_talk(event, starts_at=at(16, 10))
+    session = make_office_hours(event, title="Office hours", starts_at=at(18, 12, 30), ends_at=at(18, 13, 15))
+    client.get("/summit/schedule/")
+
+    session.title = "Ask the maintainers"
+    session.save()
+
+    assert texts(parse(client.get("/summit/schedule/")), "//ul[@class='extras']/li") == [
+        "12:30–13:15 CEST Office hours: Ask the maintainers"
+    ]
+
+
+def test_searches_are_rendered_for_their_visitor_and_not_kept(client, big):
+    for path in ["/big/schedule/?q=talk", "/big/speakers/?q=speaker"]:
+        client.get(path)
+        assert not client.get(path).has_header("ETag"), path
+    assert client.get("/big/speakers/").has_header("ETag")
+
+
+def test_a_list_too_long_for_my_schedule_says_so_once_and_the_page_does_not_reload_itself(client):
+    make_talk(make_event(slug="summit"))
+
+    response = client.get("/summit/my-schedule/?talks=" + ",".join(f"t{n}" for n in range(301)))
+
+    assert response.status_code == 400
+    tree = parse(response)
+    assert texts(tree, "//div[@role='alert']") == [
+        "That list of talks does not work. At most 300 talks fit in one list."
+    ]
+    # The script brings a visitor without a list to their stars; this page has one, however wrong.
+    assert tree.xpath("//div[@data-my-schedule-page]/@data-chosen") == [""]
+
+
+def test_the_talk_page_tells_the_script_its_room_as_the_schedule_does(client):
+    event = make_event(slug="summit")
+    talk = make_talk(event, room=make_room(event, name="Hall E"))
+
+    tree = parse(client.get(talk.get_absolute_url()))
+
+    assert tree.xpath("//article[@class='talk-detail']/@data-room") == ["Hall E"]

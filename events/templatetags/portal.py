@@ -56,9 +56,12 @@ def snippet(markdown_text, words, width=160):
     """About `width` characters of Markdown `markdown_text` as plain text around the first searched word,
     that word marked; the text's start when no word occurs in it."""
     plain = " ".join(summary_of(render_markdown(markdown_text), words=10_000).split())
-    folded = fold(plain)
-    found = [folded.find(word) for word in words if word in folded]
-    at = min(found) if found else 0
+    # Positions in the text itself: folding may change lengths ("…", "ß", ligatures), so each word is folded
+    # on its own and compared.
+    found = (
+        m.start() for m in re.finditer(r"\w+", plain) if any(fold(m.group()).startswith(w) for w in words)
+    )
+    at = next(found, 0)
     start = max(0, at - width // 3)
     piece = plain[start : start + width]
     prefix = "…" if start else ""

@@ -195,7 +195,7 @@
     if ("mySchedulePage" in container.dataset) {
       var slugs = starredSlugs(stars());
       // Without a list in the address, the page shows this browser's stars.
-      if (!("chosen" in container.dataset) && slugs.length) {
+      if (!("chosen" in container.dataset) && slugs.length && !/[?&]talks=/.test(window.location.search)) {
         window.location.replace("?talks=" + slugs.map(encodeURIComponent).join(","));
         return;
       }
@@ -346,6 +346,22 @@
     window.setInterval(function () { showWhatsOn(container); }, 60 * 1000);
   }
 
+  // ----- The room grid ------------------------------------------------------------------------
+
+  // A grid that fits the width of the page need not scroll in a box of its own: it scrolls with the page.
+  function setUpRoomGrids() {
+    var grids = document.querySelectorAll(".room-grid");
+    if (!grids.length) return;
+    function fit() {
+      grids.forEach(function (grid) {
+        grid.classList.remove("fits");
+        grid.classList.toggle("fits", grid.scrollWidth <= grid.clientWidth + 1);
+      });
+    }
+    fit();
+    window.addEventListener("resize", fit);
+  }
+
   function start() {
     document.documentElement.classList.add("js");
     setUpStars();
@@ -353,6 +369,7 @@
     setUpWhatsOn();
     setUpSearchAsYouType();
     setUpJumpToNow();
+    setUpRoomGrids();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
