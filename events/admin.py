@@ -235,6 +235,9 @@ class EventAdmin(admin.ModelAdmin):
     ]
     readonly_fields = ["embed_snippet"]
 
+    class Media:
+        css = {"all": ["css/admin-embed.css"]}
+
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_talk_count=Count("talks"))
 
@@ -245,11 +248,13 @@ class EventAdmin(admin.ModelAdmin):
         hash, so a page pasted today keeps working after the next release."""
         if obj.pk is None:
             return _("Save the event to get the code to paste.")
+        # The sites as saved: a form sent back with a mistake has put its rejected value on `obj`.
+        saved = Event.objects.only("embed_origins").get(pk=obj.pk)
         return render_to_string(
             "admin/events/event/embed_snippet.html",
             {
                 "event": obj,
-                "origins": obj.frame_ancestors,
+                "origins": saved.frame_ancestors,
                 "frame_url": settings.SITE_URL + reverse("events:schedule_embed", kwargs={"event": obj.slug}),
                 "script_url": settings.SITE_URL + urljoin(settings.STATIC_URL, "js/embed.js"),
                 "tracks": obj.tracks.all(),

@@ -229,5 +229,12 @@ def test_an_organiser_s_origin_that_is_no_origin_is_refused_in_the_admin(organis
 
     assert response.status_code == 200
     assert "“https://blog.example.org/news/” is not an origin." in response.content.decode()
+    # The code to paste names the sites as saved, not the rejected one.
+    assert (
+        page_of(response)
+        .xpath("//*[@class='embed-snippet']/p")[0]
+        .text_content()
+        .startswith("No site may show the schedule yet")
+    )
     event.refresh_from_db()
     assert event.embed_origins == ""
