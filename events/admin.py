@@ -3,6 +3,7 @@
 import csv
 import datetime as dt
 from operator import attrgetter
+from urllib.parse import urljoin
 from zoneinfo import available_timezones
 
 from django import forms
@@ -16,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -347,7 +349,12 @@ class EventAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "slug", "time_zone", ("start_date", "end_date")]}),
         (_("Place"), {"fields": ["venue", "city", "website"]}),
         (_("Description"), {"fields": ["description"], "classes": ["collapse"]}),
+        (_("Embedding on other sites"), {"fields": ["embed_origins", "embed_snippet"]}),
     ]
+    readonly_fields = ["embed_snippet"]
+
+    class Media:
+        css = {"all": ["css/admin-embed.css"]}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_talk_count=Count("talks"))
@@ -405,6 +412,27 @@ class EventAdmin(admin.ModelAdmin):
             # The admin shows help text as HTML; the model's is plain text, e.g. "/<slug>/schedule/".
             field.help_text = escape(field.help_text)
         return field
+
+    @admin.display(description=_("code to paste"))
+    def embed_snippet(self, obj):
+        """What an organiser pastes into the community's own site: the frame of the embedded schedule and the
+        script that sizes it, at the portal's public address (SITE_URL). The script's address has no content
+        hash, so a page pasted today keeps working after the next release."""
+        if obj.pk is None:
+            return _("Save the event to get the code to paste.")
+        # The sites as saved: a form sent back with a mistake has put its rejected value on `obj`.
+        saved = Event.objects.only("embed_origins").get(pk=obj.pk)
+        return render_to_string(
+            "admin/events/event/embed_snippet.html",
+            {
+                "event": obj,
+                "origins": saved.frame_ancestors,
+                "frame_url": settings.SITE_URL + reverse("events:schedule_embed", kwargs={"event": obj.slug}),
+                "script_url": settings.SITE_URL + urljoin(settings.STATIC_URL, "js/embed.js"),
+                "tracks": obj.tracks.all(),
+                "rooms": obj.rooms.all(),
+            },
+        )
 
     @admin.display(description=_("talks"), ordering="_talk_count")
     def talk_count(self, obj):

@@ -8,6 +8,7 @@ import zoneinfo
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator, URLValidator
 from django.db import connections, models
@@ -43,6 +44,35 @@ def validate_url_lines(value):
                     _("“%(line)s” is not a web address. Put one http(s) address per line."),
                     params={"line": line.strip()},
                 ) from None
+
+
+# A page may be framed by these: https origins (scheme and host, a port if not 443), or plain http on this machine,
+# where a site is tried out before it is published.
+_EMBED_ORIGIN = re.compile(
+    r"https://[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?"
+    r"|http://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?"
+)
+
+
+def embed_origin_problems(origins):
+    """Why each of `origins` cannot be let frame the portal's embed pages: only origins as browsers send them
+    (https://blog.example.org, no path, no wildcard), since each is written as it is into the
+    Content-Security-Policy's frame-ancestors."""
+    return [
+        _(
+            "“%(origin)s” is not an origin. Write it as https://blog.example.org: https, the host name, no path."
+        )
+        % {"origin": origin[:80]}
+        for origin in origins
+        if not _EMBED_ORIGIN.fullmatch(origin)
+    ]
+
+
+def validate_embed_origins(value):
+    """One origin per line (see embed_origin_problems)."""
+    problems = embed_origin_problems(value.split())
+    if problems:
+        raise ValidationError(problems)
 
 
 # Sent with `event_ids` when the schedules of events change without a save of the events (bump_schedule_version):
@@ -98,6 +128,15 @@ class Event(models.Model):
     city = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True, help_text=_("Markdown."))
     website = models.URLField(blank=True)
+    embed_origins = models.TextField(
+        _("sites that may embed the schedule"),
+        blank=True,
+        validators=[validate_embed_origins],
+        help_text=_(
+            "One origin per line, such as https://blog.example.org: these sites may show this event's "
+            "embedded schedule in a frame, besides those of the EMBED_ORIGINS setting."
+        ),
+    )
     # Bumped whenever anything shown in the schedule changes (events/signals.py); keys caches and ETags.
     schedule_version = models.PositiveBigIntegerField(default=1, editable=False)
     schedule_changed_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -136,6 +175,12 @@ class Event(models.Model):
     def today(self, now=None):
         """The date it is now at the venue."""
         return self.localtime(now or timezone.now()).date()
+
+    @property
+    def frame_ancestors(self):
+        """The origins that may frame this event's embed pages: the EMBED_ORIGINS setting's, then the event's
+        own, each once; no other page of the portal may be framed at all."""
+        return list(dict.fromkeys([*settings.EMBED_ORIGINS, *self.embed_origins.split()]))
 
 
 class Room(models.Model):

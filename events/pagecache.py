@@ -24,7 +24,8 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.text import compress_string
 
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
-# Headers of a view's response that its cached copy keeps.
+# Headers of a view's response that its cached copy keeps. Headers that depend on more than the schedule (the
+# embed pages' frame-ancestors, events/views.py) are set by a decorator outside this cache, on every response.
 _KEPT_HEADERS = ("Content-Type", "Content-Disposition")
 # A copy nobody asks for leaves a shared cache after a day rather than filling it.
 KEEP_SECONDS = 24 * 60 * 60

@@ -6,6 +6,7 @@ every time in the event's zone. Pages that are the same for every visitor are ke
 
 import re
 from dataclasses import dataclass
+from functools import wraps
 
 from django.conf import settings
 from django.db.models import Prefetch
@@ -119,6 +120,34 @@ class ScheduleView(EventMixin, TemplateView):
         kept = {"seconds": pagecache.KEEP_SECONDS, "revision": settings.RENDER_REVISION}
         context = self.get_context_data(page=page, kept=kept, **kwargs)
         return self.render_to_response(context, status=page.status)
+
+
+def framed_by_the_event_s_sites(view):
+    """View decorator for the embed pages: other sites may frame them, but only the origins the event allows
+    (Event.frame_ancestors), named in the Content-Security-Policy's frame-ancestors, with no X-Frame-Options,
+    which cannot name several. Set on every response, kept copies included (the page cache keeps no headers of
+    this kind), from the event as it is now; with no origin allowed, the page stays unframeable like any other."""
+
+    @wraps(view)
+    def framed_view(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        origins = request.event.frame_ancestors
+        if origins:
+            response._csp_replace = {"frame-ancestors": origins}  # read by django-csp's middleware
+            response.xframe_options_exempt = True  # read by Django's XFrameOptionsMiddleware
+        return response
+
+    return framed_view
+
+
+# The schedule page's own view, kept in the cache per schedule version like it (under its own address).
+@method_decorator(framed_by_the_event_s_sites, name="dispatch")
+class ScheduleEmbedView(ScheduleView):
+    """The schedule, or the talks its filters choose (a track, a room, a day, a search), compact enough for a
+    frame on the community's own site: no site navigation, no stars, links that open the portal in the top
+    window. static/js/embed-frame.js tells the host page its height, for static/js/embed.js to size the frame."""
+
+    template_name = "events/schedule_embed.html"
 
 
 class MyScheduleView(EventMixin, TemplateView):

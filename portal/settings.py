@@ -211,11 +211,17 @@ CONTENT_SECURITY_POLICY = {
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "form-action": ["'self'"],
+        # Only the embed pages (/<event>/embed/) let other sites frame them, those of EMBED_ORIGINS and of
+        # their event (events/views.py); nothing else may be framed, anywhere.
         "frame-ancestors": ["'none'"],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],
     }
 }
+
+# Sites that may show every event's embedded schedule in a frame (https://blog.example.org, comma-separated);
+# each event adds its own in the admin. Checked at start-up (events/apps.py).
+EMBED_ORIGINS = env.list("EMBED_ORIGINS", default=[])
 
 # Number of reverse proxies in front of the portal that append to X-Forwarded-For (0: clients connect directly).
 # Per-client limits read the client's address from that header only when this is set.

@@ -26,9 +26,16 @@ PAGES = [
     f"{EVENT}/my-schedule/",
     f"{EVENT}/my-schedule/?talks=kubernetes-networking-101,better-bandwidth-management-with-ebpf",
     f"{EVENT}/speakers/?q=daniel",
+    f"{EVENT}/embed/",
+    f"{EVENT}/embed/?q=cilium",
 ]
 # A big schedule: the room grid, one day at a time, a room's page.
-GRID_PAGES = ["/gridcon/schedule/", "/gridcon/schedule/?day=2022-05-18&room=hall-b", "/gridcon/speakers/"]
+GRID_PAGES = [
+    "/gridcon/schedule/",
+    "/gridcon/schedule/?day=2022-05-18&room=hall-b",
+    "/gridcon/speakers/",
+    "/gridcon/embed/?day=2022-05-18",
+]
 
 
 @pytest.fixture

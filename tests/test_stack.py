@@ -28,7 +28,10 @@ pytestmark = pytest.mark.stack
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     folder = tmp_path_factory.mktemp("stack")
-    running = Stack(folder, {"DATABASE_URL": fresh_database(folder, "portal_stack")})
+    running = Stack(
+        folder,
+        {"DATABASE_URL": fresh_database(folder, "portal_stack"), "EMBED_ORIGINS": "https://blog.example.org"},
+    )
     yield running
     assert running.stop() == 0
     drop_database("portal_stack")
@@ -126,13 +129,37 @@ def test_a_page_for_every_visitor_is_kept_at_the_edge_and_a_change_shows_within_
     assert time.monotonic() - changed_at < 2.5
 
 
-@pytest.mark.parametrize("path", ["/", f"/{SLUG}/", f"/{SLUG}/office-hours/", "/healthz", "/admin/login/"])
+@pytest.mark.parametrize(
+    "path", ["/", f"/{SLUG}/", f"/{SLUG}/schedule/", f"/{SLUG}/office-hours/", "/healthz", "/admin/login/"]
+)
 def test_pages_through_nginx_carry_each_security_header_once(stack, path):
     response = Browser().request(stack.url(path))
 
     assert response.status == 200
     assert response.headers.get_all("X-Frame-Options") == ["DENY"]
-    assert len(response.headers.get_all("Content-Security-Policy")) == 1
+    (policy,) = response.headers.get_all("Content-Security-Policy")
+    assert "frame-ancestors 'none'" in policy
+
+
+def test_the_embed_page_may_be_framed_by_the_allowed_sites_through_nginx_and_from_its_copy(stack):
+    path = f"/{SLUG}/embed/?q=cilium"
+    first = Browser().request(stack.url(path))
+    kept = Browser().request(stack.url(path))
+
+    for response in (first, kept):
+        assert response.status == 200
+        assert response.headers.get_all("X-Frame-Options") is None
+        (policy,) = response.headers.get_all("Content-Security-Policy")
+        assert "frame-ancestors https://blog.example.org;" in policy + ";"
+    assert kept.headers["X-Cache-Status"] == "HIT"
+
+
+def test_the_script_that_sizes_the_frame_is_served_at_an_address_without_a_hash(stack):
+    response = Browser().request(stack.url("/static/js/embed.js"))
+
+    assert response.status == 200
+    assert "portal-embed-height" in response.text
+    assert response.headers["Content-Type"] in ("application/javascript", "text/javascript")
 
 
 def test_the_home_and_event_pages_are_kept_at_the_edge_for_a_moment(stack):
