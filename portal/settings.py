@@ -210,6 +210,10 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:", "https:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
+        # The web app manifest and the service worker (portal/webapp.py), both served by the portal itself;
+        # default-src covers them, said outright so that narrowing script-src never drops offline use.
+        "manifest-src": ["'self'"],
+        "worker-src": ["'self'"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
         "base-uri": ["'self'"],
