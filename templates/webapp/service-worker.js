@@ -8,7 +8,7 @@
 //   the offline page instead.
 // - Pages not opened yet: each page tells the worker which of the event's pages to keep (its navigation,
 //   the schedule's days, My schedule and the starred talks), and the worker fetches the missing ones.
-// - Never kept: the admin and a signup's own pages, whose address is the attendee's secret token.
+// - Never kept: a signup's own pages, whose address is the attendee's secret token; the admin is left alone.
 // - Static files: names with a content hash (collectstatic's manifest) never change, so a kept copy is used
 //   first; other names (make run, the tests) are asked for first and kept for when the network fails.
 "use strict";
@@ -22,6 +22,7 @@ const NETWORK_WAIT = 6000;
 // A page the visitor has not opened is fetched again at most this often when a page asks to keep it.
 const REFRESH_AFTER = 10 * 60 * 1000;
 const MOST_KEPT_AT_ONCE = 200;
+const ADMIN = /^\/admin\//;
 const NEVER_KEPT = /^\/admin\/|\/office-hours\/signups\//;
 const HASHED_NAME = /\.[0-9a-f]{12}\.\w+$/;
 
@@ -49,7 +50,8 @@ self.addEventListener("message", (event) => {
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  if (url.origin !== self.location.origin) return;
+  // The admin is for organisers at their desks: the browser handles it as if there were no worker.
+  if (url.origin !== self.location.origin || ADMIN.test(url.pathname)) return;
   if (request.mode === "navigate") {
     event.respondWith(request.method === "GET" ? page(event) : sent(request));
   } else if (request.method === "GET" && url.pathname.startsWith(CONFIG.static_url)) {
