@@ -8,6 +8,7 @@ names the static files of this release, so each release installs a new worker.
 """
 
 import json
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -56,10 +57,9 @@ def service_worker(request):
     config = {
         # A new release is a new worker, even where static files keep their names (make run).
         "revision": settings.RENDER_REVISION,
-        "static_url": settings.STATIC_URL
-        if settings.STATIC_URL.startswith("/")
-        else "/" + settings.STATIC_URL,
-        "static_files": [static(path) for path in STATIC_FILES],
+        # Only the path: files on another origin (a CDN) are not the worker's to keep.
+        "static_url": urlsplit(settings.STATIC_URL).path,
+        "static_files": [url for url in map(static, STATIC_FILES) if not urlsplit(url).netloc],
         "offline_page": reverse("offline"),
         "start_url": reverse("events:event_list"),
     }

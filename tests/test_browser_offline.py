@@ -112,6 +112,29 @@ def test_back_online_a_page_is_the_servers_again(phone, live_server, kubecon):
     assert phone.locator(NOTE).count() == 0
 
 
+def test_while_the_portal_is_down_a_kept_page_is_shown_from_the_device(
+    phone, live_server, kubecon, monkeypatch
+):
+    from django.db import OperationalError
+
+    from events import versionwatch
+
+    schedule = live_server.url + f"{EVENT}/schedule/"
+    first_visit(phone, schedule)
+    wait_until_kept(phone, schedule)
+
+    def database_down(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    # The event is read before any page: the portal answers 503 (portal/errors.py), as with its database down.
+    monkeypatch.setattr(versionwatch, "watch", database_down)
+    response = phone.goto(schedule)
+
+    assert response.status == 200  # the worker's copy, not the portal's 503
+    assert phone.locator("h1").inner_text() == "Schedule"
+    assert phone.locator(NOTE).is_visible()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_signing_up_offline_says_it_needs_a_connection_and_keeps_what_was_typed(phone, live_server):
     start = dt.datetime(2030, 5, 15, 12, 30, tzinfo=MADRID)
