@@ -210,6 +210,10 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:", "https:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
+        # The web app manifest and the service worker (portal/webapp.py), both served by the portal itself;
+        # default-src covers them, said outright so that narrowing script-src never drops offline use.
+        "manifest-src": ["'self'"],
+        "worker-src": ["'self'"],
         "form-action": ["'self'"],
         # Only the embed pages (/<event>/embed/) let other sites frame them, those of EMBED_ORIGINS and of
         # their event (events/views.py); nothing else may be framed, anywhere.

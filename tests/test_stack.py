@@ -2,6 +2,8 @@
 tests run on, tried with real connections as browsers, slow clients and a careless uploader would."""
 
 import importlib.util
+import json
+import re
 import socket
 import subprocess
 import time
@@ -72,6 +74,22 @@ def test_static_files_are_served_by_nginx_with_the_security_headers(stack):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_the_service_worker_and_manifest_come_through_nginx_naming_files_it_serves(stack):
+    worker = Browser().request(stack.url("/sw.js"))
+    manifest = json.loads(Browser().request(stack.url("/manifest.webmanifest")).body)
+
+    assert worker.status == 200
+    assert worker.headers["Content-Type"] == "application/javascript; charset=utf-8"
+    assert worker.headers["Service-Worker-Allowed"] == "/"
+    assert "worker-src 'self'" in worker.headers["Content-Security-Policy"]
+    # The worker keeps this release's files under their hashed names, which nginx serves.
+    files = json.loads(re.search(r"const CONFIG = (\{.*?\n\});", worker.text, re.S).group(1))["static_files"]
+    assert all(re.search(r"\.[0-9a-f]{12}\.\w+$", name) for name in files)
+    for name in files + [icon["src"] for icon in manifest["icons"]]:
+        response = Browser().request(stack.url(name))
+        assert (name, response.status, response.headers["Server"]) == (name, 200, "nginx")
 
 
 def test_speaker_photos_are_stored_in_media_root_and_served_by_nginx(stack):

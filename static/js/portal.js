@@ -1,5 +1,6 @@
 // Comfort on top of the server-rendered pages: times in the visitor's zone, starred talks and
-// "My schedule", and what is on now while the event is live. Every page works without this file.
+// "My schedule", what is on now while the event is live, and the pages kept for use offline (the service
+// worker, templates/webapp/service-worker.js). Every page works without this file.
 (function () {
   "use strict";
 
@@ -142,12 +143,17 @@
     return Object.keys(stars).sort(function (a, b) { return new Date(stars[a].starts) - new Date(stars[b].starts); });
   }
 
+  // My schedule's address with the starred talks in it: the page lists them, and is kept for offline use so.
+  function myScheduleUrl(base, stars) {
+    var slugs = starredSlugs(stars);
+    return slugs.length ? base + "?talks=" + slugs.map(encodeURIComponent).join(",") : base;
+  }
+
   // The way to "My schedule" names how many talks are starred and carries them, so the page lists them.
   function paintMyScheduleLinks(stars) {
     var slugs = starredSlugs(stars);
     document.querySelectorAll("a.my-schedule-link").forEach(function (link) {
-      var base = link.getAttribute("href").split("?")[0];
-      link.href = slugs.length ? base + "?talks=" + slugs.map(encodeURIComponent).join(",") : base;
+      link.href = myScheduleUrl(link.getAttribute("href").split("?")[0], stars);
       link.textContent = "★ My schedule" + (slugs.length ? " (" + slugs.length + ")" : "");
     });
   }
@@ -183,6 +189,7 @@
       else current[slug] = starInfo(node);
       save(key, current);
       paintMyScheduleLinks(current);
+      keepForOffline();
     }
     paintMyScheduleLinks(stars());
     if (container.classList.contains("talk-detail")) {
@@ -360,10 +367,91 @@
     }
     fit();
     window.addEventListener("resize", fit);
+  // ----- Offline: the service worker, the note on a saved copy, forms that need a connection -----------
+
+  // The pages of the event the service worker should keep on this device: the event's pages in the
+  // navigation, the schedule's days, My schedule with the starred talks, and the starred talks themselves.
+  function pagesToKeep() {
+    var urls = [];
+    document.querySelectorAll("a[data-offline-keep]").forEach(function (link) { urls.push(link.href); });
+    var nav = document.querySelector("nav[data-event]");
+    if (nav) {
+      var stars = load(starsKey(nav.dataset.event), {});
+      // Opened without its list, My schedule sends the visitor to the list in this browser: both are kept.
+      urls.push(new URL(nav.dataset.mySchedule, window.location.href).href);
+      urls.push(new URL(myScheduleUrl(nav.dataset.mySchedule, stars), window.location.href).href);
+      starredSlugs(stars).forEach(function (slug) {
+        if (stars[slug].url) urls.push(new URL(stars[slug].url, window.location.href).href);
+      });
+    }
+    return urls;
+  }
+
+  function setUpServiceWorker() {
+    var address = document.documentElement.dataset.serviceWorker;
+    // Service workers exist only in secure contexts: HTTPS, or http://localhost and 127.0.0.1.
+    if (!address || !("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.register(address).catch(function () {
+      // Refused (private mode, storage blocked): the pages work as before, only not offline.
+    });
+    keepForOffline();
+  }
+
+  // Tells the service worker which pages to keep; again whenever a star changes what they are.
+  function keepForOffline() {
+    if (!document.documentElement.dataset.serviceWorker || !("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.active) registration.active.postMessage({ type: "keep", urls: pagesToKeep() });
+    });
+  }
+
+  // A copy served by the service worker without a connection carries the time it was saved: say so on top.
+  function showOfflineNote() {
+    var saved = document.documentElement.dataset.offlineSaved;
+    var main = document.querySelector("main");
+    if (saved === undefined || !main) return;
+    var when = new Date(saved);
+    var note = el("p", "notice offline-note");
+    note.setAttribute("role", "status");
+    note.textContent = "Offline: this is the copy of this page saved on this device" +
+      (isNaN(when) ? "" : " on " + dayFormat.format(when).replace(",", "") + " at " + timeFormat.format(when) +
+        " (your time)") + ". It is updated when the connection is back.";
+    main.prepend(note);
+    window.addEventListener("online", function () {
+      note.textContent = "You are back online. ";
+      var link = el("a", "", "Load the current version of this page");
+      link.href = window.location.href;
+      note.appendChild(link);
+      note.appendChild(document.createTextNode("."));
+    });
+  }
+
+  // Signing up and cancelling need the server: offline, the form says so and keeps what was typed.
+  function setUpFormsThatNeedAConnection() {
+    document.querySelectorAll("form[method='post']").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (navigator.onLine !== false) return;
+        event.preventDefault();
+        var note = form.querySelector(".offline-form-note");
+        if (!note) {
+          note = el("p", "notice notice-error offline-form-note");
+          note.setAttribute("role", "alert");
+          var button = form.querySelector("button[type='submit'], button:not([type])");
+          var row = button ? button.closest("ul, ol, p, div") : null;
+          if (row && row.parentNode && form.contains(row) && row !== form) row.parentNode.insertBefore(note, row);
+          else form.appendChild(note);
+        }
+        note.textContent = "You are offline, and this needs a connection: nothing was sent. What you typed is " +
+          "kept here; send it again once you are back online.";
+      });
+    });
   }
 
   function start() {
     document.documentElement.classList.add("js");
+    showOfflineNote();
+    setUpFormsThatNeedAConnection();
+    setUpServiceWorker();
     setUpStars();
     setUpLocalTimeSwitch();
     setUpWhatsOn();

@@ -1,0 +1,81 @@
+"""The portal as an app on a phone: its web app manifest, its service worker and the page shown offline.
+
+Conference Wi-Fi fails just when attendees need the schedule. The service worker (templates/webapp/
+service-worker.js) keeps copies of the pages a visitor opened or starred, on their device, and serves them
+when the network does not answer. It is served from the site's root, so its scope covers every page, and by
+Django rather than as a static file: its address never changes (static files get hashed names) and its body
+names the static files of this release, so each release installs a new worker.
+"""
+
+import json
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from events import pagecache
+
+THEME_COLOUR = "#0b5cad"  # --accent in static/css/portal.css
+ICONS = [
+    ("img/icon.svg", "image/svg+xml", "any"),
+    ("img/icon-192.png", "image/png", "192x192"),
+    ("img/icon-512.png", "image/png", "512x512"),
+]
+# What every page needs, kept when the worker installs: a page saved later finds its stylesheet offline.
+STATIC_FILES = ["css/portal.css", "js/portal.js", "img/favicon.svg", *(icon for icon, _type, _size in ICONS)]
+
+
+@pagecache.shared_at_the_edge
+def manifest(request):
+    """What a phone needs to add the portal to its home screen and open it as an app of its own."""
+    home = reverse("events:event_list")
+    data = {
+        "name": _("Community events"),
+        "short_name": _("Events"),
+        "description": _("Talks, booth and office hours of the community at conferences."),
+        "lang": settings.LANGUAGE_CODE,
+        "start_url": home,
+        "scope": home,
+        "display": "standalone",
+        "theme_color": THEME_COLOUR,
+        "background_color": "#ffffff",
+        "icons": [
+            {"src": static(path), "type": kind, "sizes": sizes, "purpose": "any maskable"}
+            for path, kind, sizes in ICONS
+        ],
+    }
+    return HttpResponse(json.dumps(data, indent=2), content_type="application/manifest+json")
+
+
+@pagecache.shared_at_the_edge
+def service_worker(request):
+    """The service worker, with the addresses of this release's static files and pages it keeps at once."""
+    config = {
+        # A new release is a new worker, even where static files keep their names (make run).
+        "revision": settings.RENDER_REVISION,
+        # Only the path: files on another origin (a CDN) are not the worker's to keep.
+        "static_url": urlsplit(settings.STATIC_URL).path,
+        "static_files": [url for url in map(static, STATIC_FILES) if not urlsplit(url).netloc],
+        "offline_page": reverse("offline"),
+        "start_url": reverse("events:event_list"),
+    }
+    response = render(
+        request,
+        "webapp/service-worker.js",
+        {"config": json.dumps(config, indent=2)},
+        content_type="application/javascript; charset=utf-8",
+    )
+    # Its scope is the whole site, which is its own folder anyway; said outright for proxies that move it.
+    response["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@pagecache.shared_at_the_edge
+def offline(request):
+    """What the service worker shows when a page needs the server and there is no connection: a form sent
+    (signing up, cancelling) or a page not saved on this device."""
+    return render(request, "webapp/offline.html")
