@@ -41,10 +41,12 @@ test: export SECRET_KEY ?= test-only-secret-key-not-for-production
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# ruff: the house style's formatting, imports and Django checks (pyproject.toml).
+# ruff: the house style's formatting, imports and Django checks (pyproject.toml); node: the scripts parse.
 lint: install
 	$(PY) -m ruff format --check .
 	$(PY) -m ruff check .
+	@# A script that does not parse stops everything it would have added, silently: node reads each one.
+	if command -v node >/dev/null; then for script in static/js/*.js; do node --check $$script || exit 1; done; fi
 
 # Throughput of the 600-talk conference beside a static ceiling; prints a Markdown table.
 bench: install

@@ -367,6 +367,8 @@
     }
     fit();
     window.addEventListener("resize", fit);
+  }
+
   // ----- Offline: the service worker, the note on a saved copy, forms that need a connection -----------
 
   // The pages of the event the service worker should keep on this device: the event's pages in the
