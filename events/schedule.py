@@ -460,12 +460,6 @@ def cache_variant(params, today=None):
 
 
 @dataclass(frozen=True)
-class SearchResult:
-    talk: object
-    rank: float
-
-
-@dataclass(frozen=True)
 class SchedulePage:
     """What the schedule page shows: the chosen talks by day (or the talks a search found, best first), the
     filters and their choices, the day tabs, and the message for a filter the event does not have (the whole
@@ -482,7 +476,7 @@ class SchedulePage:
     room_choices: list = ()
     shown_day: dt.date | None = None  # the one day shown, where the event shows one day at a time
     one_day_at_a_time: bool = False
-    results: tuple | None = None  # SearchResults when searching
+    results: tuple | None = None  # the talks a search found, best first
     today: dt.date | None = None
     rooms: list = ()  # the rooms the talks are in, each with a calendar of its own
 
@@ -553,7 +547,7 @@ def lay_out_page(event, talks, *, tracks, params, rooms=(), extras=(), today=Non
             ranks = match_words(chosen, filters.words)
         found = [talk for talk in chosen if talk.pk in ranks]
         found.sort(key=lambda talk: (-ranks[talk.pk], talk.starts_at, talk.title))
-        results = tuple(SearchResult(talk, ranks[talk.pk]) for talk in found)
+        results = tuple(found)
     kinds = {talk.kind for talk in talks}
     grid_rooms = [room for room in rooms if room.slug == filters.room] if filters.room else rooms
     shown_extras = [

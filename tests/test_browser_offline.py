@@ -18,13 +18,9 @@ NOTE = ".offline-note"
 
 
 @pytest.fixture
-def phone(chromium):
-    """A phone-sized page and its context, which the test takes offline."""
-    context = chromium.new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+def phone(phone_page):
+    """A phone-sized page (tests/browser.py), whose context the test takes offline."""
+    return phone_page
 
 
 def kept_pages(page):
