@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 FIXTURE := fixtures/kubecon-eu-2022.json
 
-.PHONY: install run serve nginx test lint bench clean
+.PHONY: install run serve nginx test lint bench messages clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,16 @@ lint: install
 	$(PY) -m ruff check .
 	@# A script that does not parse stops everything it would have added, silently: node reads each one.
 	if command -v node >/dev/null; then for script in static/js/*.js; do node --check $$script || exit 1; done; fi
+
+# The catalogues of the languages the portal ships (locale/): every marked string of the code, templates and
+# scripts, then compiled. Needs GNU gettext (Debian's gettext package). Translate what is new in the .po files,
+# then run it again; tests/test_translations.py fails while a string is untranslated or a file out of date.
+MESSAGES := $(PY) manage.py makemessages --all --add-location=file --no-obsolete $(foreach dir,$(MESSAGES_IGNORE),--ignore=$(dir))
+MESSAGES_IGNORE := .venv node_modules staticfiles tests bench docs fixtures
+messages: install
+	DEBUG=true $(MESSAGES) --domain django
+	DEBUG=true $(MESSAGES) --domain djangojs --extension js
+	DEBUG=true $(PY) manage.py compilemessages --ignore .venv --ignore node_modules
 
 # Throughput of the 600-talk conference beside a static ceiling; prints a Markdown table.
 bench: install

@@ -8,7 +8,7 @@ client asks for it, gzip-compressed, so a hit neither renders nor compresses; ea
 and a match gets a 304.
 
 Rendering after a change stays quick because each talk's share of a page is kept on its own, under the
-talk's change time (Talk.updated_at, which moves whenever anything shown of the talk changes): the schedule's
+talk's change time (Talk.updated_at, which moves whenever anything shown of the talk changes) and the language: the schedule's
 blocks of talks with Django's {% cache %} tag (for KEEP_SECONDS, under RENDER_REVISION), the exports' talks
 with `per_talk()`.
 """
@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils import translation
 from django.utils.text import compress_string
 
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
@@ -69,12 +70,29 @@ def shared_at_the_edge(view):
     return shared_view
 
 
+def same_for_a_release(view):
+    """View decorator for responses that change only with a release (and the address, which names the language):
+    the JavaScript catalogue. An ETag from RENDER_REVISION answers a browser's check with a 304, and shared
+    caches keep them as they keep pages."""
+
+    @wraps(view)
+    def released_view(request, *args, **kwargs):
+        etag = '"%s"' % hashlib.sha256(f"{settings.RENDER_REVISION}|{request.path}".encode()).hexdigest()[:32]
+        response = get_conditional_response(request, etag=etag) or view(request, *args, **kwargs)
+        return _validated(response, etag)
+
+    return released_view
+
+
 def _serve(request, variant, render):
     event = request.event
     gzip = bool(_ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
     # Scheme and host are part of the page since pages and exports carry absolute links; RENDER_REVISION
     # changes with every release, so a shared cache (Redis) never serves another release's markup.
-    page = f"{settings.RENDER_REVISION}|{request.scheme}://{request.get_host()}|{request.path}|{variant}"
+    # The address names the language (/es/…), but the language is in the key anyway: a page is kept per
+    # language whatever its address.
+    language = translation.get_language()
+    page = f"{settings.RENDER_REVISION}|{language}|{request.scheme}://{request.get_host()}|{request.path}|{variant}"
     key = "page:" + hashlib.sha256(page.encode()).hexdigest()
     # Each version and encoding is its own representation, with its own strong validator.
     digest = hashlib.sha256(f"{key}|{event.pk}|{event.schedule_version}".encode()).hexdigest()[:32]
@@ -133,7 +151,7 @@ def per_talk(talks, render, *, name, vary=()):
     """[render(talk) for talk in talks], each kept in the cache under the talk's id and change time, so that a
     page rendered after one talk changed renders only that talk again. `name` names the piece; `vary` lists
     everything besides the talk that the piece shows (the event's address and zone, the host of its links)."""
-    context = "|".join(map(str, [settings.RENDER_REVISION, name, *vary]))
+    context = "|".join(map(str, [settings.RENDER_REVISION, translation.get_language(), name, *vary]))
     prefix = "talk:" + hashlib.sha256(context.encode()).hexdigest()[:32]
     keys = [f"{prefix}:{talk.pk}:{talk.updated_at.timestamp()}" for talk in talks]
     kept = cache.get_many(keys)

@@ -5,6 +5,9 @@ A local time itself is `Event.localtime(value)`; pages get it from the zone the 
 
 import datetime as dt
 
+from django.utils import dateformat
+from django.utils.translation import pgettext_lazy
+
 
 def utc_offset(value):
     """The UTC offset of an aware datetime as text, e.g. "+02:00" in Valencia in May; "" for a naive one."""
@@ -40,3 +43,35 @@ def span_text(starts_at, ends_at, tz):
 def utc_stamp(value):
     """An aware datetime as an iCalendar UTC date-time, 20221030T003000Z: one instant in every client."""
     return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+# How each language writes a day: the English format (Django's date filter letters) is the key, and each
+# language's catalogue gives its own order and words ("Mon 16 May", "lun 16 may", "Mo., 16. Mai"). Django
+# writes the weekday and month names in the active language. Times stay 24-hour, and labelled with the
+# event's zone, in every language.
+DAY_FORMATS = {
+    english: pgettext_lazy("date format (letters of Django's date filter)", english)
+    for english in (
+        "D j",
+        "D j M",
+        "D j M, H:i",
+        "D j M Y",
+        "D j M Y, H:i",
+        "D j M Y, H:i T",
+        "j F",
+        "j F Y",
+        "j M",
+        "j M Y",
+        "l j F",
+        "l j F, H:i",
+        "l j F, H:i T",
+        "l j F Y",
+        "l j F Y, H:i",
+    )
+}
+
+
+def local_date(value, english_format):
+    """`value` (a date, or an aware datetime already in the zone it is shown in) written as the active language
+    writes `english_format`, one of DAY_FORMATS."""
+    return dateformat.format(value, str(DAY_FORMATS[english_format]))

@@ -49,6 +49,8 @@ MIDDLEWARE = [
     # Compresses what the pages render; the cached schedule pages and exports arrive already compressed.
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of the address (/es/…), or English; a visitor who chose another language is sent to it.
+    "portal.languages.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before the CSRF check, which would read a whole upload to find its token.
     "portal.middleware.RefuseUnexpectedUploadsMiddleware",
@@ -68,6 +70,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -121,7 +124,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# English at the addresses the portal always had; each other language under its own prefix (/es/, /de/), so
+# every page has one address per language, which caches and links can tell apart (portal/urls.py). A visitor's
+# choice is kept in the language cookie (portal/languages.py). Organiser-written content is shown as written.
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 # Storage is in UTC; every event shows its times in its own zone (Event.time_zone).
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
@@ -195,6 +205,7 @@ SECURE_PROXY_SSL_HEADER = (
 )
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from events import pagecache
@@ -33,13 +34,16 @@ STATIC_FILES = ["css/portal.css", "js/portal.js", "img/favicon.svg", *(icon for 
 def manifest(request):
     """What a phone needs to add the portal to its home screen and open it as an app of its own."""
     home = reverse("events:event_list")
+    # The app opens in the visitor's language and covers the pages of every language.
+    with translation.override(settings.LANGUAGE_CODE):
+        root = reverse("events:event_list")
     data = {
         "name": _("Community events"),
         "short_name": _("Events"),
         "description": _("Talks, booth and office hours of the community at conferences."),
-        "lang": settings.LANGUAGE_CODE,
+        "lang": translation.get_language(),
         "start_url": home,
-        "scope": home,
+        "scope": root,
         "display": "standalone",
         "theme_color": THEME_COLOUR,
         "background_color": "#ffffff",
@@ -60,8 +64,9 @@ def service_worker(request):
         # Only the path: files on another origin (a CDN) are not the worker's to keep.
         "static_url": urlsplit(settings.STATIC_URL).path,
         "static_files": [url for url in map(static, STATIC_FILES) if not urlsplit(url).netloc],
-        "offline_page": reverse("offline"),
-        "start_url": reverse("events:event_list"),
+        # Each language's pages under its prefix (English at the root, last, as the fallback), with the page
+        # and the words shown offline in that language and the catalogue of static/js/portal.js's words.
+        "languages": [_language_config(code) for code in _languages_longest_prefix_first()],
     }
     response = render(
         request,
@@ -72,6 +77,23 @@ def service_worker(request):
     # Its scope is the whole site, which is its own folder anyway; said outright for proxies that move it.
     response["Service-Worker-Allowed"] = "/"
     return response
+
+
+def _languages_longest_prefix_first():
+    codes = [code for code, _name in settings.LANGUAGES]
+    return sorted(codes, key=lambda code: code == settings.LANGUAGE_CODE)
+
+
+def _language_config(code):
+    with translation.override(code):
+        return {
+            "prefix": reverse("events:event_list"),
+            "admin": reverse("admin:index"),
+            "offline_page": reverse("offline"),
+            "offline_text": _("You are offline, and this needs a connection."),
+            "start_url": reverse("events:event_list"),
+            "catalog": reverse("javascript_catalog"),
+        }
 
 
 @pagecache.shared_at_the_edge

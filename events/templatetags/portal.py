@@ -25,6 +25,16 @@ def summary(text):
     return summary_of(render_markdown(text))
 
 
+@register.filter(expects_localtime=True)
+def localdate(value, english_format):
+    """A date or time as the page's language writes it: `{{ talk.starts_at|localdate:"l j F" }}` gives "Monday
+    16 May" in English, "lunes 16 de mayo" in Spanish (events/times.py, DAY_FORMATS). In the current time zone,
+    the event's on its pages, as Django's date filter."""
+    if value in (None, ""):
+        return ""
+    return times.local_date(value, english_format)
+
+
 @register.filter
 def utc_offset(value):
     """The UTC offset of an aware datetime in the current time zone (the event's on its pages): +02:00."""

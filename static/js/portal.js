@@ -6,6 +6,17 @@
 
   var PREFIX = "portal:";
 
+  // Words in the page's language, from Django's JavaScript catalogue (/jsi18n, loaded before this file);
+  // English as written here where the catalogue did not load.
+  var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (one, many, count) { return count === 1 ? one : many; };
+  function interpolate(format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (match, name) { return String(values[name]); });
+  }
+  // Dates and times written as the page's language writes them; English ones in the pages' own style.
+  var pageLanguage = document.documentElement.lang || "en";
+  var dateLanguage = pageLanguage === "en" ? "en-GB" : pageLanguage;
+
   function load(key, fallback) {
     try {
       var value = window.localStorage.getItem(PREFIX + key);
@@ -34,7 +45,7 @@
 
   var visitorZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   // Dates in the pages' own style ("Mon 16 May"); the zone's abbreviation as the visitor's browser names it.
-  var dayFormat = new Intl.DateTimeFormat("en-GB", { weekday: "short", day: "numeric", month: "short" });
+  var dayFormat = new Intl.DateTimeFormat(dateLanguage, { weekday: "short", day: "numeric", month: "short" });
   var timeFormat = new Intl.DateTimeFormat("en-US", { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   var zoneFormat = new Intl.DateTimeFormat("en-US", { timeZoneName: "short" });
 
@@ -48,7 +59,7 @@
     if (ends) text += "–" + timeFormat.format(ends);
     var line = el("span", "local-time", text + " " + zoneName(starts) + " ");
     // On a narrow screen the line breaks before "(your time)" rather than inside it.
-    line.appendChild(el("span", "local-time-note", "(your time)"));
+    line.appendChild(el("span", "local-time-note", gettext("(your time)")));
     return line;
   }
 
@@ -72,7 +83,7 @@
     if (button) {
       button.closest(".js-tools").hidden = false;
       button.setAttribute("aria-pressed", String(on));
-      button.textContent = "Also show times in my time zone (" + visitorZone + ")";
+      button.textContent = interpolate(gettext("Also show times in my time zone (%(zone)s)"), { zone: visitorZone });
       button.addEventListener("click", function () {
         on = !on;
         save("local-time", on);
@@ -106,13 +117,16 @@
   function changesSince(seen, node) {
     var now = starInfo(node);
     var changes = [];
-    if (seen.starts !== now.starts || seen.ends !== now.ends) changes.push("moved from " + seen.when + " to " + now.when);
-    if (seen.room !== undefined && seen.room !== now.room) {
-      changes.push("room " + (seen.room || "not announced") + " → " + (now.room || "not announced"));
+    if (seen.starts !== now.starts || seen.ends !== now.ends) {
+      changes.push(interpolate(gettext("moved from %(old)s to %(new)s"), { old: seen.when, new: now.when }));
     }
-    if (seen.title !== now.title) changes.push("renamed from “" + seen.title + "”");
+    if (seen.room !== undefined && seen.room !== now.room) {
+      var unknown = gettext("not announced");
+      changes.push(interpolate(gettext("room %(old)s → %(new)s"), { old: seen.room || unknown, new: now.room || unknown }));
+    }
+    if (seen.title !== now.title) changes.push(interpolate(gettext("renamed from “%(title)s”"), { title: seen.title }));
     if (seen.cancelled !== undefined && seen.cancelled !== now.cancelled) {
-      changes.push(now.cancelled ? "cancelled" : "back in the programme");
+      changes.push(now.cancelled ? gettext("cancelled") : gettext("back in the programme"));
     }
     return changes;
   }
@@ -125,10 +139,11 @@
       var starred = Object.prototype.hasOwnProperty.call(stars(), slug);
       button.setAttribute("aria-pressed", String(starred));
       if (wide) {
-        button.textContent = starred ? "★ Starred" : "☆ Star this talk";
+        button.textContent = starred ? gettext("★ Starred") : gettext("☆ Star this talk");
       } else {
         button.textContent = starred ? "★" : "☆";
-        button.setAttribute("aria-label", (starred ? "Starred: " : "Star: ") + node.dataset.title);
+        var label = starred ? gettext("Starred: %(title)s") : gettext("Star: %(title)s");
+        button.setAttribute("aria-label", interpolate(label, { title: node.dataset.title }));
       }
     }
     button.addEventListener("click", function () {
@@ -154,7 +169,9 @@
     var slugs = starredSlugs(stars);
     document.querySelectorAll("a.my-schedule-link").forEach(function (link) {
       link.href = myScheduleUrl(link.getAttribute("href").split("?")[0], stars);
-      link.textContent = "★ My schedule" + (slugs.length ? " (" + slugs.length + ")" : "");
+      link.textContent = slugs.length
+        ? interpolate(gettext("★ My schedule (%(count)s)"), { count: slugs.length })
+        : gettext("★ My schedule");
     });
   }
 
@@ -166,9 +183,9 @@
       var changes = seen ? changesSince(seen, node) : [];
       if (!changes.length) return;
       var note = el("p", "my-schedule-change");
-      note.appendChild(el("strong", "", "Changed since you last looked: "));
+      note.appendChild(el("strong", "", gettext("Changed since you last looked:") + " "));
       note.appendChild(document.createTextNode(changes.join("; ") + ". "));
-      var button = el("button", "link-button", "Got it");
+      var button = el("button", "link-button", gettext("Got it"));
       button.type = "button";
       button.addEventListener("click", function () { onSeen(node.dataset.talk, node); });
       note.appendChild(button);
@@ -252,8 +269,14 @@
       });
       container.querySelectorAll(".extras").forEach(function (list) { list.hidden = words.length > 0; });
       hint.hidden = !words.length;
-      hint.textContent = shown + (shown === 1 ? " talk on this page matches" : " talks on this page match") +
-        ". Press Enter to search every day.";
+      hint.textContent = interpolate(
+        ngettext(
+          "%(count)s talk on this page matches. Press Enter to search every day.",
+          "%(count)s talks on this page match. Press Enter to search every day.",
+          shown
+        ),
+        { count: shown }
+      );
     });
   }
 
@@ -328,8 +351,8 @@
     nextBox.replaceChildren();
     running.forEach(function (node) { node.classList.add("is-live"); nowBox.appendChild(talkLink(node)); });
     next.forEach(function (node) { nextBox.appendChild(talkLink(node)); });
-    if (!running.length) nowBox.appendChild(el("p", "", "No talk right now."));
-    if (!next.length) nextBox.appendChild(el("p", "", "No more talks in this schedule."));
+    if (!running.length) nowBox.appendChild(el("p", "", gettext("No talk right now.")));
+    if (!next.length) nextBox.appendChild(el("p", "", gettext("No more talks in this schedule.")));
     live.hidden = false;
 
     // The "now" line goes before the first block of today that has not started yet.
@@ -338,7 +361,7 @@
     var venueTime = new Intl.DateTimeFormat("en-US", {
       hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: container.dataset.timeZone
     });
-    var line = el("li", "now-line", "Now, " + venueTime.format(now));
+    var line = el("li", "now-line", interpolate(gettext("Now, %(time)s"), { time: venueTime.format(now) }));
     line.setAttribute("aria-hidden", "true");
     var upcoming = Array.prototype.find.call(day.children, function (block) {
       return block.classList.contains("block") && new Date(block.dataset.starts) > now;
@@ -415,13 +438,19 @@
     var when = new Date(saved);
     var note = el("p", "notice offline-note");
     note.setAttribute("role", "status");
-    note.textContent = "Offline: this is the copy of this page saved on this device" +
-      (isNaN(when) ? "" : " on " + dayFormat.format(when).replace(",", "") + " at " + timeFormat.format(when) +
-        " (your time)") + ". It is updated when the connection is back.";
+    note.textContent = isNaN(when)
+      ? gettext("Offline: this is the copy of this page saved on this device. It is updated when the connection is back.")
+      : interpolate(
+        gettext(
+          "Offline: this is the copy of this page saved on this device on %(day)s at %(time)s (your time). " +
+          "It is updated when the connection is back."
+        ),
+        { day: dayFormat.format(when).replace(",", ""), time: timeFormat.format(when) }
+      );
     main.prepend(note);
     window.addEventListener("online", function () {
-      note.textContent = "You are back online. ";
-      var link = el("a", "", "Load the current version of this page");
+      note.textContent = gettext("You are back online.") + " ";
+      var link = el("a", "", gettext("Load the current version of this page"));
       link.href = window.location.href;
       note.appendChild(link);
       note.appendChild(document.createTextNode("."));
@@ -443,8 +472,10 @@
           if (row && row.parentNode && form.contains(row) && row !== form) row.parentNode.insertBefore(note, row);
           else form.appendChild(note);
         }
-        note.textContent = "You are offline, and this needs a connection: nothing was sent. What you typed is " +
-          "kept here; send it again once you are back online.";
+        note.textContent = gettext(
+          "You are offline, and this needs a connection: nothing was sent. What you typed is " +
+          "kept here; send it again once you are back online."
+        );
       });
     });
   }

@@ -22,15 +22,19 @@ const NETWORK_WAIT = 6000;
 // A page the visitor has not opened is fetched again at most this often when a page asks to keep it.
 const REFRESH_AFTER = 10 * 60 * 1000;
 const MOST_KEPT_AT_ONCE = 200;
-const ADMIN = /^\/admin\//;
-const NEVER_KEPT = /^\/admin\/|\/office-hours\/signups\//;
+const NEVER_KEPT = /\/office-hours\/signups\//;
+// The language of a page is the first whose prefix its address starts with (English, at "/", comes last).
+const languageOf = (pathname) => CONFIG.languages.find((language) => pathname.startsWith(language.prefix));
+const isAdmin = (pathname) => CONFIG.languages.some((language) => pathname.startsWith(language.admin));
+const isCatalog = (pathname) => CONFIG.languages.some((language) => pathname === language.catalog);
 const HASHED_NAME = /\.[0-9a-f]{12}\.\w+$/;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
     caches.open(STATIC_CACHE)
       .then((cache) => cache.addAll(CONFIG.static_files))
-      .then(() => keepPages([CONFIG.offline_page, CONFIG.start_url], 0))
+      .then(() => keepCatalogs())
+      .then(() => keepPages(CONFIG.languages.flatMap((language) => [language.offline_page, language.start_url]), 0))
       .then(() => self.skipWaiting())
   );
 });
@@ -51,9 +55,11 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   // The admin is for organisers at their desks: the browser handles it as if there were no worker.
-  if (url.origin !== self.location.origin || ADMIN.test(url.pathname)) return;
+  if (url.origin !== self.location.origin || isAdmin(url.pathname)) return;
   if (request.mode === "navigate") {
     event.respondWith(request.method === "GET" ? page(event) : sent(request));
+  } else if (request.method === "GET" && isCatalog(url.pathname)) {
+    event.respondWith(networkFirst(request));
   } else if (request.method === "GET" && url.pathname.startsWith(CONFIG.static_url)) {
     event.respondWith(HASHED_NAME.test(url.pathname) ? keptFirst(request) : networkFirst(request));
   }
@@ -107,9 +113,17 @@ async function savedCopy(request) {
   return new Response(html, { status: 200, headers });
 }
 
-async function offlinePage() {
-  const copy = await caches.match(CONFIG.offline_page, { cacheName: PAGE_CACHE });
-  if (!copy) return new Response("You are offline, and this needs a connection.", { status: 503 });
+// The words of static/js/portal.js in every language, so a kept page in Spanish says "offline" in Spanish.
+function keepCatalogs() {
+  return caches.open(STATIC_CACHE).then((cache) => cache.addAll(CONFIG.languages.map((language) => language.catalog)));
+}
+
+async function offlinePage(request) {
+  const language = languageOf(new URL(request.url).pathname) || CONFIG.languages[CONFIG.languages.length - 1];
+  const copy = await caches.match(language.offline_page, { cacheName: PAGE_CACHE });
+  if (!copy) {
+    return new Response(language.offline_text, { status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+  }
   return new Response(copy.body, { status: 503, headers: copy.headers });
 }
 
@@ -130,12 +144,12 @@ function page(event) {
     .then((copy) => copy || answered);
   return Promise.race([answered, slow])
     .catch(() => savedCopy(request))
-    .then((response) => response || offlinePage());
+    .then((response) => response || offlinePage(request));
 }
 
 // A form sent without a connection says that it needs one instead of failing with the browser's error page.
 function sent(request) {
-  return fetch(request).catch(() => offlinePage());
+  return fetch(request).catch(() => offlinePage(request));
 }
 
 async function keptFirst(request) {
