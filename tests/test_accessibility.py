@@ -1,5 +1,6 @@
 """An axe-core audit of every public page of the fixture in headless Chromium: no serious or critical violations,
-with the system set to light and to dark colours (the stylesheet follows prefers-color-scheme)."""
+with the system set to light and to dark colours (the stylesheet follows prefers-color-scheme), in English and,
+for the main pages, in Spanish and German."""
 
 from pathlib import Path
 
@@ -31,6 +32,12 @@ PAGES = [
     f"{EVENT}/embed/?q=cilium",
     f"{EVENT}/schedule/?track=no-such-track",
     "/offline",
+    # The pages in the other languages the portal ships: longer words, and each language named in itself.
+    f"/es{EVENT}/schedule/",
+    f"/de{EVENT}/schedule/",
+    f"/es{EVENT}/office-hours/",
+    f"/de{EVENT}/office-hours/",
+    f"/de{EVENT}/talks/leveraging-cilium-and-srv6-for-telco-networking/",
 ]
 STATUS = {f"{EVENT}/no-such-page/": 404, f"{EVENT}/schedule/?track=no-such-track": 400}
 # A big schedule: the room grid, one day at a time, a room's page.
