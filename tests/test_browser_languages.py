@@ -38,7 +38,9 @@ def no_script_phone(chromium):
     context.close()
 
 
-def test_without_javascript_a_visitor_switches_to_german_and_stays_in_it(no_script_phone, live_server, kubecon):
+def test_without_javascript_a_visitor_switches_to_german_and_stays_in_it(
+    no_script_phone, live_server, kubecon
+):
     page = no_script_phone
     page.goto(live_server.url + f"{EVENT}/schedule/?day=2022-05-18")
 
@@ -75,7 +77,9 @@ def test_the_schedules_script_speaks_the_pages_language(page, live_server, kubec
         "count": 1
     }
     switch = page.locator(".local-time-switch button, [data-local-time-switch] button").first
-    assert say(code, "Also show times in my time zone (%(zone)s)").split("(")[0].strip() in switch.inner_text()
+    assert (
+        say(code, "Also show times in my time zone (%(zone)s)").split("(")[0].strip() in switch.inner_text()
+    )
 
 
 @pytest.mark.parametrize("code", ["es", "de"])

@@ -49,10 +49,14 @@ def test_every_other_language_has_the_same_pages_under_its_prefix(client, kubeco
 def test_the_switcher_is_a_form_that_needs_no_javascript_and_names_each_language_in_itself(client, kubecon):
     html = client.get(SCHEDULE).content.decode()
 
-    form = re.search(r'<form class="language-switch" method="post" action="/language/">.*?</form>', html, re.S)
+    form = re.search(
+        r'<form class="language-switch" method="post" action="/language/">.*?</form>', html, re.S
+    )
     assert form, "every page has the switcher"
     assert f'<input type="hidden" name="next" value="{SCHEDULE}">' in form.group(0)
-    buttons = re.findall(r'<button type="submit" name="language" value="(\w+)" lang="\1"[^>]*>([^<]+)</button>', form.group(0))
+    buttons = re.findall(
+        r'<button type="submit" name="language" value="(\w+)" lang="\1"[^>]*>([^<]+)</button>', form.group(0)
+    )
     assert buttons == [("en", "English"), ("es", "Español"), ("de", "Deutsch")]
     assert 'value="en" lang="en" aria-current="true"' in form.group(0)
 

@@ -125,10 +125,16 @@ def test_the_catalogues_hold_every_string_marked_today(tmp_path):
             check=True,
             capture_output=True,
         )
-        marked = {(entry.msgctxt, entry.msgid) for entry in polib.pofile(tmp_path / "locale" / f"{domain}.pot")}
+        marked = {
+            (entry.msgctxt, entry.msgid) for entry in polib.pofile(tmp_path / "locale" / f"{domain}.pot")
+        }
         for code in SHIPPED:
             shipped = {
-                (entry.msgctxt, entry.msgid) for entry in polib.pofile(catalogue(code, domain)) if not entry.obsolete
+                (entry.msgctxt, entry.msgid)
+                for entry in polib.pofile(catalogue(code, domain))
+                if not entry.obsolete
             }
             assert sorted(marked - shipped, key=str) == [], f"{code}/{domain}.po lacks strings: make messages"
-            assert sorted(shipped - marked, key=str) == [], f"{code}/{domain}.po keeps strings no longer marked"
+            assert sorted(shipped - marked, key=str) == [], (
+                f"{code}/{domain}.po keeps strings no longer marked"
+            )
