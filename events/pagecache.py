@@ -20,8 +20,8 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
-from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils import translation
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.text import compress_string
 
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
@@ -77,7 +77,8 @@ def same_for_a_release(view):
 
     @wraps(view)
     def released_view(request, *args, **kwargs):
-        etag = '"%s"' % hashlib.sha256(f"{settings.RENDER_REVISION}|{request.path}".encode()).hexdigest()[:32]
+        digest = hashlib.sha256(f"{settings.RENDER_REVISION}|{request.path}".encode()).hexdigest()[:32]
+        etag = f'"{digest}"'
         response = get_conditional_response(request, etag=etag) or view(request, *args, **kwargs)
         return _validated(response, etag)
 

@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpResponseRedirect
+from django.middleware.locale import LocaleMiddleware
 from django.urls import translate_url
 from django.utils import translation
-from django.middleware.locale import LocaleMiddleware
 from django.utils.cache import add_never_cache_headers, cc_delim_re, patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
