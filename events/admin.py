@@ -56,13 +56,13 @@ def zone_label(event, at=None):
     """Which zone the form's times are in, with the abbreviation and offset in force at `at` (or the event)."""
     if at is None:
         at = dt.datetime.combine(event.start_date, dt.time(12), tzinfo=event.tzinfo)
-        # Translators: above an admin form; zone is an IANA name (Europe/Madrid), abbr its abbreviation (CEST),
-        # offset its difference from UTC (+02:00).
+        # Translators: above an admin form; zone is an IANA name (Europe/Madrid), abbr its abbreviation
+        # (CEST), offset its difference from UTC (+02:00).
         label = _("Times are in the event’s time zone, %(zone)s (%(abbr)s, UTC%(offset)s during the event).")
     else:
         at = event.localtime(at)
-        # Translators: above an admin form; zone is an IANA name (Europe/Madrid), abbr its abbreviation (CEST),
-        # offset its difference from UTC (+02:00) at the time the form shows.
+        # Translators: above an admin form; zone is an IANA name (Europe/Madrid), abbr its abbreviation
+        # (CEST), offset its difference from UTC (+02:00) at the time the form shows.
         label = _("Times are in the event’s time zone, %(zone)s (%(abbr)s, UTC%(offset)s at the time shown).")
     return label % {"zone": event.time_zone, "abbr": at.tzname(), "offset": times.utc_offset(at)}
 
@@ -119,7 +119,8 @@ class TitleColumnMixin:
         return [first, *self.list_display[1:]]
 
 
-# Translators: the heading of a column of admin lists: a talk's or session's start and end in its event's time zone.
+# Translators: the heading of a column of admin lists: a talk's or session's start and end, in its
+# event's time zone.
 @admin.display(description=_("time (event’s zone)"), ordering="starts_at")
 def local_time(obj):
     """Start and end of a talk or session in its event's zone: Mon 16 May, 10:45–11:15 CEST."""
@@ -133,8 +134,8 @@ def zone_help(event, at=None):
     at = (
         event.localtime(at) if at else dt.datetime.combine(event.start_date, dt.time(12), tzinfo=event.tzinfo)
     )
-    # Translators: beside a time field; zone is an IANA name (Europe/Madrid), abbr its abbreviation (CEST), offset
-    # its difference from UTC (+02:00), date the day the offset holds on (Mon 16 May 2022).
+    # Translators: beside a time field; zone is an IANA name (Europe/Madrid), abbr its abbreviation (CEST),
+    # offset its difference from UTC (+02:00), date the day the offset holds on (Mon 16 May 2022).
     return _("Read and shown in %(zone)s time: %(abbr)s, UTC%(offset)s on %(date)s.") % {
         "zone": event.time_zone,
         "abbr": at.tzname(),
@@ -212,7 +213,7 @@ class EventLocalTimesMixin:
             choices.append((event, f"?{query.urlencode()}", noon.tzname(), times.utc_offset(noon)))
         context = {
             **self.admin_site.each_context(request),
-            # Translators: the title of the first step of adding; name is what is added (talk, booth, signup...).
+            # Translators: the title of the first step of adding; name is what is added (talk, booth...).
             "title": _("Add %(name)s: which event?") % {"name": self.opts.verbose_name},
             "opts": self.opts,
             "choices": choices,
@@ -636,7 +637,8 @@ class EventDayFilter(admin.SimpleListFilter):
         return [
             (
                 day.isoformat(),
-                # Translators: a choice of the admin's filter by day: event is the event's name, day a date (Mon 16 May).
+                # Translators: a choice of the admin's filter by day: an event's name, then a date (Mon 16
+                # May).
                 pgettext("event and day", "%(event)s: %(day)s")
                 % {"event": event.name, "day": f"{day:%a %d %b}"},
                 event,
@@ -685,7 +687,8 @@ class EventScopedFilter(admin.RelatedFieldListFilter):
         return [
             (
                 each.pk,
-                # Translators: a choice of an admin list's filter: an event's name, then a room, track or session in it.
+                # Translators: a choice of an admin list's filter: an event's name, then a room, track or
+                # session in it.
                 pgettext("event and a part of it", "%(event)s: %(name)s")
                 % {"event": each.event.name, "name": _name(each)},
             )
@@ -740,8 +743,8 @@ class TalkAdmin(TitleColumnMixin, EventLocalTimesMixin, admin.ModelAdmin):
         (pgettext_lazy("a talk's summary", "Abstract"), {"fields": ["abstract"]}),
         (_("Links"), {"fields": ["conference_url", "slides_url", "video_url"], "classes": ["collapse"]}),
         (
-            # Translators: the title of the fields that keep a talk's identity and history (its UUID, when it was
-            # created and last changed).
+            # Translators: the title of the fields that keep a talk's identity and history (its UUID, when
+            # it was created and last changed).
             pgettext_lazy("the data kept about a talk", "Record"),
             {"fields": ["uuid", "created_at", "updated_at"], "classes": ["collapse"]},
         ),
@@ -969,8 +972,8 @@ class SignupActionsMixin:
                 )
                 % {"count": len(addresses)},
                 "items": [
-                    # Translators: one person emailed: their name and address, the session and the slot (Mon 16
-                    # May, 10:45 CEST).
+                    # Translators: one person emailed: their name and address, the session and the slot
+                    # (Mon 16 May, 10:45 CEST).
                     _("%(name)s <%(email)s>, %(session)s, %(slot)s")
                     % {
                         "name": signup.name,
@@ -1163,7 +1166,8 @@ class SignupAdmin(SignupActionsMixin, EventLocalTimesMixin, admin.ModelAdmin):
     def signed_up(self, obj):
         return format_local(obj.created_at, obj.office_hours.event, "%a %d %b %Y, %H:%M")
 
-    # Translators: the heading of a column of admin lists: the time slot signed up for, in the event's time zone.
+    # Translators: the heading of a column of admin lists: the time slot signed up for, in the event's
+    # time zone.
     @admin.display(description=_("slot (event’s zone)"), ordering="slot_start")
     def slot(self, obj):
         return format_local(obj.slot_start, obj.office_hours.event, "%a %d %b, %H:%M")
