@@ -385,6 +385,8 @@ class EventAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 _(
+                    # Translators: event and copy are the events' names; first and last the copy's first and last
+                    # days (2023-05-15).
                     "%(event)s is copied to %(copy)s, %(first)s to %(last)s: rooms, tracks, the booth with its "
                     "shifts and the office hours without signups. Talks are not copied."
                 )
@@ -949,6 +951,8 @@ class SignupActionsMixin:
             self.message_user(
                 request,
                 ngettext(
+                    # Translators: “Portal › Outbox” is where the admin lists the outbox: use the translations
+                    # of “Portal” and “outbox”.
                     "%(count)d email is in the outbox (Portal › Outbox); the worker sends it within seconds.",
                     "%(count)d emails are in the outbox (Portal › Outbox); the worker sends them within seconds.",
                     len(emails),
