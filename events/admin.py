@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from portal.adminlists import cut
 
@@ -55,18 +55,16 @@ def format_local(value, event, fmt="%a %d %b %Y, %H:%M"):
 def zone_label(event, at=None):
     """Which zone the form's times are in, with the abbreviation and offset in force at `at` (or the event)."""
     if at is None:
-        at, when = (
-            dt.datetime.combine(event.start_date, dt.time(12), tzinfo=event.tzinfo),
-            _("during the event"),
-        )
+        at = dt.datetime.combine(event.start_date, dt.time(12), tzinfo=event.tzinfo)
+        # Translators: above an admin form; zone is an IANA name (Europe/Madrid), abbr its abbreviation
+        # (CEST), offset its difference from UTC (+02:00).
+        label = _("Times are in the event’s time zone, %(zone)s (%(abbr)s, UTC%(offset)s during the event).")
     else:
-        at, when = event.localtime(at), _("at the time shown")
-    return _("Times are in the event’s time zone, %(zone)s (%(abbr)s, UTC%(offset)s %(when)s).") % {
-        "zone": event.time_zone,
-        "abbr": at.tzname(),
-        "offset": times.utc_offset(at),
-        "when": when,
-    }
+        at = event.localtime(at)
+        # Translators: above an admin form; zone is an IANA name (Europe/Madrid), abbr its abbreviation
+        # (CEST), offset its difference from UTC (+02:00) at the time the form shows.
+        label = _("Times are in the event’s time zone, %(zone)s (%(abbr)s, UTC%(offset)s at the time shown).")
+    return label % {"zone": event.time_zone, "abbr": at.tzname(), "offset": times.utc_offset(at)}
 
 
 class LocalTimesForm(forms.ModelForm):
@@ -96,6 +94,7 @@ class LocalTimesForm(forms.ModelForm):
         return cleaned
 
 
+# Translators: the heading of a column of admin lists.
 @admin.display(description=_("event"), ordering="event")
 def event_column(obj):
     return cut(obj.event.name, 32)
@@ -105,10 +104,12 @@ class TitleColumnMixin:
     """The first column of a list of talks or sessions: the title cut to fit, with the event under it unless the
     list is filtered to one event."""
 
+    # Translators: the heading of a column of admin lists (a talk's or session's title).
     @admin.display(description=_("title"), ordering="title")
     def title_and_event(self, obj):
         return cut(obj.title, 70, secondary=Truncator(obj.event.name).chars(36))
 
+    # Translators: the heading of a column of admin lists (a talk's or session's title).
     @admin.display(description=_("title"), ordering="title")
     def short_title(self, obj):
         return cut(obj.title, 70)
@@ -118,6 +119,8 @@ class TitleColumnMixin:
         return [first, *self.list_display[1:]]
 
 
+# Translators: the heading of a column of admin lists: a talk's or session's start and end, in its
+# event's time zone.
 @admin.display(description=_("time (event’s zone)"), ordering="starts_at")
 def local_time(obj):
     """Start and end of a talk or session in its event's zone: Mon 16 May, 10:45–11:15 CEST."""
@@ -131,6 +134,8 @@ def zone_help(event, at=None):
     at = (
         event.localtime(at) if at else dt.datetime.combine(event.start_date, dt.time(12), tzinfo=event.tzinfo)
     )
+    # Translators: beside a time field; zone is an IANA name (Europe/Madrid), abbr its abbreviation (CEST),
+    # offset its difference from UTC (+02:00), date the day the offset holds on (Mon 16 May 2022).
     return _("Read and shown in %(zone)s time: %(abbr)s, UTC%(offset)s on %(date)s.") % {
         "zone": event.time_zone,
         "abbr": at.tzname(),
@@ -208,6 +213,7 @@ class EventLocalTimesMixin:
             choices.append((event, f"?{query.urlencode()}", noon.tzname(), times.utc_offset(noon)))
         context = {
             **self.admin_site.each_context(request),
+            # Translators: the title of the first step of adding; name is what is added (talk, booth...).
             "title": _("Add %(name)s: which event?") % {"name": self.opts.verbose_name},
             "opts": self.opts,
             "choices": choices,
@@ -347,7 +353,7 @@ class EventAdmin(admin.ModelAdmin):
     actions = ["copy_event"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "time_zone", ("start_date", "end_date")]}),
-        (_("Place"), {"fields": ["venue", "city", "website"]}),
+        (pgettext_lazy("fieldset of an event", "Place"), {"fields": ["venue", "city", "website"]}),
         (_("Description"), {"fields": ["description"], "classes": ["collapse"]}),
         (_("Embedding on other sites"), {"fields": ["embed_origins", "embed_snippet"]}),
     ]
@@ -379,6 +385,8 @@ class EventAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 _(
+                    # Translators: event and copy are the events' names; first and last the copy's first and last
+                    # days (2023-05-15).
                     "%(event)s is copied to %(copy)s, %(first)s to %(last)s: rooms, tracks, the booth with its "
                     "shifts and the office hours without signups. Talks are not copied."
                 )
@@ -391,6 +399,7 @@ class EventAdmin(admin.ModelAdmin):
             {
                 **self.admin_site.each_context(request),
                 "opts": self.opts,
+                # Translators: a page title; event is the name of the event copied.
                 "title": _("Copy %(event)s") % {"event": event},
                 "intro": _(
                     "A new event with the rooms, tracks, booth and office hours of %(event)s, every time moved by "
@@ -400,7 +409,7 @@ class EventAdmin(admin.ModelAdmin):
                 "form": form,
                 "queryset": queryset,
                 "action": "copy_event",
-                "submit": _("Copy"),
+                "submit": pgettext("button", "Copy"),
             },
         )
 
@@ -413,6 +422,7 @@ class EventAdmin(admin.ModelAdmin):
             field.help_text = escape(field.help_text)
         return field
 
+    # Translators: the label of the HTML code an organiser pastes into another site to embed the schedule.
     @admin.display(description=_("code to paste"))
     def embed_snippet(self, obj):
         """What an organiser pastes into the community's own site: the frame of the embedded schedule and the
@@ -434,6 +444,7 @@ class EventAdmin(admin.ModelAdmin):
             },
         )
 
+    # Translators: the heading of a column of admin lists: how many talks.
     @admin.display(description=_("talks"), ordering="_talk_count")
     def talk_count(self, obj):
         return obj._talk_count
@@ -458,6 +469,7 @@ class EventAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": event,
+            # Translators: a page title; event is the name of the event.
             "title": _("Import talks into %(event)s") % {"event": event},
             "event_zone_label": zone_label(event),
         }
@@ -517,18 +529,21 @@ class EventAdmin(admin.ModelAdmin):
         result = imports.import_talks(event, talks, status=status)
         self.message_user(
             request,
+            # Translators: result is a summary such as "Created: 3 talks, 2 speakers, 1 rooms. Updated: ..."
             _("Imported %(count)d talks into %(event)s: %(result)s")
             % {"count": len(talks), "event": event, "result": result},
         )
         if result.outside:
             self.message_user(
                 request,
+                # Translators: first and last are the event's first and last days; titles the talks' titles.
                 _("These start outside the event’s days (%(first)s to %(last)s): %(titles)s.")
                 % {"first": event.start_date, "last": event.end_date, "titles": ", ".join(result.outside)},
                 messages.WARNING,
             )
         return redirect(f"{reverse('admin:events_talk_changelist')}?event__id__exact={event.pk}")
 
+    # Translators: the heading of a column of admin lists (an event's name).
     @admin.display(description=_("name"), ordering="name")
     def short_name(self, obj):
         return cut(obj.name, 50)
@@ -593,6 +608,7 @@ class SpeakerAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_talk_count=Count("talks"))
 
+    # Translators: the heading of a column of admin lists: how many talks.
     @admin.display(description=_("talks"), ordering="_talk_count")
     def talk_count(self, obj):
         return obj._talk_count
@@ -608,6 +624,7 @@ class EventDayFilter(admin.SimpleListFilter):
     """The days of the chosen event; with none chosen, every event's days, each named with its event, and
     choosing one chooses its event too (a date alone is ambiguous when two events meet)."""
 
+    # Translators: the title of an admin list's filter by the days of an event ("By day").
     title = _("day")
     parameter_name = "day"
     event_parameter = "event__id__exact"
@@ -620,7 +637,14 @@ class EventDayFilter(admin.SimpleListFilter):
         if self.event is not None:
             return [(day.isoformat(), f"{day:%a %d %b}") for day in self.event.days()]
         return [
-            (day.isoformat(), f"{event.name}: {day:%a %d %b}", event)
+            (
+                day.isoformat(),
+                # Translators: a choice of the admin's filter by day: an event's name, then a date (Mon 16
+                # May).
+                pgettext("event and day", "%(event)s: %(day)s")
+                % {"event": event.name, "day": f"{day:%a %d %b}"},
+                event,
+            )
             for event in Event.objects.all()
             for day in event.days()
         ]
@@ -629,7 +653,8 @@ class EventDayFilter(admin.SimpleListFilter):
         yield {
             "selected": self.value() is None,
             "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": _("All"),
+            # Translators: the choice of the admin's filter by day that shows all days.
+            "display": pgettext("days", "All"),
         }
         for value, title, *event in self.lookup_choices:
             params = {self.parameter_name: value}
@@ -661,7 +686,16 @@ class EventScopedFilter(admin.RelatedFieldListFilter):
         related = field.related_model._default_manager.select_related("event")
         if event is not None:
             return [(each.pk, _name(each)) for each in related.filter(event=event)]
-        return [(each.pk, f"{each.event.name}: {_name(each)}") for each in related]
+        return [
+            (
+                each.pk,
+                # Translators: a choice of an admin list's filter: an event's name, then a room, track or
+                # session in it.
+                pgettext("event and a part of it", "%(event)s: %(name)s")
+                % {"event": each.event.name, "name": _name(each)},
+            )
+            for each in related
+        ]
 
 
 def _name(obj):
@@ -708,24 +742,32 @@ class TalkAdmin(TitleColumnMixin, EventLocalTimesMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["event", "title", "slug", "status", "kind"]}),
         (_("When and where"), {"fields": [("starts_at", "ends_at"), "room", "track"]}),
-        (_("Abstract"), {"fields": ["abstract"]}),
+        (pgettext_lazy("a talk's summary", "Abstract"), {"fields": ["abstract"]}),
         (_("Links"), {"fields": ["conference_url", "slides_url", "video_url"], "classes": ["collapse"]}),
-        (_("Record"), {"fields": ["uuid", "created_at", "updated_at"], "classes": ["collapse"]}),
+        (
+            # Translators: the title of the fields that keep a talk's identity and history (its UUID, when
+            # it was created and last changed).
+            pgettext_lazy("the data kept about a talk", "Record"),
+            {"fields": ["uuid", "created_at", "updated_at"], "classes": ["collapse"]},
+        ),
     ]
 
     def get_fieldsets(self, request, obj=None):
         # A field added to Talk shows under "More" until it is placed above: never left out of the form.
         placed = flatten_fieldsets(self.fieldsets)
         more = [name for name in self.get_form(request, obj, fields=None).base_fields if name not in placed]
+        # Translators: the title of the fields of a talk that have no place of their own on its form.
         return [*self.fieldsets, (_("More"), {"fields": more})] if more else self.fieldsets
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("speakers")
 
-    @admin.display(description=_("room"), ordering="room__name")
+    # Translators: the heading of a column of admin lists (the room a talk is in).
+    @admin.display(description=pgettext_lazy("a place", "room"), ordering="room__name")
     def room_name(self, obj):
         return cut(obj.room, 30) if obj.room else "–"
 
+    # Translators: the heading of a column of admin lists (the names of a talk's speakers).
     @admin.display(description=_("speakers"))
     def speaker_names(self, obj):
         return cut(", ".join(speaker.name for speaker in obj.speakers.all()), 40)
@@ -814,6 +856,7 @@ class BoothAdmin(EventLocalTimesMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_shift_count=Count("shifts"))
 
+    # Translators: the heading of a column of admin lists: how many shifts a booth has.
     @admin.display(description=_("shifts"), ordering="_shift_count")
     def shift_count(self, obj):
         return obj._shift_count
@@ -835,6 +878,7 @@ class SignupInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    # Translators: a column of a session's signups: the time slot signed up for.
     @admin.display(description=_("slot"))
     def slot(self, obj):
         return format_local(obj.slot_start, obj.office_hours.event, "%a %d %b, %H:%M")
@@ -907,6 +951,8 @@ class SignupActionsMixin:
             self.message_user(
                 request,
                 ngettext(
+                    # Translators: “Portal › Outbox” is where the admin lists the outbox: use the translations
+                    # of “Portal” and “outbox”.
                     "%(count)d email is in the outbox (Portal › Outbox); the worker sends it within seconds.",
                     "%(count)d emails are in the outbox (Portal › Outbox); the worker sends them within seconds.",
                     len(emails),
@@ -930,13 +976,21 @@ class SignupActionsMixin:
                 )
                 % {"count": len(addresses)},
                 "items": [
-                    f"{signup.name} <{signup.email}>, {signup.office_hours.title}, {slot_text(signup)}"
+                    # Translators: one person emailed: their name and address, the session and the slot
+                    # (Mon 16 May, 10:45 CEST).
+                    _("%(name)s <%(email)s>, %(session)s, %(slot)s")
+                    % {
+                        "name": signup.name,
+                        "email": signup.email,
+                        "session": signup.office_hours.title,
+                        "slot": slot_text(signup),
+                    }
                     for signup in people.select_related("office_hours__event")
                 ],
                 "form": form,
                 "queryset": queryset,
                 "action": "email_signups",
-                "submit": _("Send"),
+                "submit": pgettext("button", "Send"),
             },
         )
 
@@ -958,6 +1012,7 @@ class OfficeHoursAdmin(TitleColumnMixin, SignupActionsMixin, EventLocalTimesMixi
     fieldsets = [
         (None, {"fields": ["event", "title", "description", "hosts"]}),
         (_("When and where"), {"fields": [("starts_at", "ends_at"), "format", "location", "join_url"]}),
+        # Translators: the title of the fields of a session that set how people sign up for it.
         (_("Signup"), {"fields": ["slot_minutes", "seats_per_slot", "signup_deadline"]}),
     ]
 
@@ -971,14 +1026,17 @@ class OfficeHoursAdmin(TitleColumnMixin, SignupActionsMixin, EventLocalTimesMixi
             )
         )
 
+    # Translators: the heading of a column of admin lists.
     @admin.display(description=_("seats per slot"), ordering="seats_per_slot")
     def seats(self, obj):
         return obj.seats_per_slot
 
-    @admin.display(description=_("confirmed"), ordering="_confirmed")
+    # Translators: the heading of a column of admin lists: how many signups of a session are confirmed.
+    @admin.display(description=pgettext_lazy("signups", "confirmed"), ordering="_confirmed")
     def confirmed_count(self, obj):
         return obj._confirmed
 
+    # Translators: the heading of a column of admin lists: how many people wait for a seat in a session.
     @admin.display(description=_("waiting list"), ordering="_waitlisted")
     def waitlist_count(self, obj):
         return obj._waitlisted
@@ -1017,6 +1075,7 @@ def report_promoted(modeladmin, request, promoted):
 
 
 class SignupSlotFilter(admin.SimpleListFilter):
+    # Translators: the title of an admin list's filter by the time slots of sessions ("By slot").
     title = _("slot")
     parameter_name = "slot"
 
@@ -1031,7 +1090,9 @@ class SignupSlotFilter(admin.SimpleListFilter):
         return [
             (
                 f"{session.pk}@{slot.starts_at.isoformat()}",
-                f"{session.title}, {format_local(slot.starts_at, session.event)}",
+                # Translators: a choice of the admin's filter by slot: a session's title and a slot's time.
+                pgettext("session and slot", "%(session)s, %(slot)s")
+                % {"session": session.title, "slot": format_local(slot.starts_at, session.event)},
             )
             for session in sessions
             for slot in session.slots()
@@ -1104,14 +1165,18 @@ class SignupAdmin(SignupActionsMixin, EventLocalTimesMixin, admin.ModelAdmin):
             self, request, [s for session in sessions for s in signups.promote_from_waitlist(session)]
         )
 
+    # Translators: the heading of a column of admin lists: when a person signed up, in the event's time zone.
     @admin.display(description=_("signed up (event’s zone)"), ordering="created_at")
     def signed_up(self, obj):
         return format_local(obj.created_at, obj.office_hours.event, "%a %d %b %Y, %H:%M")
 
+    # Translators: the heading of a column of admin lists: the time slot signed up for, in the event's
+    # time zone.
     @admin.display(description=_("slot (event’s zone)"), ordering="slot_start")
     def slot(self, obj):
         return format_local(obj.slot_start, obj.office_hours.event, "%a %d %b, %H:%M")
 
+    # Translators: the heading of a column of admin lists (a person's name, with their email under it).
     @admin.display(description=_("name"), ordering="name")
     def person(self, obj):
         return cut(obj.name, 40, secondary=obj.email)

@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from . import outbox
 from .adminlists import cut
@@ -45,23 +45,35 @@ class EmailAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    # Translators: the heading of a column of the outbox: an email's subject.
     @admin.display(description=_("subject"), ordering="subject")
     def short_subject(self, obj):
         return cut(obj.subject, 45)
 
+    # Translators: the heading of a column of the outbox: whether an email was sent.
     @admin.display(description=_("status"), ordering="status")
     def state(self, obj):
+        if not obj.attempts:
+            return obj.get_status_display()
         attempts = ngettext("%(count)d attempt", "%(count)d attempts", obj.attempts) % {"count": obj.attempts}
-        return f"{obj.get_status_display()} ({attempts})" if obj.attempts else obj.get_status_display()
+        # Translators: an email's status (Sent, Not delivered...), then how many attempts were made
+        # (3 attempts).
+        return _("%(status)s (%(attempts)s)") % {"status": obj.get_status_display(), "attempts": attempts}
 
-    @admin.display(description=_("queued"), ordering="created_at")
+    @admin.display(
+        # Translators: the heading of a column of the outbox: the day and time an email was put in it.
+        description=pgettext_lazy("when an email was put in the outbox", "queued"),
+        ordering="created_at",
+    )
     def queued(self, obj):
         return timezone.localtime(obj.created_at).strftime("%d %b %H:%M")
 
+    # Translators: the heading of a column of the outbox: the mail server's last error.
     @admin.display(description=_("error"))
     def error(self, obj):
         return cut(obj.last_error, 60)
 
+    # Translators: the label of the names of the files attached to an email.
     @admin.display(description=_("attachments"))
     def attachment_names(self, obj):
         return ", ".join(name for name, _content, _mimetype in obj.attachments) or "—"

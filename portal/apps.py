@@ -2,12 +2,14 @@
 
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.utils.translation import gettext_lazy as _
 
 
 class PortalConfig(AppConfig):
     default = True
     name = "portal"
-    verbose_name = "Portal"
+    # Translators: the admin's heading of the outbox of email ("Portal › Outbox").
+    verbose_name = _("Portal")
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

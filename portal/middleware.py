@@ -1,6 +1,7 @@
 """Refuses uploads before their body is read, wherever no form takes files."""
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 
 
 class RefuseUnexpectedUploadsMiddleware:
@@ -22,7 +23,8 @@ class RefuseUnexpectedUploadsMiddleware:
         if request.content_type != "multipart/form-data" or request.resolver_match.namespace == "admin":
             return None
         return HttpResponse(
-            "This address takes no file uploads: send the form as application/x-www-form-urlencoded.\n",
+            _("This address takes no file uploads: send the form as application/x-www-form-urlencoded.")
+            + "\n",
             status=415,
             content_type="text/plain; charset=utf-8",
         )

@@ -13,14 +13,16 @@ from django.http import HttpResponseRedirect
 from django.template.response import SimpleTemplateResponse, TemplateResponse
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import ratelimit
 
 
 class PortalAdminSite(admin.AdminSite):
-    site_header = "Community event portal"
-    site_title = "Event portal admin"
-    index_title = "Events, talks and signups"
+    site_header = gettext_lazy("Community event portal")
+    # Translators: the end of the admin's page titles, after the page's own ("Select talk to change | ...").
+    site_title = gettext_lazy("Event portal admin")
+    index_title = gettext_lazy("Events, talks and signups")
 
     def login(self, request, extra_context=None):
         """Refuse sign-ins from a client after ADMIN_LOGIN_MAX_FAILURES failures within ADMIN_LOGIN_LOCKOUT_SECONDS."""
@@ -30,7 +32,7 @@ class PortalAdminSite(admin.AdminSite):
             response = TemplateResponse(
                 request,
                 "admin/login_locked.html",
-                {**self.each_context(request), "title": "Too many sign-in attempts", "minutes": minutes},
+                {**self.each_context(request), "title": _("Too many sign-in attempts"), "minutes": minutes},
                 status=429,
             )
             response["Retry-After"] = str(settings.ADMIN_LOGIN_LOCKOUT_SECONDS)
@@ -80,6 +82,7 @@ class PortalAdminSite(admin.AdminSite):
                 messages.error(
                     request,
                     _(
+                        # Translators: query is the part of the address after "?", e.g. starts_at__year=99999.
                         "This list cannot be filtered by “%(query)s”, so it shows everything. Choose a filter on the right."
                     )
                     % {"query": query},

@@ -38,7 +38,9 @@ def manifest(request):
     with translation.override(settings.LANGUAGE_CODE):
         root = reverse("events:event_list")
     data = {
+        # Translators: the name of the portal when a phone adds it to its home screen as an app.
         "name": _("Community events"),
+        # Translators: the name under the portal's icon on a phone's home screen: 12 characters at most.
         "short_name": _("Events"),
         "description": _("Talks, booth and office hours of the community at conferences."),
         "lang": translation.get_language(),
