@@ -432,8 +432,8 @@ def fetch_programme(address):
 
 
 def _no_answer(address, seconds):
-    # Translators: the English text is the same for any count; give each plural form its own wording.
     return ngettext(
+        # Translators: the English text is the same for any count; give each plural form its own wording.
         "%(address)s did not answer within %(seconds)d seconds.",
         "%(address)s did not answer within %(seconds)d seconds.",
         seconds,
@@ -455,9 +455,9 @@ class ImportResult:
     outside: list = field(default_factory=list)
 
     def __str__(self):
-        # Translators: counts of an import; the English text uses the plural for any number, so a form such as
-        # “talks: 3” may read better than a noun after each count.
         return _(
+            # Translators: counts of an import; the English text uses the plural for any number, so a form such as
+            # “talks: 3” may read better than a noun after each count.
             "Created: %(talks)d talks, %(speakers)d speakers, %(rooms)d rooms. "
             "Updated: %(updated_talks)d talks, %(updated_speakers)d speakers."
         ) % {

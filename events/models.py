@@ -208,6 +208,7 @@ class Room(models.Model):
                 condition=~Q(Exact(Lower(Trim("name")), "room to be announced")),
                 name="room_name_is_not_the_placeholder",
                 violation_error_message=_(
+                    # Translators: “Room to be announced” is the name the exports give, in English whatever the language.
                     "“Room to be announced” stands for talks without a room in the exports: choose another name."
                 ),
             ),

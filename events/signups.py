@@ -192,8 +192,8 @@ def check_session_change(office_hours):
     stranded = active.exclude(slot_start__in=moves.keys()).count()
     if stranded:
         raise SignupError(
-            # Translators: the English text is the same for any count; give each plural form its own wording.
             ngettext(
+                # Translators: the English text is the same for any count; give each plural form its own wording.
                 "%(count)d signup(s) are for slots that these times or this slot length would remove. "
                 "Cancel them first, or keep as many slots.",
                 "%(count)d signup(s) are for slots that these times or this slot length would remove. "
