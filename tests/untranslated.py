@@ -16,7 +16,20 @@ from django.template.base import Lexer, TokenType
 # Attributes whose values people read or hear.
 READ_ATTRIBUTES = {"alt", "title", "aria-label", "aria-description", "placeholder", "label", "summary"}
 # Names that are the same in every language: formats and standards, not words.
-NOT_WORDS = {"iCal", "iCalendar", "JSON", "XML", "frab", "c3voc", "Atom", "RSS", "webcal", "CSV", "ICS", "UTC"}
+NOT_WORDS = {
+    "iCal",
+    "iCalendar",
+    "JSON",
+    "XML",
+    "frab",
+    "c3voc",
+    "Atom",
+    "RSS",
+    "webcal",
+    "CSV",
+    "ICS",
+    "UTC",
+}
 _WORD = re.compile(r"[^\W\d_]{2,}")
 # Names for machines rather than words: a class such as `model-event`, an attribute, a query such as `?track=`.
 _IDENTIFIER = re.compile(r"[-_=<>/]|^[?&]")
@@ -68,7 +81,9 @@ class _Reader(HTMLParser):
         for name, value in attrs.items():
             read = name in READ_ATTRIBUTES or (name == "data-label" or name.startswith("data-text"))
             read = read or (name == "value" and attrs.get("type") in ("submit", "button", "reset"))
-            read = read or (name == "content" and attrs.get("name") in ("description", "apple-mobile-web-app-title"))
+            read = read or (
+                name == "content" and attrs.get("name") in ("description", "apple-mobile-web-app-title")
+            )
             if read and value and words(value):
                 self.found.append(f"{tag} {name}={value!r}")
 
