@@ -14,7 +14,10 @@ from dataclasses import dataclass
 
 import icalendar
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from lxml import etree
 
 from . import changelog, pagecache
@@ -51,11 +54,18 @@ def parse_talk_slugs(value):
     """The slugs of a `?talks=a,b` list, sorted, without repeats; anything but slugs is refused."""
     items = [item.strip() for item in value.split(",") if item.strip()]
     if len(items) > MAX_CHOSEN_TALKS:
-        raise ChosenTalksError(f"At most {MAX_CHOSEN_TALKS} talks fit in one list.")
+        raise ChosenTalksError(
+            ngettext(
+                "At most %(count)d talk fits in one list.",
+                "At most %(count)d talks fit in one list.",
+                MAX_CHOSEN_TALKS,
+            )
+            % {"count": MAX_CHOSEN_TALKS}
+        )
     for item in items:
         if not _SLUG.fullmatch(item):
             raise ChosenTalksError(
-                "The talks list takes talk slugs (letters, digits, hyphens) separated by commas."
+                _("The talks list takes talk slugs (letters, digits, hyphens) separated by commas.")
             )
     return tuple(sorted(set(items)))
 
@@ -80,21 +90,23 @@ def read_calendar_filters(params, event):
     errors = []
     track, rooms = None, ()
     track_slug, room_slug = params.get("track", "").strip(), params.get("room", "").strip()
+    not_a_slug = {
+        "track": _("A track is named by its slug (letters, digits, hyphens), as the schedule's links do."),
+        "room": _("A room is named by its slug (letters, digits, hyphens), as the schedule's links do."),
+    }
     for name, value in [("track", track_slug), ("room", room_slug)]:
         # Only a slug reaches the database or the message (PostgreSQL refuses NUL characters outright).
         if value and not _SLUG.fullmatch(value):
-            errors.append(
-                f"A {name} is named by its slug (letters, digits, hyphens), as the schedule's links do."
-            )
+            errors.append(not_a_slug[name])
     well_formed = not errors
     if track_slug and well_formed:
         track = event.tracks.filter(slug=track_slug).first()
         if track is None:
-            errors.append(f"This event has no track “{track_slug}”.")
+            errors.append(_("This event has no track “%(slug)s”.") % {"slug": track_slug})
     if room_slug and well_formed:
         rooms = tuple(room for room in event.rooms.all() if room.slug == room_slug)
         if not rooms:
-            errors.append(f"This event has no room “{room_slug}”.")
+            errors.append(_("This event has no room “%(slug)s”.") % {"slug": room_slug})
     if errors:
         raise CalendarQueryError(" ".join(errors))
     return CalendarFilters(track=track, rooms=rooms)
@@ -119,6 +131,13 @@ def placeholder_room_guid(event):
 def _duration(talk):
     hours, minutes = divmod(talk.duration_minutes, 60)
     return f"{hours:02d}:{minutes:02d}"
+
+
+def _kind_name(talk):
+    """The talk's kind as the frab and c3voc exports name it: in English, whatever the visitor's language, since
+    apps read it and every visitor gets the same file."""
+    with translation.override("en"):
+        return str(talk.get_kind_display())
 
 
 def _is_http(url):
@@ -166,7 +185,15 @@ class Exporter:
         """{talk id: piece} for every talk, kept per talk and change time (events.pagecache.per_talk): after an
         edit only the edited talk's piece is made again."""
         event = self.event
-        vary = [self.base_url, event.slug, event.time_zone, event.venue, event.city]
+        # A calendar's texts are in the visitor's language.
+        vary = [
+            self.base_url,
+            event.slug,
+            event.time_zone,
+            event.venue,
+            event.city,
+            translation.get_language(),
+        ]
         pieces = pagecache.per_talk(self.talks, self.render_talk, name=self.extension, vary=vary)
         return {talk.pk: piece for talk, piece in zip(self.talks, pieces, strict=True)}
 
@@ -221,7 +248,11 @@ class ICalExporter(Exporter):
         url = self.talk_url(talk)
         entry = icalendar.Event()
         entry.add("uid", str(talk.uuid))
-        entry.add("summary", f"Cancelled: {talk.title}" if talk.is_cancelled else talk.title)
+        summary = talk.title
+        if talk.is_cancelled:
+            # Translators: the name of a cancelled talk's entry in calendars.
+            summary = _("Cancelled: %(title)s") % {"title": talk.title}
+        entry.add("summary", summary)
         entry.add("dtstart", talk.starts_at.astimezone(dt.UTC))
         entry.add("dtend", talk.ends_at.astimezone(dt.UTC))
         # The talk's own change time, not "now": the same schedule always renders the same bytes.
@@ -253,9 +284,15 @@ def talk_description(event, talk, url, *, abstract):
     speakers, the abstract if `abstract`, and the talk's page."""
     when = f"{span_text(talk.starts_at, talk.ends_at, event.tzinfo)} ({event.time_zone})"
     if talk.is_cancelled:
-        when = f"Cancelled. Was: {when}"
+        # Translators: the first line of a cancelled talk's calendar entry; %(when)s is the time it had.
+        when = _("Cancelled. Was: %(when)s") % {"when": when}
     speakers = ", ".join(speaker.name for speaker in talk.speakers.all())
-    parts = [when, speakers and f"Speakers: {speakers}", abstract and talk.abstract, url]
+    parts = [
+        when,
+        speakers and _("Speakers: %(names)s") % {"names": speakers},
+        abstract and talk.abstract,
+        url,
+    ]
     return "\n\n".join(part for part in parts if part)
 
 
@@ -388,7 +425,7 @@ class FrabXmlExporter(Exporter):
         _sub(element, "room", self.room_name(talk))
         _sub(element, "title", talk.title)
         _sub(element, "subtitle", "")
-        _sub(element, "type", talk.get_kind_display())
+        _sub(element, "type", _kind_name(talk))
         _sub(element, "date", start.isoformat(timespec="seconds"))
         _sub(element, "start", f"{start:%H:%M}")
         _sub(element, "duration", _duration(talk))
@@ -485,7 +522,7 @@ class C3vocJsonExporter(Exporter):
             "title": talk.title,
             "subtitle": "",
             "track": talk.track.name if talk.track else None,
-            "type": talk.get_kind_display(),
+            "type": _kind_name(talk),
             "language": "en",
             "abstract": talk.abstract,
             # One text per talk, as in the frab XML: readers such as pyfahrplan index "description".

@@ -81,6 +81,15 @@ def undecodable_fields(body):
     return names
 
 
+def _joined(names):
+    """Names joined by “and”, as in “Cyrillic and Latin”."""
+    text = names[0]
+    for name in names[1:]:
+        # Translators: two names joined, e.g. the scripts a domain mixes: “Cyrillic and Latin”.
+        text = _("%(first)s and %(second)s") % {"first": text, "second": name}
+    return text
+
+
 class MailboxField(forms.EmailField):
     """An email address in its one spelling (addresses.normalise_email), refused when a label of its domain mixes
     scripts. It is normalised before its length and form are checked, so that they check what is stored: a
@@ -108,7 +117,7 @@ class MailboxField(forms.EmailField):
             raise ValidationError(
                 self.error_messages["mixed_scripts"],
                 code="mixed_scripts",
-                params={"scripts": " and ".join(scripts)},
+                params={"scripts": _joined(scripts)},
             )
 
 

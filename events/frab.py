@@ -19,6 +19,7 @@ from django.core.validators import URLValidator, validate_slug
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from lxml import etree
 
 from .exports import PLACEHOLDER_ROOM
@@ -129,17 +130,24 @@ def parse_file(source):
     try:
         document = etree.parse(source, parser)
     except etree.XMLSyntaxError as exc:
-        message = exc.error_log.last_error.message if exc.error_log.last_error else exc.msg
-        raise FrabImportError(f"line {exc.lineno}: the file is not well-formed XML: {message}") from None
+        problem = {
+            "line": exc.lineno,
+            "error": exc.error_log.last_error.message if exc.error_log.last_error else exc.msg,
+        }
+        # Translators: %(error)s is the XML parser's own explanation, in English.
+        message = _("line %(line)s: the file is not well-formed XML: %(error)s") % problem
+        raise FrabImportError(message) from None
     except OSError as exc:
-        raise FrabImportError(f"the file cannot be read: {exc}") from None
+        # Translators: %(error)s is the system's own explanation, in English.
+        raise FrabImportError(_("the file cannot be read: %(error)s") % {"error": exc}) from None
     if document.docinfo.doctype:
         # Entities could pull in other files or blow up in size; schedules never need them.
-        raise FrabImportError("a DOCTYPE declaration (<!DOCTYPE …>) is not allowed in a schedule.xml.")
+        raise FrabImportError(_("a DOCTYPE declaration (<!DOCTYPE …>) is not allowed in a schedule.xml."))
     schema = _schema()
     if not schema.validate(document):
-        error = schema.error_log[0]
-        raise FrabImportError(f"line {error.line}: not a valid frab schedule.xml: {error.message}")
+        problem = {"line": schema.error_log[0].line, "error": schema.error_log[0].message}
+        # Translators: %(error)s is the schema checker's own explanation, in English.
+        raise FrabImportError(_("line %(line)s: not a valid frab schedule.xml: %(error)s") % problem)
     return document
 
 
@@ -149,7 +157,9 @@ def _text(element, tag):
 
 
 def _fail(element, message):
-    raise FrabImportError(f"line {element.sourceline}, <{element.tag}>: {message}")
+    problem = {"line": element.sourceline, "tag": element.tag, "message": message}
+    # Translators: where a schedule.xml is wrong: its line, the element (such as <date>), the problem.
+    raise FrabImportError(_("line %(line)s, <%(tag)s>: %(message)s") % problem)
 
 
 def _http(value):
@@ -167,7 +177,10 @@ def read_schedule(document, *, source_key):
     conference = root.find("conference")
     time_zone = _text(conference, "time_zone_name").strip() or None
     if time_zone and time_zone not in zoneinfo.available_timezones():
-        _fail(conference.find("time_zone_name"), f"“{time_zone}” is not an IANA time zone name.")
+        _fail(
+            conference.find("time_zone_name"),
+            _("“%(zone)s” is not an IANA time zone name.") % {"zone": time_zone},
+        )
     acronym = _text(conference, "acronym").strip()
     base_url = _text(conference, "base_url").strip()
     source = base_url or (f"acronym:{acronym}" if acronym else source_key)
@@ -184,19 +197,24 @@ def read_schedule(document, *, source_key):
             guid = uuid.UUID(room.get("guid")) if room.get("guid") else None
             if name != PLACEHOLDER_ROOM:
                 if not name:
-                    _fail(room, "a room needs a name.")
+                    _fail(room, _("a room needs a name."))
                 if len(name) > Room._meta.get_field("name").max_length:
-                    _fail(room, "the room name is longer than 200 characters.")
+                    _fail(room, _("the room name is longer than 200 characters."))
                 if name.lower() == PLACEHOLDER_ROOM.lower():
                     # Only the exact spelling is read as "no room"; another one would be a room of that name,
                     # which the database refuses (Room's room_name_is_not_the_placeholder).
                     _fail(
                         room,
-                        f"“{name}” is how exports name talks without a room: write “{PLACEHOLDER_ROOM}”.",
+                        _("“%(name)s” is how exports name talks without a room: write “%(placeholder)s”.")
+                        % {"name": name, "placeholder": PLACEHOLDER_ROOM},
                     )
                 if guid and guids.setdefault(guid, (name, room.sourceline))[0] != name:
                     other, line = guids[guid]
-                    _fail(room, f"the guid {guid} is already the guid of the room “{other}” (line {line}).")
+                    _fail(
+                        room,
+                        _("the guid %(guid)s is already the guid of the room “%(other)s” (line %(line)s).")
+                        % {"guid": guid, "other": other, "line": line},
+                    )
                 rooms.setdefault(name, guid)
             for element in room.findall("event"):
                 entries.append(_read_entry(element, None if name == PLACEHOLDER_ROOM else name, guid, source))
@@ -206,7 +224,11 @@ def read_schedule(document, *, source_key):
             if value and not EARLIEST <= dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC) <= LATEST:
                 raise ValueError
         except ValueError:
-            _fail(conference.find(tag), f"“{value}” is not a date between {EARLIEST.year} and {LATEST.year}.")
+            _fail(
+                conference.find(tag),
+                _("“%(value)s” is not a date between %(earliest)d and %(latest)d.")
+                % {"value": value, "earliest": EARLIEST.year, "latest": LATEST.year},
+            )
     return Schedule(
         title=_text(conference, "title").strip(),
         acronym=acronym,
@@ -223,24 +245,28 @@ def read_schedule(document, *, source_key):
 def _read_entry(element, room, room_guid, source):
     title = _text(element, "title").strip()
     if not title:
-        _fail(element, "an event needs a title.")
+        _fail(element, _("an event needs a title."))
     if len(title) > Talk._meta.get_field("title").max_length:
-        _fail(element.find("title"), "the title is longer than 300 characters.")
+        _fail(element.find("title"), _("the title is longer than 300 characters."))
     try:
         starts_at = dt.datetime.fromisoformat(_text(element, "date").strip())
     except ValueError:
-        _fail(element.find("date"), "the date is not an ISO 8601 date and time.")
+        _fail(element.find("date"), _("the date is not an ISO 8601 date and time."))
     hours, minutes, seconds = _DURATION.fullmatch(_text(element, "duration").strip()).groups()
     duration = dt.timedelta(hours=int(hours), minutes=int(minutes), seconds=int(seconds or 0))
     if duration <= dt.timedelta(0):
-        _fail(element.find("duration"), "the duration must be longer than zero.")
+        _fail(element.find("duration"), _("the duration must be longer than zero."))
     # Compared, not converted: converting 0001-01-01T00:00+14:00 to UTC overflows.
     if starts_at < EARLIEST:
-        _fail(element.find("date"), f"the date is before the year {EARLIEST.year}: no talk takes place then.")
+        _fail(
+            element.find("date"),
+            _("the date is before the year %(year)d: no talk takes place then.") % {"year": EARLIEST.year},
+        )
     if starts_at > LATEST - duration:
         _fail(
             element.find("date"),
-            f"the talk would end after the year {LATEST.year}: no talk takes place then.",
+            _("the talk would end after the year %(year)d: no talk takes place then.")
+            % {"year": LATEST.year},
         )
     persons = []
     for person in element.iterfind("persons/person"):
@@ -291,7 +317,7 @@ def import_frab(source, *, event_slug):
         validate_slug(event_slug)
     except ValidationError:
         raise FrabImportError(
-            f"“{event_slug}” is not a slug (letters, digits, hyphens, underscores)."
+            _("“%(slug)s” is not a slug (letters, digits, hyphens, underscores).") % {"slug": event_slug}
         ) from None
     schedule = read_schedule(parse_file(source), source_key=f"event:{event_slug}")
     with transaction.atomic():
@@ -316,7 +342,7 @@ def _write(schedule, event_slug):
     starts = [d for d in [schedule.start and _date(schedule.start, tz), *talk_dates] if d]
     ends = [d for d in [schedule.end and _date(schedule.end, tz), *talk_dates] if d]
     if not starts or not ends:
-        raise FrabImportError("the file gives no conference dates and no talks, so the event has no days.")
+        raise FrabImportError(_("the file gives no conference dates and no talks, so the event has no days."))
     values = {
         "name": (schedule.title or (event.name if event else event_slug))[:200],
         "time_zone": time_zone,

@@ -34,6 +34,8 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import frab
 from .models import Room, Speaker, Talk, TalkSpeaker
@@ -96,8 +98,10 @@ def read_programme(data, *, tz):
     if head.upper().startswith(b"BEGIN:VCALENDAR"):
         return read_ical(data, tz=tz)
     raise ProgrammeError(
-        "line 1: this is neither a frab schedule.xml (it would start with <) nor an iCalendar file "
-        "(it would start with BEGIN:VCALENDAR)."
+        _(
+            "line 1: this is neither a frab schedule.xml (it would start with <) nor an iCalendar file "
+            "(it would start with BEGIN:VCALENDAR)."
+        )
     )
 
 
@@ -129,12 +133,14 @@ def read_ical(data, *, tz):
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ProgrammeError(f"line {line}: the file is not UTF-8 text.") from None
+        raise ProgrammeError(_("line %(line)d: the file is not UTF-8 text.") % {"line": line}) from None
     lines = _check_ical_structure(text)
     try:
         calendar = icalendar.Calendar.from_ical(text)
     except ValueError as exc:
-        raise ProgrammeError(f"the file is not a valid iCalendar file: {exc}") from None
+        # Translators: %(error)s is the iCalendar reader's own explanation, in English.
+        message = _("the file is not a valid iCalendar file: %(error)s") % {"error": exc}
+        raise ProgrammeError(message) from None
     talks, seen = [], {}
     for component, where in zip(calendar.walk("VEVENT"), lines, strict=True):
         talk = _read_vevent(component, where, tz)
@@ -144,7 +150,8 @@ def read_ical(data, *, tz):
             _fail(
                 where,
                 "UID",
-                f"the UID “{talk.uid}” is already the UID of the event on line {seen[talk.uid]}.",
+                _("the UID “%(uid)s” is already the UID of the event on line %(line)d.")
+                % {"uid": talk.uid, "line": seen[talk.uid]},
             )
         seen[talk.uid] = talk.line
         talks.append(talk)
@@ -162,33 +169,49 @@ def _check_ical_structure(text):
             continue
         match = _CONTENT_LINE.match(line)
         if not match:
-            raise ProgrammeError(f"line {number}: “{line[:60]}” is not an iCalendar line (NAME:value).")
+            raise ProgrammeError(
+                _("line %(line)d: “%(text)s” is not an iCalendar line (NAME:value).")
+                % {"line": number, "text": line[:60]}
+            )
         name = match["name"].upper()
         value = line.partition(":")[2].strip().upper()
         if name == "BEGIN":
             if value == "VEVENT" and stack and stack[-1][0] == "VEVENT":
                 raise ProgrammeError(
-                    f"line {number}: BEGIN:VEVENT inside the VEVENT of line {stack[-1][1]}, which has no END:VEVENT."
+                    _(
+                        "line %(line)d: BEGIN:VEVENT inside the VEVENT of line %(begin)d, which has no END:VEVENT."
+                    )
+                    % {"line": number, "begin": stack[-1][1]}
                 )
             stack.append((value, number))
             if value == "VEVENT":
                 events.append({"BEGIN": number})
         elif name == "END":
-            if not stack or stack[-1][0] != value:
-                expected = f"END:{stack[-1][0]}" if stack else "the end of the file"
-                raise ProgrammeError(f"line {number}: END:{value} where {expected} was expected.")
+            if not stack:
+                raise ProgrammeError(
+                    _("line %(line)d: END:%(value)s where the end of the file was expected.")
+                    % {"line": number, "value": value}
+                )
+            if stack[-1][0] != value:
+                raise ProgrammeError(
+                    _("line %(line)d: END:%(value)s where END:%(expected)s was expected.")
+                    % {"line": number, "value": value, "expected": stack[-1][0]}
+                )
             stack.pop()
         elif stack and stack[-1][0] == "VEVENT":
             events[-1].setdefault(name, number)
     if stack:
         raise ProgrammeError(
-            f"line {stack[-1][1]}: BEGIN:{stack[-1][0]} is never ended (END:{stack[-1][0]})."
+            _("line %(line)d: BEGIN:%(name)s is never ended (END:%(name)s).")
+            % {"line": stack[-1][1], "name": stack[-1][0]}
         )
     return events
 
 
 def _fail(where, name, message):
-    raise ProgrammeError(f"line {where.get(name, where['BEGIN'])}, {name}: {message}")
+    problem = {"line": where.get(name, where["BEGIN"]), "name": name, "message": message}
+    # Translators: where a programme is wrong: its line, the iCalendar property (such as DTSTART), the problem.
+    raise ProgrammeError(_("line %(line)d, %(name)s: %(message)s") % problem)
 
 
 def _value(component, name, where):
@@ -196,7 +219,8 @@ def _value(component, name, where):
         prop = component.get(name)
         return prop.dt if hasattr(prop, "dt") else prop
     except ValueError as exc:
-        _fail(where, name, f"cannot be read: {exc}")
+        # Translators: %(error)s is the iCalendar reader's own explanation, in English.
+        _fail(where, name, _("cannot be read: %(error)s") % {"error": exc})
 
 
 def _text(component, name, where):
@@ -204,17 +228,17 @@ def _text(component, name, where):
     PostgreSQL cannot store, and nobody means)."""
     value = component.get(name)
     if isinstance(value, list):
-        _fail(where, name, "is given more than once in one event.")
+        _fail(where, name, _("is given more than once in one event."))
     text = str(value).strip() if value is not None else ""
     if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in text):
-        _fail(where, name, "holds control characters.")
+        _fail(where, name, _("holds control characters."))
     return text
 
 
 def _read_vevent(component, where, tz):
     starts_at = _value(component, "DTSTART", where)
     if starts_at is None:
-        _fail(where, "BEGIN", "the event has no start (DTSTART).")
+        _fail(where, "BEGIN", _("the event has no start (DTSTART)."))
     if not isinstance(starts_at, dt.datetime):
         return None  # an all-day entry: the conference's days, a party, not a talk
     if _text(component, "STATUS", where).upper() == "CANCELLED" or component.get("RECURRENCE-ID") is not None:
@@ -223,13 +247,17 @@ def _read_vevent(component, where, tz):
     if ends_at is None and component.get("DURATION") is not None:
         duration = _value(component, "DURATION", where)
         if not isinstance(duration, dt.timedelta):
-            _fail(where, "DURATION", "is not a length of time such as PT30M.")
+            _fail(where, "DURATION", _("is not a length of time such as PT30M."))
         try:
             ends_at = starts_at + duration
         except OverflowError:
-            _fail(where, "DURATION", f"the event would end after the year {frab.LATEST.year}.")
+            _fail(
+                where,
+                "DURATION",
+                _("the event would end after the year %(year)d.") % {"year": frab.LATEST.year},
+            )
     if not isinstance(ends_at, dt.datetime):
-        _fail(where, "BEGIN", "the event has no end time (DTEND or DURATION).")
+        _fail(where, "BEGIN", _("the event has no end time (DTEND or DURATION)."))
     # Floating times (no zone, no Z) are the venue's wall-clock times.
     starts_at, ends_at = (
         value if value.tzinfo else timezone.make_aware(value, tz) for value in (starts_at, ends_at)
@@ -239,25 +267,30 @@ def _read_vevent(component, where, tz):
         # Compared before converting: the year 1 in a zone east of UTC is before what datetime can hold in UTC.
         if not frab.EARLIEST <= value <= frab.LATEST:
             _fail(
-                where, name, f"the time is not between the years {frab.EARLIEST.year} and {frab.LATEST.year}."
+                where,
+                name,
+                _("the time is not between the years %(earliest)d and %(latest)d.")
+                % {"earliest": frab.EARLIEST.year, "latest": frab.LATEST.year},
             )
         name = "DTEND" if "DTEND" in where else "DURATION"
     starts_at, ends_at = starts_at.astimezone(dt.UTC), ends_at.astimezone(dt.UTC)
     if ends_at <= starts_at:
-        _fail(where, name, "the event must end after it starts.")
+        _fail(where, name, _("the event must end after it starts."))
     uid = _text(component, "UID", where)
     if not uid:
-        _fail(where, "BEGIN", "the event has no UID, which tells it apart when the file is imported again.")
+        _fail(
+            where, "BEGIN", _("the event has no UID, which tells it apart when the file is imported again.")
+        )
     if len(uid) > Talk._meta.get_field("source_uid").max_length:
-        _fail(where, "UID", "the UID is longer than 255 characters.")
+        _fail(where, "UID", _("the UID is longer than 255 characters."))
     title = " ".join(_text(component, "SUMMARY", where).split())
     if not title:
-        _fail(where, "BEGIN", "the event has no title (SUMMARY).")
+        _fail(where, "BEGIN", _("the event has no title (SUMMARY)."))
     if len(title) > Talk._meta.get_field("title").max_length:
-        _fail(where, "SUMMARY", "the title is longer than 300 characters.")
+        _fail(where, "SUMMARY", _("the title is longer than 300 characters."))
     room = _room(_text(component, "LOCATION", where))
     if len(room) > Room._meta.get_field("name").max_length:
-        _fail(where, "LOCATION", "the room name is longer than 200 characters.")
+        _fail(where, "LOCATION", _("the room name is longer than 200 characters."))
     description = _text(component, "DESCRIPTION", where)
     speakers = [
         FoundSpeaker(" ".join(str(attendee.params["CN"]).split())[:200])
@@ -316,7 +349,10 @@ class _PublicOnly:
         address = ipaddress.ip_address(self.sock.getpeername()[0])
         if not settings.IMPORT_ALLOW_PRIVATE_ADDRESSES and not address.is_global:
             self.sock.close()
-            raise ProgrammeError(f"{self.host} is a private or local address ({address}); give a public one.")
+            raise ProgrammeError(
+                _("%(host)s is a private or local address (%(address)s); give a public one.")
+                % {"host": self.host, "address": address}
+            )
 
 
 class _PublicHTTPConnection(_PublicOnly, HTTPConnection):
@@ -356,7 +392,9 @@ def fetch_programme(address):
     try:
         URLValidator(schemes=["http", "https"])(address)
     except ValidationError:
-        raise ProgrammeError(f"“{address}” is not an http:// or https:// address.") from None
+        raise ProgrammeError(
+            _("“%(address)s” is not an http:// or https:// address.") % {"address": address}
+        ) from None
     limit, seconds = settings.IMPORT_MAX_MB * 1024 * 1024, settings.IMPORT_TIMEOUT
     deadline = time.monotonic() + seconds
     request = urllib.request.Request(
@@ -369,22 +407,42 @@ def fetch_programme(address):
             while chunk := response.read1(64 * 1024):
                 size += len(chunk)
                 if size > limit:
-                    raise ProgrammeError(f"{address} sends more than {settings.IMPORT_MAX_MB} MB.")
+                    raise ProgrammeError(
+                        _("%(address)s sends more than %(limit)d MB.")
+                        % {"address": address, "limit": settings.IMPORT_MAX_MB}
+                    )
                 if time.monotonic() > deadline:
                     raise TimeoutError
                 chunks.append(chunk)
     except urllib.error.HTTPError as exc:
-        raise ProgrammeError(f"{address} answered {exc.code} {exc.reason}.") from None
+        status = f"{exc.code} {exc.reason}"
+        # Translators: %(status)s is the HTTP status the server answered, such as “404 Not Found”.
+        message = _("%(address)s answered %(status)s.") % {"address": address, "status": status}
+        raise ProgrammeError(message) from None
     except TimeoutError:
-        raise ProgrammeError(f"{address} did not answer within {seconds} seconds.") from None
+        raise ProgrammeError(_no_answer(address, seconds)) from None
     except urllib.error.URLError as exc:
         reason = exc.reason
         if isinstance(reason, TimeoutError):
-            raise ProgrammeError(f"{address} did not answer within {seconds} seconds.") from None
-        raise ProgrammeError(f"{address} cannot be reached: {reason}.") from None
+            raise ProgrammeError(_no_answer(address, seconds)) from None
+        raise ProgrammeError(_unreachable(address, reason)) from None
     except OSError as exc:
-        raise ProgrammeError(f"{address} cannot be reached: {exc}.") from None
+        raise ProgrammeError(_unreachable(address, exc)) from None
     return b"".join(chunks)
+
+
+def _no_answer(address, seconds):
+    return ngettext(
+        # Translators: the English text is the same for any count; give each plural form its own wording.
+        "%(address)s did not answer within %(seconds)d seconds.",
+        "%(address)s did not answer within %(seconds)d seconds.",
+        seconds,
+    ) % {"address": address, "seconds": seconds}
+
+
+def _unreachable(address, reason):
+    # Translators: %(reason)s is the system's own explanation, in English, such as “Connection refused”.
+    return _("%(address)s cannot be reached: %(reason)s.") % {"address": address, "reason": reason}
 
 
 # Writing the chosen talks --------------------------------------------------------------------------------
@@ -397,11 +455,18 @@ class ImportResult:
     outside: list = field(default_factory=list)
 
     def __str__(self):
-        return (
-            f"Created: {self.created['talks']} talks, {self.created['speakers']} speakers, "
-            f"{self.created['rooms']} rooms. Updated: {self.updated['talks']} talks, "
-            f"{self.updated['speakers']} speakers."
-        )
+        return _(
+            # Translators: counts of an import; the English text uses the plural for any number, so a form such as
+            # “talks: 3” may read better than a noun after each count.
+            "Created: %(talks)d talks, %(speakers)d speakers, %(rooms)d rooms. "
+            "Updated: %(updated_talks)d talks, %(updated_speakers)d speakers."
+        ) % {
+            "talks": self.created["talks"],
+            "speakers": self.created["speakers"],
+            "rooms": self.created["rooms"],
+            "updated_talks": self.updated["talks"],
+            "updated_speakers": self.updated["speakers"],
+        }
 
 
 def import_talks(event, found, *, status=Talk.Status.PUBLISHED):

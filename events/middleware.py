@@ -2,6 +2,7 @@
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import versionwatch
 from .models import Event
@@ -32,6 +33,6 @@ class EventMiddleware:
         # Each process remembers the event until the database says something changed (events/versionwatch.py).
         request.event = versionwatch.watch().state(slug, lambda slug: Event.objects.filter(slug=slug).first())
         if request.event is None:
-            raise Http404("No event has this address.")
+            raise Http404(_("No event has this address."))
         timezone.activate(request.event.tzinfo)
         return None

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .times import day_bounds, minutes
 
@@ -113,9 +114,12 @@ class EventQuerySet(models.QuerySet):
 
 
 class Event(models.Model):
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=100, unique=True, help_text=_("Used in addresses: /<slug>/schedule/"))
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(
+        _("slug"), max_length=100, unique=True, help_text=_("Used in addresses: /<slug>/schedule/")
+    )
     time_zone = models.CharField(
+        _("time zone"),
         max_length=64,
         validators=[validate_time_zone],
         help_text=_(
@@ -124,10 +128,10 @@ class Event(models.Model):
     )
     start_date = models.DateField(_("first day"))
     end_date = models.DateField(_("last day"))
-    venue = models.CharField(max_length=200, blank=True)
-    city = models.CharField(max_length=200, blank=True)
-    description = models.TextField(blank=True, help_text=_("Markdown."))
-    website = models.URLField(blank=True)
+    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True, help_text=_("Markdown."))
+    website = models.URLField(_("website"), blank=True)
     embed_origins = models.TextField(
         _("sites that may embed the schedule"),
         blank=True,
@@ -138,13 +142,15 @@ class Event(models.Model):
         ),
     )
     # Bumped whenever anything shown in the schedule changes (events/signals.py); keys caches and ETags.
-    schedule_version = models.PositiveBigIntegerField(default=1, editable=False)
-    schedule_changed_at = models.DateTimeField(default=timezone.now, editable=False)
+    schedule_version = models.PositiveBigIntegerField(_("schedule version"), default=1, editable=False)
+    schedule_changed_at = models.DateTimeField(_("schedule changed at"), default=timezone.now, editable=False)
 
     objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["start_date", "name"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         constraints = [
             models.CheckConstraint(
                 condition=Q(start_date__lte=F("end_date")),
@@ -187,19 +193,22 @@ class Room(models.Model):
     # The exports list talks without a room under this name, so no real room may take it.
     PLACEHOLDER_NAME = "Room to be announced"
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="rooms")
-    name = models.CharField(max_length=200)
-    order = models.PositiveIntegerField(default=0)
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="rooms", verbose_name=_("event"))
+    name = models.CharField(_("name"), max_length=200)
+    order = models.PositiveIntegerField(pgettext_lazy("position in a list", "order"), default=0)
+    uuid = models.UUIDField(_("uuid"), default=uuid.uuid4, unique=True, editable=False)
 
     class Meta:
         ordering = ["event", "order", "name"]
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
         constraints = [
             models.UniqueConstraint(fields=["event", "name"], name="room_name_unique_per_event"),
             models.CheckConstraint(
                 condition=~Q(Exact(Lower(Trim("name")), "room to be announced")),
                 name="room_name_is_not_the_placeholder",
                 violation_error_message=_(
+                    # Translators: “Room to be announced” is the name the exports give, in English whatever the language.
                     "“Room to be announced” stands for talks without a room in the exports: choose another name."
                 ),
             ),
@@ -219,11 +228,12 @@ class Room(models.Model):
 
 
 class Track(models.Model):
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="tracks")
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=100)
-    order = models.PositiveIntegerField(default=0)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="tracks", verbose_name=_("event"))
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100)
+    order = models.PositiveIntegerField(pgettext_lazy("position in a list", "order"), default=0)
     colour = models.CharField(
+        _("colour"),
         max_length=7,
         default="#3f51b5",
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1a2b3c."))],
@@ -231,6 +241,8 @@ class Track(models.Model):
 
     class Meta:
         ordering = ["event", "order", "name"]
+        verbose_name = _("track")
+        verbose_name_plural = _("tracks")
         constraints = [
             models.UniqueConstraint(fields=["event", "name"], name="track_name_unique_per_event"),
             models.UniqueConstraint(fields=["event", "slug"], name="track_slug_unique_per_event"),
@@ -253,31 +265,34 @@ class SpeakerQuerySet(models.QuerySet):
 
 
 class Speaker(models.Model):
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=100, unique=True)
-    affiliation = models.CharField(max_length=200, blank=True)
-    bio = models.TextField(blank=True, help_text=_("Markdown."))
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    affiliation = models.CharField(_("affiliation"), max_length=200, blank=True)
+    bio = models.TextField(_("bio"), blank=True, help_text=_("Markdown."))
     # Uploaded in the admin and stored resized (events/photos.py); photo_url is shown when there is none.
     photo = models.ImageField(
+        _("photo"),
         upload_to="speakers/",
         blank=True,
         help_text=_("JPEG, PNG, WebP or GIF. Stored as a square cut from the middle, without its metadata."),
     )
-    photo_small = models.ImageField(upload_to="speakers/", blank=True, editable=False)
+    photo_small = models.ImageField(_("photo small"), upload_to="speakers/", blank=True, editable=False)
     photo_url = models.URLField(
         _("photo address"),
         blank=True,
         help_text=_("A photo elsewhere on the web, shown when none is uploaded."),
     )
     links = models.TextField(
-        blank=True, validators=[validate_url_lines], help_text=_("One web address per line.")
+        _("links"), blank=True, validators=[validate_url_lines], help_text=_("One web address per line.")
     )
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("uuid"), default=uuid.uuid4, unique=True, editable=False)
 
     objects = SpeakerQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("speaker")
+        verbose_name_plural = _("speakers")
 
     def __str__(self):
         return f"{self.name} ({self.affiliation})" if self.affiliation else self.name
@@ -418,31 +433,37 @@ class Talk(models.Model):
         PUBLISHED = "published", _("Published")
         CANCELLED = "cancelled", _("Cancelled")
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="talks")
-    title = models.CharField(max_length=300)
-    slug = models.SlugField(max_length=200)
-    abstract = models.TextField(blank=True, help_text=_("Markdown."))
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    room = models.ForeignKey(Room, on_delete=models.SET_NULL, null=True, blank=True, related_name="talks")
-    track = models.ForeignKey(Track, on_delete=models.SET_NULL, null=True, blank=True, related_name="talks")
-    kind = models.CharField(max_length=20, choices=Kind, default=Kind.TALK)
-    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
-    speakers = models.ManyToManyField(Speaker, through="TalkSpeaker", related_name="talks", blank=True)
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="talks", verbose_name=_("event"))
+    title = models.CharField(_("title"), max_length=300)
+    slug = models.SlugField(_("slug"), max_length=200)
+    abstract = models.TextField(_("abstract"), blank=True, help_text=_("Markdown."))
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    room = models.ForeignKey(
+        Room, on_delete=models.SET_NULL, null=True, blank=True, related_name="talks", verbose_name=_("room")
+    )
+    track = models.ForeignKey(
+        Track, on_delete=models.SET_NULL, null=True, blank=True, related_name="talks", verbose_name=_("track")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.TALK)
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.DRAFT)
+    speakers = models.ManyToManyField(
+        Speaker, through="TalkSpeaker", related_name="talks", blank=True, verbose_name=_("speakers")
+    )
+    uuid = models.UUIDField(_("uuid"), default=uuid.uuid4, unique=True, editable=False)
     conference_url = models.URLField(_("official conference page"), max_length=500, blank=True)
     # The UID (iCalendar) or guid (frab) of the talk in the programme it was imported from (events/imports.py):
     # importing the programme again updates the talk instead of adding it twice.
     source_uid = models.CharField(
         _("UID in the imported programme"), max_length=255, blank=True, editable=False
     )
-    slides_url = models.URLField(max_length=500, blank=True)
-    video_url = models.URLField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    slides_url = models.URLField(_("slides url"), max_length=500, blank=True)
+    video_url = models.URLField(_("video url"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # The revision of the talk's calendar entry (iCalendar SEQUENCE): it grows when a field in REVISED_FIELDS
     # changes (events/signals.py), so subscribed calendars replace the entry instead of keeping the old one.
-    sequence = models.PositiveIntegerField(default=0, editable=False)
+    sequence = models.PositiveIntegerField(_("sequence"), default=0, editable=False)
 
     # What an attendee's calendar entry shows of when, where and whether the talk happens.
     REVISED_FIELDS = ("title", "starts_at", "ends_at", "room_id", "status")
@@ -451,6 +472,8 @@ class Talk(models.Model):
 
     class Meta:
         ordering = ["starts_at", "title"]
+        verbose_name = _("talk")
+        verbose_name_plural = _("talks")
         constraints = [
             models.CheckConstraint(
                 condition=Q(starts_at__lt=F("ends_at")),
@@ -497,19 +520,25 @@ class Talk(models.Model):
 
 
 class TalkSpeaker(models.Model):
-    talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="talk_speakers")
-    speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE, related_name="talk_speakers")
-    position = models.PositiveIntegerField(default=0)
+    talk = models.ForeignKey(
+        Talk, on_delete=models.CASCADE, related_name="talk_speakers", verbose_name=_("talk")
+    )
+    speaker = models.ForeignKey(
+        Speaker, on_delete=models.CASCADE, related_name="talk_speakers", verbose_name=_("speaker")
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
         ordering = ["position", "pk"]
         verbose_name = _("speaker")
+        verbose_name_plural = _("speakers")
         constraints = [
             models.UniqueConstraint(fields=["talk", "speaker"], name="talkspeaker_once_per_talk"),
         ]
 
     def __str__(self):
-        return f"{self.speaker.name} in “{self.talk.title}”"
+        # Translators: a speaker of a talk, as the admin names it, e.g. Ada Lane in “eBPF for everyone”.
+        return _("%(speaker)s in “%(talk)s”") % {"speaker": self.speaker.name, "talk": self.talk.title}
 
 
 class ScheduleUpdate(models.Model):
@@ -517,13 +546,17 @@ class ScheduleUpdate(models.Model):
     (within CHANGELOG_GROUP_MINUTES of each other), numbered 1, 2, 3 … per event. events/changelog.py writes
     them."""
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="schedule_updates")
-    number = models.PositiveIntegerField()
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="schedule_updates", verbose_name=_("event")
+    )
+    number = models.PositiveIntegerField(_("number"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
         ordering = ["event", "-number"]
+        verbose_name = _("schedule update")
+        verbose_name_plural = _("schedule updates")
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "number"], name="schedule_update_number_unique_per_event"
@@ -531,7 +564,8 @@ class ScheduleUpdate(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.event.name}: schedule update {self.number}"
+        # Translators: an entry of an event's public changelog, e.g. KubeCon Europe 2022: schedule update 3.
+        return _("%(event)s: schedule update %(number)d") % {"event": self.event.name, "number": self.number}
 
     def get_absolute_url(self):
         return (
@@ -553,16 +587,31 @@ class TalkChange(models.Model):
         RENAMED = "renamed", _("Renamed")
         SPEAKERS = "speakers", _("Speakers changed")
 
-    update = models.ForeignKey(ScheduleUpdate, on_delete=models.CASCADE, related_name="changes")
+    update = models.ForeignKey(
+        ScheduleUpdate,
+        on_delete=models.CASCADE,
+        related_name="changes",
+        verbose_name=pgettext_lazy("an entry of the schedule's changelog", "update"),
+    )
     # Empty once the talk is deleted: the change stays in the record.
-    talk = models.ForeignKey(Talk, on_delete=models.SET_NULL, null=True, blank=True, related_name="changes")
-    title = models.CharField(max_length=300, help_text=_("The talk's title when the change was made."))
-    kind = models.CharField(max_length=20, choices=Kind)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
+    talk = models.ForeignKey(
+        Talk, on_delete=models.SET_NULL, null=True, blank=True, related_name="changes", verbose_name=_("talk")
+    )
+    title = models.CharField(
+        _("title"), max_length=300, help_text=_("The talk's title when the change was made.")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    before = models.JSONField(
+        pgettext_lazy("the state of a talk before a change", "before"), null=True, blank=True
+    )
+    after = models.JSONField(
+        pgettext_lazy("the state of a talk after a change", "after"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["update", "pk"]
+        verbose_name = _("talk change")
+        verbose_name_plural = _("talk changes")
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.title}"
@@ -575,42 +624,58 @@ class AnnouncedTalk(models.Model):
     """What the changelog last recorded of a talk: its public state (None while it is not public), as of the
     talk's change time `seen_at`. A talk whose Talk.updated_at differs from `seen_at` may have changed."""
 
-    talk = models.OneToOneField(Talk, on_delete=models.CASCADE, primary_key=True, related_name="announced")
-    state = models.JSONField(null=True, blank=True)
-    seen_at = models.DateTimeField()
+    talk = models.OneToOneField(
+        Talk, on_delete=models.CASCADE, primary_key=True, related_name="announced", verbose_name=_("talk")
+    )
+    state = models.JSONField(_("state"), null=True, blank=True)
+    seen_at = models.DateTimeField(_("seen at"))
+
+    class Meta:
+        verbose_name = _("announced talk")
+        verbose_name_plural = _("announced talks")
 
     def __str__(self):
-        return f"What was announced of “{self.talk.title}”"
+        return _("What was announced of “%(talk)s”") % {"talk": self.talk.title}
 
 
 class Booth(models.Model):
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="booths")
-    name = models.CharField(max_length=200)
-    location = models.CharField(max_length=200, blank=True, help_text=_("E.g. hall and booth number."))
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="booths", verbose_name=_("event"))
+    name = models.CharField(_("name"), max_length=200)
+    location = models.CharField(
+        _("location"), max_length=200, blank=True, help_text=_("E.g. hall and booth number.")
+    )
     description = models.TextField(
-        blank=True, help_text=_("Markdown. What attendees find there: demos, swag, people.")
+        _("description"), blank=True, help_text=_("Markdown. What attendees find there: demos, swag, people.")
     )
 
     class Meta:
         ordering = ["event", "name"]
+        verbose_name = _("booth")
+        verbose_name_plural = _("booths")
 
     def __str__(self):
-        return f"{self.name} at {self.event}"
+        # Translators: a booth and its event, e.g. Cilium booth at KubeCon Europe 2022.
+        return _("%(booth)s at %(event)s") % {"booth": self.name, "event": self.event}
 
     def get_absolute_url(self):
         return reverse("events:booth", kwargs={"event": self.event.slug})
 
 
 class BoothShift(models.Model):
-    booth = models.ForeignKey(Booth, on_delete=models.CASCADE, related_name="shifts")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
+    booth = models.ForeignKey(Booth, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("booth"))
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
     staff = models.CharField(
-        max_length=500, blank=True, help_text=_("Who is at the booth, e.g. “Cilium maintainers”.")
+        pgettext_lazy("the people at a booth", "staff"),
+        max_length=500,
+        blank=True,
+        help_text=_("Who is at the booth, e.g. “Cilium maintainers”."),
     )
 
     class Meta:
         ordering = ["starts_at"]
+        verbose_name = _("booth shift")
+        verbose_name_plural = _("booth shifts")
         constraints = [
             models.CheckConstraint(
                 condition=Q(starts_at__lt=F("ends_at")),
@@ -636,14 +701,16 @@ class OfficeHours(models.Model):
         VIRTUAL = "virtual", _("Virtual")
         IN_PERSON = "in_person", _("In person")
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="office_hours")
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True, help_text=_("Markdown."))
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    format = models.CharField(max_length=20, choices=Format, default=Format.VIRTUAL)
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="office_hours", verbose_name=_("event")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True, help_text=_("Markdown."))
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    format = models.CharField(_("format"), max_length=20, choices=Format, default=Format.VIRTUAL)
     location = models.CharField(
-        max_length=200, blank=True, help_text=_("Room or place, for in-person sessions.")
+        _("location"), max_length=200, blank=True, help_text=_("Room or place, for in-person sessions.")
     )
     join_url = models.URLField(
         _("private join link"),
@@ -652,16 +719,22 @@ class OfficeHours(models.Model):
         help_text=_("Sent only to confirmed attendees by email; never shown on a public page."),
     )
     slot_minutes = models.PositiveIntegerField(
+        _("slot minutes"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1)],
         help_text=_("Length of one signup slot. Empty: one slot for the whole session."),
     )
-    seats_per_slot = models.PositiveIntegerField(default=5, validators=[MinValueValidator(1)])
-    signup_deadline = models.DateTimeField(
-        null=True, blank=True, help_text=_("Empty: signup closes when the session starts.")
+    seats_per_slot = models.PositiveIntegerField(
+        _("seats per slot"), default=5, validators=[MinValueValidator(1)]
     )
-    hosts = models.ManyToManyField(Speaker, related_name="office_hours", blank=True)
+    signup_deadline = models.DateTimeField(
+        _("signup deadline"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: signup closes when the session starts."),
+    )
+    hosts = models.ManyToManyField(Speaker, related_name="office_hours", blank=True, verbose_name=_("hosts"))
 
     class Meta:
         ordering = ["starts_at"]
@@ -743,16 +816,19 @@ class Signup(models.Model):
         WAITLISTED = "waitlisted", _("On the waiting list")
         CANCELLED = "cancelled", _("Cancelled")
 
-    office_hours = models.ForeignKey(OfficeHours, on_delete=models.CASCADE, related_name="signups")
-    slot_start = models.DateTimeField()
-    name = models.CharField(max_length=200)
-    email = models.EmailField(max_length=254)
-    question = models.TextField(max_length=2000, blank=True)
-    status = models.CharField(max_length=20, choices=Status, default=Status.CONFIRMED)
-    token = models.CharField(max_length=64, unique=True, default=new_signup_token, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    office_hours = models.ForeignKey(
+        OfficeHours, on_delete=models.CASCADE, related_name="signups", verbose_name=_("office hours")
+    )
+    slot_start = models.DateTimeField(_("slot start"))
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"), max_length=254)
+    question = models.TextField(_("question"), max_length=2000, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.CONFIRMED)
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_signup_token, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
     consented_at = models.DateTimeField(
+        _("consented at"),
         null=True,
         blank=True,
         editable=False,
@@ -760,12 +836,14 @@ class Signup(models.Model):
     )
     # The revision of the attendee's calendar entry (iCalendar SEQUENCE): it grows when the slot moves or the
     # signup is cancelled, so calendars replace the entry instead of keeping the old one beside it.
-    sequence = models.PositiveIntegerField(default=0, editable=False)
+    sequence = models.PositiveIntegerField(_("sequence"), default=0, editable=False)
 
     objects = SignupQuerySet.as_manager()
 
     class Meta:
         ordering = ["office_hours", "slot_start", "created_at"]
+        verbose_name = _("signup")
+        verbose_name_plural = _("signups")
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),

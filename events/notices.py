@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django_tasks import task
@@ -94,7 +95,8 @@ def send(signup, kind, *, before=None, with_calendar=None, free_slots=()):
         }
         text = render_to_string("emails/signup.txt", context)
         html = render_to_string("emails/signup.html", context)
-        when = f"{slot_start:%a %d %b, %H:%M} {slot_start.tzname()}"
+        # Django writes the names of days and months in the active language; strftime would write English ones.
+        when = f"{date_format(slot_start, 'D d M, H:i')} {slot_start.tzname()}"
     subject = SUBJECTS[kind] % {"title": office_hours.title, "when": when, "before": context["before"]}
     message = EmailMultiAlternatives(subject, text, to=[signup.email])
     message.attach_alternative(html, "text/html")
@@ -205,7 +207,7 @@ def send_organiser_message(signups, *, subject, message):
             slots.append(
                 {
                     "signup": signup,
-                    "when": f"{start:%a %d %b %Y, %H:%M}–{end:%H:%M} {start.tzname()}",
+                    "when": f"{date_format(start, 'D d M Y, H:i')}–{date_format(end, 'H:i')} {start.tzname()}",
                     "page_url": absolute(signup.get_absolute_url()),
                 }
             )

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .models import Talk
 
@@ -350,19 +352,28 @@ def read_filters(params, *, days, track_slugs, kinds, room_slugs=()):
         except ValueError:
             day = None
         if day is None:
-            errors.append(f"“{raw_day[:40]}” is not a date. Days are written like {days[0]:%Y-%m-%d}.")
+            errors.append(
+                # Translators: %(example)s is a day of the event written as a date, e.g. 2022-05-18.
+                _("“%(value)s” is not a date. Days are written like %(example)s.")
+                % {"value": raw_day[:40], "example": f"{days[0]:%Y-%m-%d}"}
+            )
         elif day not in days:
-            errors.append(f"{day:%A} {day.day} {day:%B %Y} is not a day of this event.")
+            # Django writes the names of days and months in the active language; strftime would write English ones.
+            errors.append(_("%(day)s is not a day of this event.") % {"day": date_format(day, "l j F Y")})
             day = None
     track = params.get("track", "").strip()
     if track and track not in track_slugs:
-        errors.append(f"This event has no track “{track[:40]}”.")
+        errors.append(_("This event has no track “%(slug)s”.") % {"slug": track[:40]})
     kind = params.get("kind", "").strip()
     if kind and kind not in kinds:
-        errors.append(f"“{kind[:40]}” is not a kind of session. Choose one of: {', '.join(kinds)}.")
+        errors.append(
+            # Translators: %(kinds)s lists the values the address takes, as they are: talk, keynote, panel …
+            _("“%(value)s” is not a kind of session. Choose one of: %(kinds)s.")
+            % {"value": kind[:40], "kinds": ", ".join(kinds)}
+        )
     room = params.get("room", "").strip()
     if room and room not in room_slugs:
-        errors.append(f"This event has no room “{room[:40]}”.")
+        errors.append(_("This event has no room “%(slug)s”.") % {"slug": room[:40]})
     q = " ".join(params.get("q", "").split())
     errors += search_problems(q)
     if errors:
@@ -373,9 +384,16 @@ def read_filters(params, *, days, track_slugs, kinds, room_slugs=()):
 def search_problems(q):
     """Why `q` cannot be searched for, if it cannot."""
     if len(q) > MAX_SEARCH:
-        return [f"A search takes at most {MAX_SEARCH} characters."]
+        return [
+            ngettext(
+                "A search takes at most %(count)d character.",
+                "A search takes at most %(count)d characters.",
+                MAX_SEARCH,
+            )
+            % {"count": MAX_SEARCH}
+        ]
     if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co") for c in q):
-        return ["A search takes words, not control characters."]
+        return [_("A search takes words, not control characters.")]
     return []
 
 

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from . import notices
 from .models import OfficeHours, Signup
@@ -14,16 +15,20 @@ from .models import OfficeHours, Signup
 CONFIRMED_FILTER = Q(signups__status=Signup.Status.CONFIRMED)
 WAITLISTED_FILTER = Q(signups__status=Signup.Status.WAITLISTED)
 
+# The columns of the signups' CSV file, which organisers open in a spreadsheet.
 CSV_HEADER = [
-    "office hours",
-    "slot",
-    "name",
-    "email",
-    "question",
-    "status",
-    "signed up",
-    "consented",
-    "cancelled",
+    gettext_lazy("office hours"),
+    gettext_lazy("slot"),
+    gettext_lazy("name"),
+    gettext_lazy("email"),
+    gettext_lazy("question"),
+    gettext_lazy("status"),
+    # Translators: a column of the signups' CSV file: when the person signed up.
+    gettext_lazy("signed up"),
+    # Translators: a column of the signups' CSV file: when the person agreed that their details are kept.
+    gettext_lazy("consented"),
+    # Translators: a column of the signups' CSV file: when the signup was cancelled.
+    gettext_lazy("cancelled"),
 ]
 
 
@@ -34,7 +39,7 @@ def _spreadsheet_safe(value):
 
 def signup_rows(signups):
     """The CSV header and one row per signup, with slot times in the event's zone and ISO 8601 offsets."""
-    yield CSV_HEADER
+    yield [str(column) for column in CSV_HEADER]
     for signup in signups.select_related("office_hours__event").order_by(
         "office_hours__starts_at", "slot_start", "created_at"
     ):
@@ -187,9 +192,13 @@ def check_session_change(office_hours):
     stranded = active.exclude(slot_start__in=moves.keys()).count()
     if stranded:
         raise SignupError(
-            _(
+            ngettext(
+                # Translators: the English text is the same for any count; give each plural form its own wording.
                 "%(count)d signup(s) are for slots that these times or this slot length would remove. "
-                "Cancel them first, or keep as many slots."
+                "Cancel them first, or keep as many slots.",
+                "%(count)d signup(s) are for slots that these times or this slot length would remove. "
+                "Cancel them first, or keep as many slots.",
+                stranded,
             )
             % {"count": stranded}
         )

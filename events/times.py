@@ -30,14 +30,15 @@ def day_bounds(day, tz):
 def span_text(starts_at, ends_at, tz):
     """A span of time as people at the venue read it, each end with the abbreviation its own moment has in `tz`
     (the two differ across a change of summer time): "Sunday 30 October 2022, 02:30 CEST–02:30 CET"."""
+    # Django writes the names of days and months in the active language; strftime would write English ones.
     start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
-    text = f"{start:%A} {start.day} {start:%B %Y}, {start:%H:%M}"
+    text = date_format(start, "l j F Y, H:i")
     if start.tzname() != end.tzname():
         text += f" {start.tzname()}"
     text += "–"
     if end.date() != start.date():
-        text += f"{end:%A} {end.day} {end:%B %Y}, "
-    return text + f"{end:%H:%M} {end.tzname()}"
+        text += date_format(end, "l j F Y, ")
+    return text + f"{date_format(end, 'H:i')} {end.tzname()}"
 
 
 def utc_stamp(value):

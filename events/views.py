@@ -555,7 +555,7 @@ class BaseExportView(View):
         if talk is not None:
             talks = talks.filter(slug=talk)
             if not talks:
-                raise Http404("No public talk has this address.")
+                raise Http404(_("No public talk has this address."))
             name, filename = f"{talks[0].title} ({event.name})", talk
         else:
             try:
@@ -575,7 +575,9 @@ class BaseExportView(View):
             return talks, None, event.slug
         slugs = exports.parse_talk_slugs(request.GET["talks"])
         # Unknown slugs are left out: a starred talk may have been withdrawn since.
-        return talks.filter(slug__in=slugs), f"{event.name}: chosen talks", event.slug
+        # Translators: the name of a calendar of the talks an attendee starred.
+        title = _("%(event)s: chosen talks") % {"event": event.name}
+        return talks.filter(slug__in=slugs), title, event.slug
 
 
 @method_decorator(pagecache.cache_per_schedule_version(_export_variant), name="dispatch")
@@ -620,9 +622,7 @@ class SpeakerCalendarView(BaseExportView):
     def narrow(self, request, talks):
         speaker = Speaker.objects.speaking_at(request.event).filter(slug=self.kwargs["speaker"]).first()
         if speaker is None:
-            raise Http404("No speaker with talks at this event has this address.")
-        return (
-            talks.filter(speakers=speaker),
-            f"{speaker.name} at {request.event.name}",
-            speaker.slug,
-        )
+            raise Http404(_("No speaker with talks at this event has this address."))
+        # Translators: the name of the calendar of a speaker's talks, e.g. Ada Lane at KubeCon Europe 2022.
+        title = _("%(speaker)s at %(event)s") % {"speaker": speaker.name, "event": request.event.name}
+        return talks.filter(speakers=speaker), title, speaker.slug
