@@ -44,12 +44,13 @@ from .models import (
 )
 
 
-def format_local(value, event, fmt="%a %d %b %Y, %H:%M"):
-    """`value` in the event's zone, labelled with the zone's abbreviation (e.g. CEST)."""
+def format_local(value, event, fmt="D d M Y, H:i"):
+    """`value` in the event's zone as the organiser's language writes `fmt` (events/times.py, DAY_FORMATS),
+    labelled with the zone's abbreviation (e.g. CEST)."""
     if value is None:
         return "–"
     local = event.localtime(value)
-    return f"{local:{fmt}} {local.tzname()}"
+    return f"{times.local_date(local, fmt)} {local.tzname()}"
 
 
 def zone_label(event, at=None):
@@ -125,7 +126,7 @@ class TitleColumnMixin:
 def local_time(obj):
     """Start and end of a talk or session in its event's zone: Mon 16 May, 10:45–11:15 CEST."""
     start, end = obj.event.localtime(obj.starts_at), obj.event.localtime(obj.ends_at)
-    return f"{start:%a %d %b, %H:%M}–{end:%H:%M} {start.tzname()}"
+    return f"{times.local_date(start, 'D d M, H:i')}–{end:%H:%M} {start.tzname()}"
 
 
 def zone_help(event, at=None):
@@ -140,7 +141,7 @@ def zone_help(event, at=None):
         "zone": event.time_zone,
         "abbr": at.tzname(),
         "offset": times.utc_offset(at),
-        "date": f"{at:%a %d %b %Y}",
+        "date": times.local_date(at, "D d M Y"),
     }
 
 
@@ -635,14 +636,14 @@ class EventDayFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         if self.event is not None:
-            return [(day.isoformat(), f"{day:%a %d %b}") for day in self.event.days()]
+            return [(day.isoformat(), times.local_date(day, "D d M")) for day in self.event.days()]
         return [
             (
                 day.isoformat(),
                 # Translators: a choice of the admin's filter by day: an event's name, then a date (Mon 16
                 # May).
                 pgettext("event and day", "%(event)s: %(day)s")
-                % {"event": event.name, "day": f"{day:%a %d %b}"},
+                % {"event": event.name, "day": times.local_date(day, "D d M")},
                 event,
             )
             for event in Event.objects.all()
@@ -881,7 +882,7 @@ class SignupInline(admin.TabularInline):
     # Translators: a column of a session's signups: the time slot signed up for.
     @admin.display(description=_("slot"))
     def slot(self, obj):
-        return format_local(obj.slot_start, obj.office_hours.event, "%a %d %b, %H:%M")
+        return format_local(obj.slot_start, obj.office_hours.event, "D d M, H:i")
 
 
 class OfficeHoursForm(LocalTimesForm):
@@ -996,7 +997,7 @@ class SignupActionsMixin:
 
 
 def slot_text(signup):
-    return format_local(signup.slot_start, signup.office_hours.event, "%a %d %b, %H:%M")
+    return format_local(signup.slot_start, signup.office_hours.event, "D d M, H:i")
 
 
 @admin.register(OfficeHours)
@@ -1168,13 +1169,13 @@ class SignupAdmin(SignupActionsMixin, EventLocalTimesMixin, admin.ModelAdmin):
     # Translators: the heading of a column of admin lists: when a person signed up, in the event's time zone.
     @admin.display(description=_("signed up (event’s zone)"), ordering="created_at")
     def signed_up(self, obj):
-        return format_local(obj.created_at, obj.office_hours.event, "%a %d %b %Y, %H:%M")
+        return format_local(obj.created_at, obj.office_hours.event, "D d M Y, H:i")
 
     # Translators: the heading of a column of admin lists: the time slot signed up for, in the event's
     # time zone.
     @admin.display(description=_("slot (event’s zone)"), ordering="slot_start")
     def slot(self, obj):
-        return format_local(obj.slot_start, obj.office_hours.event, "%a %d %b, %H:%M")
+        return format_local(obj.slot_start, obj.office_hours.event, "D d M, H:i")
 
     # Translators: the heading of a column of admin lists (a person's name, with their email under it).
     @admin.display(description=_("name"), ordering="name")

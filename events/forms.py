@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import addresses
-from .models import Event
+from .models import Event, validate_event_address
 
 # Plain text only: a question that carries HTML (tags of real elements, comments, character references)
 # is refused rather than silently altered. Other angle brackets, as in "kubectl logs <pod-name>" or "a<b", are fine:
@@ -247,7 +247,10 @@ class CopyEventForm(forms.Form):
 
     name = forms.CharField(label=_("Name"), max_length=200, widget=forms.TextInput(attrs={"size": 50}))
     slug = forms.SlugField(
-        label=_("Address"), max_length=100, help_text=_("Used in addresses: /&lt;slug&gt;/schedule/")
+        label=_("Address"),
+        max_length=100,
+        validators=[validate_event_address],
+        help_text=_("Used in addresses: /&lt;slug&gt;/schedule/"),
     )
     start_date = forms.DateField(
         label=_("First day"),

@@ -33,6 +33,17 @@ def validate_time_zone(value):
         )
 
 
+def validate_event_address(value):
+    """An event's slug is the first part of its addresses: it cannot be one the site's own pages use, such as a
+    language's prefix (/es/) or the admin."""
+    languages = {code for code, _name in settings.LANGUAGES}
+    if value.lower() in languages | {"admin", "language", "jsi18n", "offline", "static", "media"}:
+        raise ValidationError(
+            _("“%(value)s” is an address the site uses for itself: choose another one."),
+            params={"value": value},
+        )
+
+
 def validate_url_lines(value):
     """Each non-empty line must be an http(s) address."""
     check = URLValidator(schemes=["http", "https"])
@@ -116,7 +127,11 @@ class EventQuerySet(models.QuerySet):
 class Event(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(
-        _("slug"), max_length=100, unique=True, help_text=_("Used in addresses: /<slug>/schedule/")
+        _("slug"),
+        max_length=100,
+        unique=True,
+        validators=[validate_event_address],
+        help_text=_("Used in addresses: /<slug>/schedule/"),
     )
     time_zone = models.CharField(
         _("time zone"),
@@ -837,6 +852,15 @@ class Signup(models.Model):
     # The revision of the attendee's calendar entry (iCalendar SEQUENCE): it grows when the slot moves or the
     # signup is cancelled, so calendars replace the entry instead of keeping the old one beside it.
     sequence = models.PositiveIntegerField(_("sequence"), default=0, editable=False)
+    # The language the attendee signed up in: every email about the signup, sent now or later by the worker,
+    # is written in it, with links to the pages in it.
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        editable=False,
+    )
 
     objects = SignupQuerySet.as_manager()
 

@@ -13,14 +13,14 @@ import icalendar
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django_tasks import task
 
 from portal import outbox
 
+from . import times
 from .models import Signup
 from .times import span_text
 
@@ -55,12 +55,18 @@ def duration_text(minutes):
 
 
 def send(signup, kind, *, before=None, with_calendar=None, free_slots=()):
-    """Queue the notice `kind` about `signup` (status and times as saved) in the outbox.
+    """Queue the notice `kind` about `signup` (status and times as saved) in the outbox, in the language the
+    attendee signed up in, whoever or whatever sends it (a request in another language, the worker).
 
     A notice about a seat carries the calendar part; `with_calendar=False` leaves it out, e.g. when someone leaves
     a waiting list. `before` is a reminder's minutes before the slot; `free_slots` (signups.SlotSeats) are other
     slots of the session with seats left, offered to someone who joined a waiting list.
     """
+    with translation.override(signup.language):
+        return _send(signup, kind, before=before, with_calendar=with_calendar, free_slots=free_slots)
+
+
+def _send(signup, kind, *, before, with_calendar, free_slots):
     office_hours = signup.office_hours
     event = office_hours.event
     has_seat = signup.status == Signup.Status.CONFIRMED
@@ -96,7 +102,7 @@ def send(signup, kind, *, before=None, with_calendar=None, free_slots=()):
         text = render_to_string("emails/signup.txt", context)
         html = render_to_string("emails/signup.html", context)
         # Django writes the names of days and months in the active language; strftime would write English ones.
-        when = f"{date_format(slot_start, 'D d M, H:i')} {slot_start.tzname()}"
+        when = f"{times.local_date(slot_start, 'D d M, H:i')} {slot_start.tzname()}"
     subject = SUBJECTS[kind] % {"title": office_hours.title, "when": when, "before": context["before"]}
     message = EmailMultiAlternatives(subject, text, to=[signup.email])
     message.attach_alternative(html, "text/html")
@@ -200,18 +206,20 @@ def send_organiser_message(signups, *, subject, message):
         by_address.setdefault(signup.email.lower(), []).append(signup)
     emails = []
     for mine in by_address.values():
-        slots = []
-        for signup in mine:
-            event = signup.office_hours.event
-            start, end = event.localtime(signup.slot_start), event.localtime(signup.slot_end)
-            slots.append(
-                {
-                    "signup": signup,
-                    "when": f"{date_format(start, 'D d M Y, H:i')}–{date_format(end, 'H:i')} {start.tzname()}",
-                    "page_url": absolute(signup.get_absolute_url()),
-                }
-            )
-        context = {"name": mine[0].name, "message": message, "slots": slots}
-        text = render_to_string("emails/organiser_message.txt", context)
+        # The organiser's words as written; the portal's own words in the language the attendee signed up in.
+        with translation.override(mine[0].language):
+            slots = []
+            for signup in mine:
+                event = signup.office_hours.event
+                start, end = event.localtime(signup.slot_start), event.localtime(signup.slot_end)
+                slots.append(
+                    {
+                        "signup": signup,
+                        "when": f"{times.local_date(start, 'D d M Y, H:i')}–{end:%H:%M} {start.tzname()}",
+                        "page_url": absolute(signup.get_absolute_url()),
+                    }
+                )
+            context = {"name": mine[0].name, "message": message, "slots": slots}
+            text = render_to_string("emails/organiser_message.txt", context)
         emails += outbox.post(EmailMultiAlternatives(subject, text, to=[mine[0].email]))
     return emails

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from . import times
 from .models import Talk
 
 
@@ -359,7 +359,9 @@ def read_filters(params, *, days, track_slugs, kinds, room_slugs=()):
             )
         elif day not in days:
             # Django writes the names of days and months in the active language; strftime would write English ones.
-            errors.append(_("%(day)s is not a day of this event.") % {"day": date_format(day, "l j F Y")})
+            errors.append(
+                _("%(day)s is not a day of this event.") % {"day": times.local_date(day, "l j F Y")}
+            )
             day = None
     track = params.get("track", "").strip()
     if track and track not in track_slugs:

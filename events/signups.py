@@ -3,9 +3,10 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -216,6 +217,12 @@ class AlreadySignedUp(SignupError):
     """The address has an active signup for the session; the link back to it went to that address."""
 
 
+def _attendees_language():
+    """The language of the page the attendee signed up on (the address's, which the request activated)."""
+    language = translation.get_language()
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 def sign_up(office_hours, *, slot, name, email, question, now=None):
     """Give the attendee a seat in `slot` while one is free, else a place on its waiting list, and email them.
 
@@ -246,6 +253,7 @@ def sign_up(office_hours, *, slot, name, email, question, now=None):
                     status=status,
                     created_at=now,
                     consented_at=now,
+                    language=_attendees_language(),
                 )
                 if status == Signup.Status.CONFIRMED:
                     notices.send(signup, notices.CONFIRMED)

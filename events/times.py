@@ -32,13 +32,13 @@ def span_text(starts_at, ends_at, tz):
     (the two differ across a change of summer time): "Sunday 30 October 2022, 02:30 CEST–02:30 CET"."""
     # Django writes the names of days and months in the active language; strftime would write English ones.
     start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
-    text = date_format(start, "l j F Y, H:i")
+    text = local_date(start, "l j F Y, H:i")
     if start.tzname() != end.tzname():
         text += f" {start.tzname()}"
     text += "–"
     if end.date() != start.date():
-        text += date_format(end, "l j F Y, ")
-    return text + f"{date_format(end, 'H:i')} {end.tzname()}"
+        text += local_date(end, "l j F Y") + ", "
+    return text + f"{end:%H:%M} {end.tzname()}"
 
 
 def utc_stamp(value):
@@ -55,6 +55,11 @@ DAY_FORMATS = {
     for english in (
         "D j",
         "D j M",
+        "D d M",
+        "D d M, H:i",
+        "D d M Y",
+        "D d M Y, H:i",
+        "d M H:i",
         "D j M, H:i",
         "D j M Y",
         "D j M Y, H:i",

@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
+from events import times
+
 from . import outbox
 from .adminlists import cut
 from .models import Email
@@ -66,7 +68,7 @@ class EmailAdmin(admin.ModelAdmin):
         ordering="created_at",
     )
     def queued(self, obj):
-        return timezone.localtime(obj.created_at).strftime("%d %b %H:%M")
+        return times.local_date(timezone.localtime(obj.created_at), "d M H:i")
 
     # Translators: the heading of a column of the outbox: the mail server's last error.
     @admin.display(description=_("error"))
