@@ -19,7 +19,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path, reverse, translate_url
 from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.text import Truncator
@@ -439,6 +439,16 @@ class EventAdmin(admin.ModelAdmin):
                 "event": obj,
                 "origins": saved.frame_ancestors,
                 "frame_url": settings.SITE_URL + reverse("events:schedule_embed", kwargs={"event": obj.slug}),
+                # The embed in each language the portal speaks, beside the one of the organiser's admin.
+                "languages": [
+                    (
+                        code,
+                        name,
+                        settings.SITE_URL
+                        + translate_url(reverse("events:schedule_embed", args=[obj.slug]), code),
+                    )
+                    for code, name in settings.LANGUAGES
+                ],
                 "script_url": settings.SITE_URL + urljoin(settings.STATIC_URL, "js/embed.js"),
                 "tracks": obj.tracks.all(),
                 "rooms": obj.rooms.all(),
