@@ -22,6 +22,7 @@ NOT_WORDS = {
     "JSON",
     "XML",
     "frab",
+    "Frab",
     "c3voc",
     "Atom",
     "RSS",
