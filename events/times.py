@@ -51,29 +51,30 @@ def utc_stamp(value):
 # writes the weekday and month names in the active language. Times stay 24-hour, and labelled with the
 # event's zone, in every language.
 DAY_FORMATS = {
-    english: pgettext_lazy("date format (letters of Django's date filter)", english)
-    for english in (
-        "D j",
-        "D j M",
-        "D d M",
-        "D d M, H:i",
-        "D d M Y",
-        "D d M Y, H:i",
-        "d M H:i",
-        "D j M, H:i",
-        "D j M Y",
-        "D j M Y, H:i",
-        "D j M Y, H:i T",
-        "j F",
-        "j F Y",
-        "j M",
-        "j M Y",
-        "l j F",
-        "l j F, H:i",
-        "l j F, H:i T",
-        "l j F Y",
-        "l j F Y, H:i",
-    )
+    # Translators: how your language writes a date, in the letters of Django's date filter
+    # (https://docs.djangoproject.com/en/stable/ref/templates/builtins/#date): l weekday, D its
+    # abbreviation, j day, d day with a zero, F month, M its abbreviation, Y year, H:i the time, T the
+    # zone. A letter meant as text is escaped: "l j \\d\\e F". Keep the same information.
+    "D j": pgettext_lazy("date format", "D j"),
+    "D j M": pgettext_lazy("date format", "D j M"),
+    "D d M": pgettext_lazy("date format", "D d M"),
+    "D d M, H:i": pgettext_lazy("date format", "D d M, H:i"),
+    "D d M Y": pgettext_lazy("date format", "D d M Y"),
+    "D d M Y, H:i": pgettext_lazy("date format", "D d M Y, H:i"),
+    "d M H:i": pgettext_lazy("date format", "d M H:i"),
+    "D j M, H:i": pgettext_lazy("date format", "D j M, H:i"),
+    "D j M Y": pgettext_lazy("date format", "D j M Y"),
+    "D j M Y, H:i": pgettext_lazy("date format", "D j M Y, H:i"),
+    "D j M Y, H:i T": pgettext_lazy("date format", "D j M Y, H:i T"),
+    "j F": pgettext_lazy("date format", "j F"),
+    "j F Y": pgettext_lazy("date format", "j F Y"),
+    "j M": pgettext_lazy("date format", "j M"),
+    "j M Y": pgettext_lazy("date format", "j M Y"),
+    "l j F": pgettext_lazy("date format", "l j F"),
+    "l j F, H:i": pgettext_lazy("date format", "l j F, H:i"),
+    "l j F, H:i T": pgettext_lazy("date format", "l j F, H:i T"),
+    "l j F Y": pgettext_lazy("date format", "l j F Y"),
+    "l j F Y, H:i": pgettext_lazy("date format", "l j F Y, H:i"),
 }
 
 
