@@ -73,7 +73,7 @@ def service_worker(request):
     response = render(
         request,
         "webapp/service-worker.js",
-        {"config": json.dumps(config, indent=2)},
+        {"config": json.dumps(config, indent=2, ensure_ascii=False)},
         content_type="application/javascript; charset=utf-8",
     )
     # Its scope is the whole site, which is its own folder anyway; said outright for proxies that move it.

@@ -46,6 +46,17 @@ def fresh_cache():
     versionwatch.reset()
 
 
+@pytest.fixture(autouse=True)
+def english_outside_requests():
+    """A request activates the language of its address and leaves it active in the thread, as Django does;
+    what a test does outside requests (reversing an address, sending a notice) starts in English."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 class FormClient(Client):
     """Posts a dict as browsers post the portal's forms: urlencoded (none of them takes files, and the portal
     refuses multipart bodies outside the admin). Django's client would send multipart."""

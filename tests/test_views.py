@@ -494,8 +494,10 @@ def test_schedule_loads_its_script_deferred_and_has_no_inline_script_or_style(cl
 
     tree = parse(client.get(SCHEDULE))
 
+    # The words of the script in the page's language (Django's JavaScript catalogue), then the script.
     assert [(s.get("src"), s.get("defer") is not None) for s in tree.xpath("//script")] == [
-        ("/static/js/portal.js", True)
+        ("/jsi18n", True),
+        ("/static/js/portal.js", True),
     ]
     assert tree.xpath("//*[@style] | //style") == []
     # What needs JavaScript is hidden until the script shows it.

@@ -5,20 +5,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0014_translatable_labels'),
+        ("events", "0014_translatable_labels"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='signup',
-            name='language',
-            field=models.CharField(choices=[('en', 'English'), ('es', 'Español'), ('de', 'Deutsch')], default='en', editable=False, max_length=10, verbose_name='language'),
+            model_name="signup",
+            name="language",
+            field=models.CharField(
+                choices=[("en", "English"), ("es", "Español"), ("de", "Deutsch")],
+                default="en",
+                editable=False,
+                max_length=10,
+                verbose_name="language",
+            ),
         ),
         migrations.AlterField(
-            model_name='event',
-            name='slug',
-            field=models.SlugField(help_text='Used in addresses: /<slug>/schedule/', max_length=100, unique=True, validators=[events.models.validate_event_address], verbose_name='slug'),
+            model_name="event",
+            name="slug",
+            field=models.SlugField(
+                help_text="Used in addresses: /<slug>/schedule/",
+                max_length=100,
+                unique=True,
+                validators=[events.models.validate_event_address],
+                verbose_name="slug",
+            ),
         ),
     ]
