@@ -2,14 +2,15 @@
 language, the schedule's and talk pages' scripts speaking it, and the office hours signed up for in it."""
 
 import datetime as dt
+import gettext as gettext_module
 
 import pytest
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext
 
 from events import times
 from events.models import Signup
-from tests.browser import CHROMIUM_ARGS  # noqa: F401  (the shared browser fixtures live in tests/browser.py)
 from tests.conftest import deliver_outbox
 from tests.factories import MADRID, make_office_hours
 
@@ -26,6 +27,14 @@ def say(code, message):
     with translation.override(code):
         words = gettext(message)
     assert words != message or code == "en", f"{code} has no translation of {message!r}"
+    return words
+
+
+def say_in_script(code, message):
+    """`message` as static/js/portal.js says it in language `code` (the djangojs catalogue)."""
+    catalogue = gettext_module.translation("djangojs", settings.LOCALE_PATHS[0], languages=[code])
+    words = catalogue.gettext(message)
+    assert words != message, f"{code} has no translation of {message!r} for the script"
     return words
 
 
@@ -67,18 +76,18 @@ def test_without_javascript_a_visitor_switches_to_german_and_stays_in_it(
 @pytest.mark.parametrize("code", ["es", "de"])
 def test_the_schedules_script_speaks_the_pages_language(page, live_server, kubecon, code):
     page.goto(live_server.url + f"/{code}{EVENT}/schedule/?day=2022-05-16")
-    star = say(code, "Star: %(title)s") % {"title": SRV6}
-    starred = say(code, "Starred: %(title)s") % {"title": SRV6}
+    star = say_in_script(code, "Star: %(title)s") % {"title": SRV6}
+    starred = say_in_script(code, "Starred: %(title)s") % {"title": SRV6}
 
     page.get_by_role("button", name=star, exact=True).click()
 
     assert page.get_by_role("button", name=starred, exact=True).is_visible()
-    assert page.locator("a.my-schedule-link").first.inner_text() == say(code, "★ My schedule (%(count)s)") % {
-        "count": 1
-    }
-    switch = page.locator(".local-time-switch button, [data-local-time-switch] button").first
+    assert page.locator("a.my-schedule-link").first.inner_text() == say_in_script(
+        code, "★ My schedule (%(count)s)"
+    ) % {"count": 1}
+    switch = page.locator("[data-local-time-toggle]")
     assert (
-        say(code, "Also show times in my time zone (%(zone)s)").split("(")[0].strip() in switch.inner_text()
+        say_in_script(code, "Also show times in my time zone (%(zone)s)").split("(")[0].strip() in switch.inner_text()
     )
 
 
