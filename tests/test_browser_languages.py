@@ -87,7 +87,8 @@ def test_the_schedules_script_speaks_the_pages_language(page, live_server, kubec
     ) % {"count": 1}
     switch = page.locator("[data-local-time-toggle]")
     assert (
-        say_in_script(code, "Also show times in my time zone (%(zone)s)").split("(")[0].strip() in switch.inner_text()
+        say_in_script(code, "Also show times in my time zone (%(zone)s)").split("(")[0].strip()
+        in switch.inner_text()
     )
 
 

@@ -50,7 +50,7 @@ def test_the_switcher_is_a_form_that_needs_no_javascript_and_names_each_language
     html = client.get(SCHEDULE).content.decode()
 
     form = re.search(
-        r'<form class="language-switch" method="post" action="/language/">.*?</form>', html, re.S
+        r'<form class="language-switch" method="post" action="/language/"[^>]*>.*?</form>', html, re.S
     )
     assert form, "every page has the switcher"
     assert f'<input type="hidden" name="next" value="{SCHEDULE}">' in form.group(0)
@@ -173,3 +173,13 @@ def test_dates_are_written_as_the_language_writes_them_and_times_stay_in_the_eve
     for page in html.values():
         # The same wall-clock time, labelled with the event's zone, in every language.
         assert "CEST" in page and "12:30" in page
+
+
+def test_each_page_names_its_versions_in_the_other_languages_for_search_engines(client, kubecon):
+    html = client.get(f"/es{SCHEDULE}?day=2022-05-18").content.decode()
+
+    assert f'<link rel="alternate" hreflang="en" href="http://testserver{SCHEDULE}?day=2022-05-18">' in html
+    assert (
+        f'<link rel="alternate" hreflang="de" href="http://testserver/de{SCHEDULE}?day=2022-05-18">' in html
+    )
+    assert 'hreflang="' not in client.get("/kubecon-eu-2022/no-such-page/").content.decode()

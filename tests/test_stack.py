@@ -187,8 +187,34 @@ def test_the_home_and_event_pages_are_kept_at_the_edge_for_a_moment(stack):
         assert again.headers["X-Cache-Status"] == "HIT", path
 
 
+def test_each_language_is_kept_at_the_edge_and_a_chosen_language_is_never_answered_in_english(stack):
+    english, spanish = f"/{SLUG}/schedule/", f"/es/{SLUG}/schedule/"
+    for path in (english, spanish):
+        Browser().request(stack.url(path))
+    kept = {path: Browser().request(stack.url(path)) for path in (english, spanish)}
+    assert [kept[path].headers["X-Cache-Status"] for path in (english, spanish)] == ["HIT", "HIT"]
+    assert '<html lang="en"' in kept[english].text and '<html lang="es"' in kept[spanish].text
+
+    # The switcher through nginx: the cookie is set, and the English address now sends this visitor on,
+    # every time, while everybody else still gets the kept English copy.
+    visitor = Browser()
+    chosen = visitor.request(stack.url("/language/"), {"language": "es", "next": english})
+    assert (chosen.status, chosen.headers["Location"]) == (302, spanish)
+    for _ in range(2):
+        again = visitor.request(stack.url(english))
+        assert (again.status, again.headers["Location"]) == (302, spanish)
+        assert again.headers.get("X-Cache-Status") != "HIT"
+    assert Browser().request(stack.url(english)).headers["X-Cache-Status"] == "HIT"
+
+
 def test_forms_the_admin_and_cookies_are_never_kept_at_the_edge(stack):
-    for path in [f"/{SLUG}/office-hours/", "/admin/login/", "/admin/"]:
+    for path in [
+        f"/{SLUG}/office-hours/",
+        f"/es/{SLUG}/office-hours/",
+        "/admin/login/",
+        "/admin/",
+        "/de/admin/login/",
+    ]:
         Browser().request(stack.url(path))
         second = Browser().request(stack.url(path))
         assert second.headers.get("X-Cache-Status") != "HIT", path

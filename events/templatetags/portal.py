@@ -3,6 +3,8 @@
 import re
 
 from django import template
+from django.conf import settings
+from django.urls import translate_url
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
@@ -33,6 +35,20 @@ def localdate(value, english_format):
     if value in (None, ""):
         return ""
     return times.local_date(value, english_format)
+
+
+@register.filter
+def in_every_language(request):
+    """[(language code, the address of this page in it)] for the page `request` asked for, to name its other
+    languages in the page's head (hreflang). Empty for an address that is no page of the site."""
+    if not hasattr(request, "get_full_path"):
+        return []
+    here = request.get_full_path()
+    # Absolute, as search engines ask; pages are kept per host anyway (events/pagecache.py).
+    versions = [
+        (code, request.build_absolute_uri(translate_url(here, code))) for code, _name in settings.LANGUAGES
+    ]
+    return versions if len({url for _code, url in versions}) == len(versions) else []
 
 
 @register.filter
