@@ -183,3 +183,26 @@ def test_each_page_names_its_versions_in_the_other_languages_for_search_engines(
         f'<link rel="alternate" hreflang="de" href="http://testserver/de{SCHEDULE}?day=2022-05-18">' in html
     )
     assert 'hreflang="' not in client.get("/kubecon-eu-2022/no-such-page/").content.decode()
+
+
+@pytest.mark.parametrize("slug", ["es", "de", "DE", "admin", "jsi18n"])
+def test_an_event_cannot_take_an_address_the_site_uses_for_itself(organiser_client, slug):
+    from events.models import Event
+
+    response = organiser_client.post(
+        "/admin/events/event/add/",
+        {
+            "name": "Summit",
+            "slug": slug,
+            "time_zone": "Europe/Madrid",
+            "start_date": "2030-05-16",
+            "end_date": "2030-05-17",
+            "venue": "Hall",
+            "city": "Valencia",
+            "country": "Spain",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "is an address the site uses for itself" in response.content.decode()
+    assert not Event.objects.exists()
