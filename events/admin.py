@@ -1151,11 +1151,19 @@ class SignupAdmin(SignupActionsMixin, EventLocalTimesMixin, admin.ModelAdmin):
     event_path = "office_hours.event"
     label_time_field = "slot_start"
     list_display = ["person", "session_slot", "status", "signed_up"]
-    list_filter = ["status", "office_hours__event", ("office_hours", SessionOfEventFilter), SignupSlotFilter]
+    # The language the attendee signed up in, which their emails are written in: an organiser writing to them
+    # may want to write in it too.
+    list_filter = [
+        "status",
+        "office_hours__event",
+        ("office_hours", SessionOfEventFilter),
+        SignupSlotFilter,
+        "language",
+    ]
     list_select_related = ["office_hours__event"]
     search_fields = ["name", "email", "question", "office_hours__title"]
     date_hierarchy = "created_at"
-    readonly_fields = ["token", "created_at", "cancelled_at", "consented_at"]
+    readonly_fields = ["token", "created_at", "cancelled_at", "consented_at", "language"]
 
     def selected_signups(self, queryset):
         return queryset

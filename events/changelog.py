@@ -21,6 +21,7 @@ from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from . import times
 from .models import AnnouncedTalk, Event, ScheduleUpdate, Speaker, Talk, TalkChange
 
 Kind = TalkChange.Kind
@@ -313,5 +314,5 @@ def _when(state, tz):
     starts = dt.datetime.fromisoformat(state["starts_at"]).astimezone(tz)
     ends = dt.datetime.fromisoformat(state["ends_at"]).astimezone(tz)
     if starts.date() == ends.date():
-        return f"{format_date(starts, 'D j M, H:i')}–{format_date(ends, 'H:i T')}"
-    return f"{format_date(starts, 'D j M, H:i T')} – {format_date(ends, 'D j M, H:i T')}"
+        return f"{times.local_date(starts, 'D j M, H:i')}–{format_date(ends, 'H:i T')}"
+    return f"{times.local_date(starts, 'D j M, H:i')} {format_date(starts, 'T')} – {times.local_date(ends, 'D j M, H:i')} {format_date(ends, 'T')}"

@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce, Lower, Trim
 from django.db.models.lookups import Exact
 from django.dispatch import Signal
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -36,8 +36,9 @@ def validate_time_zone(value):
 def validate_event_address(value):
     """An event's slug is the first part of its addresses: it cannot be one the site's own pages use, such as a
     language's prefix (/es/) or the admin."""
-    languages = {code for code, _name in settings.LANGUAGES}
-    if value.lower() in languages | {"admin", "language", "jsi18n", "offline", "static", "media"}:
+    # Django reads "/de-conf/" as German, as it reads "/de-at/": the slug is checked as Django checks an address.
+    reserved = {"admin", "language", "jsi18n", "offline", "static", "media"}
+    if translation.get_language_from_path(f"/{value.lower()}/") is not None or value.lower() in reserved:
         raise ValidationError(
             _("“%(value)s” is an address the site uses for itself: choose another one."),
             params={"value": value},

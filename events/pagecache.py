@@ -32,7 +32,14 @@ _KEPT_HEADERS = ("Content-Type", "Content-Disposition")
 KEEP_SECONDS = 24 * 60 * 60
 
 
-def cache_per_schedule_version(variant=lambda request: ""):
+def _no_query(request):
+    """The variant of a page that shows nothing of its query string: kept only when it has none, since the page
+    carries its own address (the language switcher, its versions in other languages), and one visitor's made-up
+    query string must not be kept for everybody."""
+    return "" if not request.GET else None
+
+
+def cache_per_schedule_version(variant=_no_query):
     """View decorator: a GET of the view is answered from the cache once it has rendered with status 200 for the
     current version of the event's schedule (the event middleware gives `request.event`).
 

@@ -55,6 +55,7 @@ DAY_FORMATS = {
     # (https://docs.djangoproject.com/en/stable/ref/templates/builtins/#date): l weekday, D its
     # abbreviation, j day, d day with a zero, F month, M its abbreviation, Y year, H:i the time, T the
     # zone. A letter meant as text is escaped: "l j \\d\\e F". Keep the same information.
+    "j": pgettext_lazy("date format", "j"),
     "D j": pgettext_lazy("date format", "D j"),
     "D j M": pgettext_lazy("date format", "D j M"),
     "D d M": pgettext_lazy("date format", "D d M"),

@@ -212,7 +212,9 @@ def _is_over(event, now=None):
 
 # Talk pages speak of the past once the event is over: a version kept from before must not answer after.
 @method_decorator(
-    pagecache.cache_per_schedule_version(lambda request: "over" if _is_over(request.event) else ""),
+    pagecache.cache_per_schedule_version(
+        lambda request: None if request.GET else ("over" if _is_over(request.event) else "")
+    ),
     name="dispatch",
 )
 class TalkDetailView(EventMixin, DetailView):

@@ -14,6 +14,7 @@ from django.middleware.locale import LocaleMiddleware
 from django.urls import translate_url
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, cc_delim_re, patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
@@ -32,9 +33,8 @@ class LanguageMiddleware(LocaleMiddleware):
             or translation.get_language_from_path(request.path_info) is not None
         ):
             return None
-        here = request.get_full_path()
-        there = translate_url(here, chosen)
-        if there == here:
+        there = address_in(request, chosen)
+        if there is None or there == request.get_full_path():
             return None  # not a page of the site: its 404 is English
         response = HttpResponseRedirect(there)
         # For this visitor only: everybody else gets the English page at this address.
@@ -53,6 +53,15 @@ class LanguageMiddleware(LocaleMiddleware):
             else:
                 del response["Vary"]
         return response
+
+
+def address_in(request, code):
+    """The address of the page `request` asked for in language `code` (path and query string), or None where
+    there is none to give: an address such as //elsewhere.example/, which browsers read as another site."""
+    there = translate_url(request.get_full_path(), code)
+    if urlsplit(there).netloc or not url_has_allowed_host_and_scheme(there, allowed_hosts=None):
+        return None
+    return there
 
 
 @csrf_exempt

@@ -104,11 +104,21 @@ CHANGELOG_GROUP_MINUTES = env.int("CHANGELOG_GROUP_MINUTES", default=10)
 
 
 def _code_fingerprint():
-    """A digest of the code, templates and static files: cached renderings of another release never match."""
+    """A digest of the code, templates, static files and translations: cached renderings of another release
+    never match."""
     digest = hashlib.sha256()
-    for folder in ("portal", "events", "templates", "static"):
+    for folder in ("portal", "events", "templates", "static", "locale"):
         for path in sorted((BASE_DIR / folder).rglob("*")):
-            if path.is_file() and path.suffix in {".py", ".html", ".txt", ".css", ".js", ".svg", ".xsd"}:
+            if path.is_file() and path.suffix in {
+                ".py",
+                ".html",
+                ".txt",
+                ".css",
+                ".js",
+                ".svg",
+                ".xsd",
+                ".mo",
+            }:
                 digest.update(str(path.relative_to(BASE_DIR)).encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

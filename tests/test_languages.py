@@ -206,3 +206,26 @@ def test_an_event_cannot_take_an_address_the_site_uses_for_itself(organiser_clie
     assert response.status_code == 200
     assert "is an address the site uses for itself" in response.content.decode()
     assert not Event.objects.exists()
+
+
+@pytest.mark.parametrize("address", ["//elsewhere.example/", "//elsewhere.example/kubecon-eu-2022/schedule/"])
+def test_an_address_that_browsers_read_as_another_site_is_never_where_the_portal_sends_anyone(
+    client, kubecon, address
+):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+
+    # As the request line arrives (the test client would read the address as a host).
+    response = client.get("/", PATH_INFO=address)
+
+    assert "elsewhere" not in response.get("Location", "")
+    assert "elsewhere.example/" not in response.content.decode().replace(address, "")
+
+
+def test_a_page_kept_for_everybody_keeps_no_visitors_query_string(client, kubecon):
+    talk = "/es/kubecon-eu-2022/talks/kubernetes-networking-101/"
+    client.get(f"{talk}?campaign=elsewhere")
+
+    html = client.get(talk).content.decode()
+
+    assert "campaign" not in html
+    assert f'<input type="hidden" name="next" value="{talk}">' in html

@@ -4,10 +4,11 @@ import re
 
 from django import template
 from django.conf import settings
-from django.urls import translate_url
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+
+from portal import languages
 
 from .. import times
 from ..schedule import fold
@@ -43,12 +44,11 @@ def in_every_language(request):
     languages in the page's head (hreflang). Empty for an address that is no page of the site."""
     if not hasattr(request, "get_full_path"):
         return []
-    here = request.get_full_path()
+    versions = [(code, languages.address_in(request, code)) for code, _name in settings.LANGUAGES]
+    if None in (url for _code, url in versions) or len({url for _code, url in versions}) < len(versions):
+        return []
     # Absolute, as search engines ask; pages are kept per host anyway (events/pagecache.py).
-    versions = [
-        (code, request.build_absolute_uri(translate_url(here, code))) for code, _name in settings.LANGUAGES
-    ]
-    return versions if len({url for _code, url in versions}) == len(versions) else []
+    return [(code, request.build_absolute_uri(url)) for code, url in versions]
 
 
 @register.filter
