@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import formats
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -33,9 +34,13 @@ def open_photo(upload):
     limit = settings.PHOTO_MAX_MB * 1024 * 1024
     if upload.size > limit:
         raise ValidationError(
-            _("The file is %(size).1f MB; a photo may be at most %(limit)d MB."),
+            _("The file is %(size)s MB; a photo may be at most %(limit)d MB."),
             code="file_too_large",
-            params={"size": upload.size / 1024 / 1024, "limit": settings.PHOTO_MAX_MB},
+            # 12.5 in English, 12,5 in Spanish and German.
+            params={
+                "size": formats.number_format(upload.size / 1024 / 1024, 1),
+                "limit": settings.PHOTO_MAX_MB,
+            },
         )
     upload.seek(0)
     try:

@@ -229,3 +229,17 @@ def test_a_page_kept_for_everybody_keeps_no_visitors_query_string(client, kubeco
 
     assert "campaign" not in html
     assert f'<input type="hidden" name="next" value="{talk}">' in html
+
+
+def test_numbers_are_written_as_the_language_writes_them(settings):
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from events.photos import open_photo
+
+    settings.PHOTO_MAX_MB = 1
+    upload = SimpleUploadedFile("big.jpg", b"\xff\xd8\xff" + b"\0" * (3 * 1024 * 1024 // 2))
+    for code, size in (("en", "1.5 MB"), ("es", "1,5 MB"), ("de", "1,5 MB")):
+        with translation.override(code), pytest.raises(ValidationError) as refused:
+            open_photo(upload)
+        assert size in refused.value.messages[0]
