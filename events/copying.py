@@ -30,6 +30,7 @@ def copy_event(event, *, name, slug, start_date):
             venue=event.venue,
             city=event.city,
             description=event.description,
+            language=event.language,
             website=event.website,
         )
         Room.objects.bulk_create(

@@ -192,6 +192,7 @@ class Exporter:
             event.time_zone,
             event.venue,
             event.city,
+            event.language,
             translation.get_language(),
         ]
         pieces = pagecache.per_talk(self.talks, self.render_talk, name=self.extension, vary=vary)
@@ -434,7 +435,7 @@ class FrabXmlExporter(Exporter):
         if _SLUG_XML.fullmatch(slug):
             _sub(element, "slug", slug)
         _sub(element, "track", talk.track.name if talk.track else "")
-        _sub(element, "language", "en")
+        _sub(element, "language", self.event.language)
         # The portal keeps one text per talk: older importers (pretalx's import_schedule) need <description>
         # to be there and read it, so it carries the same text as <abstract>.
         _sub(element, "description", talk.abstract)
@@ -523,7 +524,7 @@ class C3vocJsonExporter(Exporter):
             "subtitle": "",
             "track": talk.track.name if talk.track else None,
             "type": _kind_name(talk),
-            "language": "en",
+            "language": self.event.language,
             "abstract": talk.abstract,
             # One text per talk, as in the frab XML: readers such as pyfahrplan index "description".
             "description": talk.abstract,

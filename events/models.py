@@ -45,6 +45,14 @@ def validate_event_address(value):
         )
 
 
+def validate_language_tag(value):
+    """A language as a BCP 47 tag: en, es, de-AT, pt-BR."""
+    if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
+        raise ValidationError(
+            _("“%(value)s” is not a language code, such as en, es or de."), params={"value": value}
+        )
+
+
 def validate_url_lines(value):
     """Each non-empty line must be an http(s) address."""
     check = URLValidator(schemes=["http", "https"])
@@ -147,6 +155,17 @@ class Event(models.Model):
     venue = models.CharField(_("venue"), max_length=200, blank=True)
     city = models.CharField(_("city"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True, help_text=_("Markdown."))
+    # What organisers write is shown as written in every language of the site; pages in another language mark
+    # it with this one, so that screen readers read it with the right voice (templatetags/portal.py).
+    language = models.CharField(
+        _("language of its texts"),
+        max_length=20,
+        default="en",
+        validators=[validate_language_tag],
+        help_text=_(
+            "The language the event's titles, abstracts and bios are written in: a code such as en, es or de."
+        ),
+    )
     website = models.URLField(_("website"), blank=True)
     embed_origins = models.TextField(
         _("sites that may embed the schedule"),

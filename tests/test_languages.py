@@ -243,3 +243,24 @@ def test_numbers_are_written_as_the_language_writes_them(settings):
         with translation.override(code), pytest.raises(ValidationError) as refused:
             open_photo(upload)
         assert size in refused.value.messages[0]
+
+
+def test_what_organisers_wrote_is_marked_with_their_language_on_pages_in_another(client, kubecon):
+    talk = "/kubecon-eu-2022/talks/kubernetes-networking-101/"
+
+    english = client.get(talk).content.decode()
+    german = client.get(f"/de{talk}").content.decode()
+
+    assert '<h1 lang="en">Kubernetes Networking 101</h1>' in german
+    assert '<div lang="en"><p>Kubernetes Networking 101 will introduce' in german
+    assert "<h1>Kubernetes Networking 101</h1>" in english and '<div lang="en">' not in english
+    assert '<a href="/de/kubecon-eu-2022/talks/kubernetes-networking-101/" lang="en">' in client.get(
+        "/de/kubecon-eu-2022/schedule/"
+    ).content.decode()
+
+    # An event written in Spanish: its Spanish pages need no mark, its English and German ones do.
+    kubecon.language = "es"
+    kubecon.save()
+    assert '<h1 lang="es">' in client.get(talk).content.decode()
+    assert "<h1>Kubernetes Networking 101</h1>" in client.get(f"/es{talk}").content.decode()
+    assert "<language>es</language>" in client.get("/kubecon-eu-2022/schedule.xml").content.decode()

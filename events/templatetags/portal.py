@@ -4,7 +4,7 @@ import re
 
 from django import template
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
@@ -36,6 +36,16 @@ def localdate(value, english_format):
     if value in (None, ""):
         return ""
     return times.local_date(value, english_format)
+
+
+@register.simple_tag(takes_context=True)
+def texts_lang(context):
+    """` lang="…"` for an element holding what the event's organisers wrote (a title, an abstract, a bio) where
+    the page is in another language; nothing where they are the same."""
+    event = context.get("event")
+    if event is None or event.language == translation.get_language():
+        return ""
+    return format_html(' lang="{}"', event.language)
 
 
 @register.filter
