@@ -254,9 +254,10 @@ def test_what_organisers_wrote_is_marked_with_their_language_on_pages_in_another
     assert '<h1 lang="en">Kubernetes Networking 101</h1>' in german
     assert '<div lang="en"><p>Kubernetes Networking 101 will introduce' in german
     assert "<h1>Kubernetes Networking 101</h1>" in english and '<div lang="en">' not in english
-    assert '<a href="/de/kubecon-eu-2022/talks/kubernetes-networking-101/" lang="en">' in client.get(
-        "/de/kubecon-eu-2022/schedule/"
-    ).content.decode()
+    assert (
+        '<a href="/de/kubecon-eu-2022/talks/kubernetes-networking-101/" lang="en">'
+        in client.get("/de/kubecon-eu-2022/schedule/").content.decode()
+    )
 
     # An event written in Spanish: its Spanish pages need no mark, its English and German ones do.
     kubecon.language = "es"
