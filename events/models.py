@@ -774,7 +774,8 @@ class OfficeHours(models.Model):
     class Meta:
         ordering = ["starts_at"]
         verbose_name = _("office hours")
-        verbose_name_plural = _("office hours")
+        # The same words in English, not in every language: "Sprechstunde", "Sprechstunden".
+        verbose_name_plural = pgettext_lazy("several sessions", "office hours")
         constraints = [
             models.CheckConstraint(
                 condition=Q(starts_at__lt=F("ends_at")),

@@ -68,7 +68,8 @@ class EmailAdmin(admin.ModelAdmin):
         ordering="created_at",
     )
     def queued(self, obj):
-        return times.local_date(timezone.localtime(obj.created_at), "d M H:i")
+        local = timezone.localtime(obj.created_at)
+        return f"{times.local_date(local, 'd M H:i')} {local.tzname()}"
 
     # Translators: the heading of a column of the outbox: the mail server's last error.
     @admin.display(description=_("error"))

@@ -17,6 +17,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from events import pagecache
 
@@ -41,7 +42,8 @@ def manifest(request):
         # Translators: the name of the portal when a phone adds it to its home screen as an app.
         "name": _("Community events"),
         # Translators: the name under the portal's icon on a phone's home screen: 12 characters at most.
-        "short_name": _("Events"),
+        # Translators: the app's name under its icon on a phone's home screen: 12 letters at most.
+        "short_name": pgettext("name under the app's icon", "Events"),
         "description": _("Talks, booth and office hours of the community at conferences."),
         "lang": translation.get_language(),
         "start_url": home,
@@ -89,6 +91,7 @@ def _languages_longest_prefix_first():
 def _language_config(code):
     with translation.override(code):
         return {
+            "code": code,
             "prefix": reverse("events:event_list"),
             "admin": reverse("admin:index"),
             "offline_page": reverse("offline"),

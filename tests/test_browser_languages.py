@@ -127,3 +127,38 @@ def test_an_attendee_signs_up_for_office_hours_in_their_language(phone_page, liv
     [message] = deliver_outbox()
     assert day in message.body and "12:45" in message.body
     assert f"/{code}/{office_hours.event.slug}/office-hours/signups/" in message.body
+
+
+def test_offline_an_english_address_opens_the_saved_page_in_the_chosen_language(
+    phone_page, live_server, kubecon
+):
+    page = phone_page
+    page.goto(live_server.url + f"{EVENT}/booth/")
+    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
+    page.wait_for_function("() => !!navigator.serviceWorker.controller")
+    page.get_by_role("button", name="Español").click()
+    page.wait_for_url(f"**/es{EVENT}/booth/")
+    # The Spanish page asks the worker to keep the event's pages in Spanish, and says which language was chosen.
+    spanish_booth = live_server.url + f"/es{EVENT}/booth/"
+    for _ in range(100):
+        kept = page.evaluate(
+            "async () => (await (await caches.open('portal-pages')).keys()).map((request) => request.url)"
+        )
+        if spanish_booth in kept:
+            break
+        page.wait_for_timeout(100)
+    else:
+        raise AssertionError(f"{spanish_booth} was not kept")
+
+    page.context.set_offline(True)
+    page.goto(live_server.url + f"{EVENT}/booth/")
+
+    assert page.locator("h1").inner_text() == say("es", "Booth")
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert page.locator(".offline-note").is_visible()
+
+    # Switching language needs the server: the switcher says so instead of failing.
+    page.get_by_role("button", name="Deutsch").click()
+    assert page.locator(".language-switch .offline-form-note").inner_text() == say_in_script(
+        "es", "Changing the language needs a connection: try again once you are back online."
+    )

@@ -167,7 +167,7 @@ def test_a_form_sent_without_a_connection_gets_the_offline_page_not_an_error(pho
 
     assert sent.value.status == 503
     assert phone.locator("h1").inner_text() == "You are offline"
-    assert phone.get_by_text("This needs a connection.").is_visible()
+    assert phone.get_by_text("This needs a connection:").is_visible()
 
 
 @pytest.mark.django_db(transaction=True)

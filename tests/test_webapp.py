@@ -84,7 +84,7 @@ def test_the_offline_page_says_that_signing_up_needs_a_connection(client):
     response = client.get("/offline")
 
     assert response.status_code == 200
-    assert "This needs a connection." in response.content.decode()
+    assert "This needs a connection:" in response.content.decode()
 
 
 def test_an_event_called_offline_keeps_its_address(client):

@@ -422,11 +422,20 @@
     keepForOffline();
   }
 
-  // Tells the service worker which pages to keep; again whenever a star changes what they are.
+  // The language the visitor chose with the switcher: Django's language cookie (LANGUAGE_COOKIE_NAME), or "".
+  function chosenLanguage() {
+    var match = document.cookie.match(/(?:^|;\s*)django_language=([^;]*)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  // Tells the service worker which pages to keep, and which language the visitor chose; again whenever a star
+  // changes what they are.
   function keepForOffline() {
     if (!document.documentElement.dataset.serviceWorker || !("serviceWorker" in navigator)) return;
     navigator.serviceWorker.ready.then(function (registration) {
-      if (registration.active) registration.active.postMessage({ type: "keep", urls: pagesToKeep() });
+      if (registration.active) {
+        registration.active.postMessage({ type: "keep", urls: pagesToKeep(), language: chosenLanguage() });
+      }
     });
   }
 
@@ -469,13 +478,16 @@
           note.setAttribute("role", "alert");
           var button = form.querySelector("button[type='submit'], button:not([type])");
           var row = button ? button.closest("ul, ol, p, div") : null;
-          if (row && row.parentNode && form.contains(row) && row !== form) row.parentNode.insertBefore(note, row);
+          if (form.classList.contains("language-switch")) form.appendChild(note);
+          else if (row && row.parentNode && form.contains(row) && row !== form) row.parentNode.insertBefore(note, row);
           else form.appendChild(note);
         }
-        note.textContent = gettext(
-          "You are offline, and this needs a connection: nothing was sent. What you typed is " +
-          "kept here; send it again once you are back online."
-        );
+        note.textContent = form.classList.contains("language-switch")
+          ? gettext("Changing the language needs a connection: try again once you are back online.")
+          : gettext(
+            "You are offline, and this needs a connection: nothing was sent. What you typed is " +
+            "kept here; send it again once you are back online."
+          );
       });
     });
   }

@@ -24,7 +24,12 @@ const REFRESH_AFTER = 10 * 60 * 1000;
 const MOST_KEPT_AT_ONCE = 200;
 const NEVER_KEPT = /\/office-hours\/signups\//;
 // The language of a page is the first whose prefix its address starts with (English, at "/", comes last).
-const languageOf = (pathname) => CONFIG.languages.find((language) => pathname.startsWith(language.prefix));
+const ENGLISH = CONFIG.languages[CONFIG.languages.length - 1];
+const languageOf = (pathname) => CONFIG.languages.find((language) => pathname.startsWith(language.prefix)) || ENGLISH;
+// The language the visitor chose with the switcher (the language cookie, which portal.js passes on), kept with
+// the pages: offline, an English address opens that language's copy, as the portal would send them there.
+const SETTINGS_CACHE = "portal-settings";
+const CHOSEN_LANGUAGE = "/portal-chosen-language"; // a key of SETTINGS_CACHE, not an address of the site
 const isAdmin = (pathname) => CONFIG.languages.some((language) => pathname.startsWith(language.admin));
 const isCatalog = (pathname) => CONFIG.languages.some((language) => pathname === language.catalog);
 const HASHED_NAME = /\.[0-9a-f]{12}\.\w+$/;
@@ -47,7 +52,9 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("message", (event) => {
   const data = event.data || {};
   if (data.type === "keep" && Array.isArray(data.urls)) {
-    event.waitUntil(keepPages(data.urls.slice(0, MOST_KEPT_AT_ONCE), REFRESH_AFTER));
+    event.waitUntil(
+      rememberLanguage(data.language).then(() => keepPages(data.urls.slice(0, MOST_KEPT_AT_ONCE), REFRESH_AFTER))
+    );
   }
 });
 
@@ -94,7 +101,8 @@ async function keepPages(urls, maxAge) {
     const saved = copy ? Date.parse(copy.headers.get(SAVED_AT)) : NaN;
     if (maxAge && Date.now() - saved < maxAge) continue;
     try {
-      const response = await fetch(url.href, { credentials: "same-origin" });
+      // Without the visitor's cookies: an address is kept as itself, an English one in English.
+      const response = await fetch(url.href, { credentials: "omit" });
       if (mayKeep(url.href, response)) await keep(url.href, response);
     } catch (error) {
       // No connection: the copy kept before stays.
@@ -102,9 +110,36 @@ async function keepPages(urls, maxAge) {
   }
 }
 
-// The kept copy of a page, marked for portal.js to say that it is not live and when it was saved.
-async function savedCopy(request) {
-  const copy = await caches.match(request.url, { cacheName: PAGE_CACHE });
+async function rememberLanguage(code) {
+  if (typeof code !== "string" || !(code === "" || CONFIG.languages.some((language) => language.code === code))) return;
+  const cache = await caches.open(SETTINGS_CACHE);
+  await cache.put(CHOSEN_LANGUAGE, new Response(code));
+}
+
+// The language a page is shown in: its address's, or for an English address the one the visitor chose.
+async function languageFor(url) {
+  const own = languageOf(url.pathname);
+  if (own !== ENGLISH) return own;
+  const kept = await caches.match(CHOSEN_LANGUAGE, { cacheName: SETTINGS_CACHE });
+  const chosen = kept ? await kept.text() : "";
+  return CONFIG.languages.find((language) => language.code === chosen) || ENGLISH;
+}
+
+// Without an answer: the kept copy of the page in the language it would be shown in, else of its own address.
+async function offlineCopy(request) {
+  const url = new URL(request.url);
+  const language = await languageFor(url);
+  if (language !== languageOf(url.pathname)) {
+    const there = new URL(language.prefix + url.pathname.slice(ENGLISH.prefix.length) + url.search, url.origin);
+    const copy = await savedCopy(there.href);
+    if (copy) return copy;
+  }
+  return savedCopy(request.url);
+}
+
+// The kept copy of the page at `address`, marked for portal.js to say that it is not live and when it was saved.
+async function savedCopy(address) {
+  const copy = await caches.match(address, { cacheName: PAGE_CACHE });
   if (!copy) return null;
   const saved = (copy.headers.get(SAVED_AT) || "").replace(/[^0-9TZ:.-]/g, "");
   const html = (await copy.text()).replace(/<html\b/i, `<html data-offline-saved="${saved}"`);
@@ -119,7 +154,7 @@ function keepCatalogs() {
 }
 
 async function offlinePage(request) {
-  const language = languageOf(new URL(request.url).pathname) || CONFIG.languages[CONFIG.languages.length - 1];
+  const language = await languageFor(new URL(request.url));
   const copy = await caches.match(language.offline_page, { cacheName: PAGE_CACHE });
   if (!copy) {
     return new Response(language.offline_text, { status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } });
@@ -136,14 +171,14 @@ function page(event) {
   );
   // The portal down (nginx's 503) is no better than no connection: the kept copy is more use.
   const answered = network.then((response) =>
-    response.status >= 500 ? savedCopy(request).then((copy) => copy || response) : response
+    response.status >= 500 ? offlineCopy(request).then((copy) => copy || response) : response
   );
   // A hanging network gives way to the kept copy after a while; an answer that comes later is still kept.
   const slow = new Promise((resolve) => setTimeout(resolve, NETWORK_WAIT))
-    .then(() => savedCopy(request))
+    .then(() => offlineCopy(request))
     .then((copy) => copy || answered);
   return Promise.race([answered, slow])
-    .catch(() => savedCopy(request))
+    .catch(() => offlineCopy(request))
     .then((response) => response || offlinePage(request));
 }
 
