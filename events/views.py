@@ -278,13 +278,8 @@ class ScheduleChangesView(EventMixin, ListView):
         return context
 
 
-def _speaker_search_variant(request):
-    """Cache variant of the speakers list: "" for the whole list; None, rendered and not kept, for a search or
-    anything else (searches are as many as visitors can type)."""
-    return "" if not request.GET else None
-
-
-@method_decorator(pagecache.cache_per_schedule_version(_speaker_search_variant), name="dispatch")
+# The whole list is kept; a search (or any other query string) is rendered for its visitor, not kept.
+@method_decorator(pagecache.cache_per_schedule_version(), name="dispatch")
 class SpeakerListView(EventMixin, TemplateView):
     """The event's speakers by name (case and accents aside), under the letters of an A–Z index, or the ones a
     search (`?q=`) finds by name or affiliation."""

@@ -92,11 +92,11 @@ def _language_config(code):
     with translation.override(code):
         return {
             "code": code,
+            # Its addresses start with its home page, which the worker keeps when it installs.
             "prefix": reverse("events:event_list"),
             "admin": reverse("admin:index"),
             "offline_page": reverse("offline"),
             "offline_text": _("You are offline, and this needs a connection."),
-            "start_url": reverse("events:event_list"),
             "catalog": reverse("javascript_catalog"),
         }
 

@@ -39,7 +39,7 @@ self.addEventListener("install", (event) => {
     caches.open(STATIC_CACHE)
       .then((cache) => cache.addAll(CONFIG.static_files))
       .then(() => keepCatalogs())
-      .then(() => keepPages(CONFIG.languages.flatMap((language) => [language.offline_page, language.start_url]), 0))
+      .then(() => keepPages(CONFIG.languages.flatMap((language) => [language.offline_page, language.prefix]), 0))
       .then(() => self.skipWaiting())
   );
 });
