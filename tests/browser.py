@@ -63,3 +63,29 @@ def phone_page(chromium):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+# The service worker, for the offline tests.
+
+
+def kept_pages(page):
+    """The addresses the service worker keeps on this device."""
+    return page.evaluate(
+        "async () => (await (await caches.open('portal-pages')).keys()).map((request) => request.url)"
+    )
+
+
+def wait_until_kept(page, url):
+    """Waits until the service worker has saved `url` on the device (it does so after the page loaded)."""
+    for _ in range(100):
+        if url in kept_pages(page):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{url} was not kept; kept are {kept_pages(page)}")
+
+
+def first_visit(page, url):
+    """Opens `url` and waits until the service worker runs it."""
+    page.goto(url)
+    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
+    page.wait_for_function("() => !!navigator.serviceWorker.controller")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 
 from events import times
 from events.models import Signup
+from tests.browser import first_visit, wait_until_kept
 from tests.conftest import deliver_outbox
 from tests.factories import MADRID, make_office_hours
 
@@ -133,22 +134,11 @@ def test_offline_an_english_address_opens_the_saved_page_in_the_chosen_language(
     phone_page, live_server, kubecon
 ):
     page = phone_page
-    page.goto(live_server.url + f"{EVENT}/booth/")
-    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
-    page.wait_for_function("() => !!navigator.serviceWorker.controller")
+    first_visit(page, live_server.url + f"{EVENT}/booth/")
     page.get_by_role("button", name="Español").click()
     page.wait_for_url(f"**/es{EVENT}/booth/")
     # The Spanish page asks the worker to keep the event's pages in Spanish, and says which language was chosen.
-    spanish_booth = live_server.url + f"/es{EVENT}/booth/"
-    for _ in range(100):
-        kept = page.evaluate(
-            "async () => (await (await caches.open('portal-pages')).keys()).map((request) => request.url)"
-        )
-        if spanish_booth in kept:
-            break
-        page.wait_for_timeout(100)
-    else:
-        raise AssertionError(f"{spanish_booth} was not kept")
+    wait_until_kept(page, live_server.url + f"/es{EVENT}/booth/")
 
     page.context.set_offline(True)
     page.goto(live_server.url + f"{EVENT}/booth/")

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from events.models import Signup
+from tests.browser import first_visit, kept_pages, wait_until_kept
 from tests.factories import MADRID, make_office_hours, make_signup
 
 pytestmark = pytest.mark.browser
@@ -21,29 +22,6 @@ NOTE = ".offline-note"
 def phone(phone_page):
     """A phone-sized page (tests/browser.py), whose context the test takes offline."""
     return phone_page
-
-
-def kept_pages(page):
-    """The addresses the service worker keeps on this device."""
-    return page.evaluate(
-        "async () => (await (await caches.open('portal-pages')).keys()).map((request) => request.url)"
-    )
-
-
-def wait_until_kept(page, url):
-    """Waits until the service worker has saved `url` on the device (it does so after the page loaded)."""
-    for _ in range(100):
-        if url in kept_pages(page):
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError(f"{url} was not kept; kept are {kept_pages(page)}")
-
-
-def first_visit(page, url):
-    """Opens `url` and waits until the service worker runs it."""
-    page.goto(url)
-    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
-    page.wait_for_function("() => !!navigator.serviceWorker.controller")
 
 
 def test_after_a_first_visit_the_schedule_and_a_starred_talk_open_offline_saying_so(
