@@ -11,15 +11,16 @@ so its removal is written as it is deleted (`record_removal()`).
 """
 
 import datetime as dt
-from functools import partial
+import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django_tasks import task
 
 from . import times
 from .models import AnnouncedTalk, Event, ScheduleUpdate, Speaker, Talk, TalkChange
@@ -27,12 +28,49 @@ from .models import AnnouncedTalk, Event, ScheduleUpdate, Speaker, Talk, TalkCha
 Kind = TalkChange.Kind
 # An update takes in further edits for at most this long after it was opened.
 LONGEST_UPDATE = dt.timedelta(hours=2)
+# A recording the database refused is tried again by the worker, this much later each time, this many times.
+RETRY_DELAY = dt.timedelta(seconds=30)
+RETRIES = 5
+
+logger = logging.getLogger(__name__)
 
 
 def record_after_commit(event_ids, using=None):
     """Record the changes of these events' talks once the current transaction commits (at once outside one)."""
     for event_id in event_ids:
-        transaction.on_commit(partial(record_changes, event_id), using=using, robust=True)
+
+        def record(event_id=event_id):
+            _record_or_leave_to_the_worker(event_id)
+
+        transaction.on_commit(record, using=using, robust=True)
+
+
+def _record_or_leave_to_the_worker(event_id):
+    """Record at once; when the database refuses (busy, gone for a moment), the change is saved already and the
+    worker records it a little later. The organiser's save or import succeeded either way and is told so."""
+    try:
+        record_changes(event_id)
+    except DatabaseError as exc:
+        logger.warning(
+            "Recording the changes of event %s failed (%s); the worker tries again.", event_id, exc
+        )
+        try:
+            record_changes_later.using(run_after=timezone.now() + RETRY_DELAY).enqueue(event_id)
+        except DatabaseError as again:
+            # Nothing is lost: the next recording of this event compares every talk that changed since.
+            logger.error("Could not leave the changes of event %s to the worker (%s).", event_id, again)
+
+
+@task()
+def record_changes_later(event_id, attempt=1):
+    """The worker's recording of a change whose recording after the commit failed."""
+    try:
+        record_changes(event_id)
+    except DatabaseError:
+        if attempt >= RETRIES:
+            raise
+        run_after = timezone.now() + RETRY_DELAY * (attempt + 1)
+        record_changes_later.using(run_after=run_after).enqueue(event_id, attempt + 1)
 
 
 def record_changes(event_id, now=None):

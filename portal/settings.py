@@ -86,8 +86,17 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=600))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a concurrent writer instead of failing at once with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
+    # The email worker and the app server write to one file. SQLite lets one writer in at a time; each of
+    # these makes the others wait for it instead of failing with "database is locked":
+    # - every transaction takes the write lock when it begins (IMMEDIATE). Django's default (DEFERRED) takes
+    #   it at the first write, and a transaction that has read cannot wait for it then: a save that reads
+    #   before it writes failed at once whenever the worker held the lock;
+    # - a statement waits up to SQLITE_BUSY_TIMEOUT seconds for the lock;
+    # - the write-ahead log lets pages be read while someone writes (it stays on in the file once set).
+    sqlite_options = DATABASES["default"].setdefault("OPTIONS", {})
+    sqlite_options.setdefault("transaction_mode", "IMMEDIATE")
+    sqlite_options.setdefault("timeout", env.int("SQLITE_BUSY_TIMEOUT", default=20))
+    sqlite_options.setdefault("init_command", "PRAGMA journal_mode=WAL")
 # Each process remembers events until the database says something changed (events/versionwatch.py); on
 # PostgreSQL it keeps one more connection for that, listening for changes to events. Off where LISTEN
 # cannot work, e.g. a pooler in transaction mode: then each request reads its event.

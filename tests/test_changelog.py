@@ -342,3 +342,36 @@ def test_a_programme_published_at_once_is_counted_and_its_first_changes_listed(c
     assert " ".join(newest.xpath("./p")[1].text_content().split()) == "And 5 more changes: see the schedule."
     assert feed.entries[0].title == "Update 2: 55 talks added"
     assert "And 5 more changes." in feed.entries[0].summary
+
+
+def test_a_recording_the_database_refuses_is_left_to_the_worker_and_the_save_stands(
+    summit, committed, monkeypatch, caplog
+):
+    from django.db import OperationalError
+    from django_tasks_db.models import DBTaskResult
+
+    from tests.conftest import deliver_outbox
+
+    record = changelog.record_changes
+
+    def locked(event_id, now=None):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(changelog, "record_changes", locked)
+    with committed():
+        Talk.objects.filter(slug="maps").update(title="Maps, again")
+        talk = Talk.objects.get(slug="maps")
+        talk.title = "Maps of the world"
+        talk.save()
+
+    assert Talk.objects.get(slug="maps").title == "Maps of the world"
+    assert [r.levelname for r in caplog.records if r.name == "events.changelog"] == ["WARNING"]
+    assert all(r.exc_info is None for r in caplog.records), "no traceback for a refused recording"
+    assert recorded(summit) == [(1, Kind.ADDED, "Maps", "Added: Mon 16 May, 10:00–10:30 CEST.")]
+
+    monkeypatch.setattr(changelog, "record_changes", record)
+    # The worker's attempt is due a little later: let that time pass.
+    DBTaskResult.objects.update(run_after=dt.datetime(2022, 1, 1, tzinfo=dt.UTC))
+    deliver_outbox()
+
+    assert [kind for _number, kind, _title, _sentence in recorded(summit)] == [Kind.ADDED, Kind.RENAMED]
