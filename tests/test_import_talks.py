@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.test.client import MULTIPART_CONTENT
 from django.urls import reverse
 
-from events import imports
+from events.exchange import fetching, programme, reading
 from events.models import Event, Room, Speaker, Talk, TalkSpeaker
 from tests.factories import make_event, make_speaker
 
@@ -57,7 +57,7 @@ def snapshot():
 
 
 def test_the_icalendar_file_gives_its_talks_in_their_zones_without_the_all_day_entry():
-    found = imports.read_programme(ICS.read_bytes(), tz=MADRID)
+    found = reading.read_programme(ICS.read_bytes(), tz=MADRID)
 
     assert [(t.title, t.starts_at.astimezone(MADRID), t.ends_at.astimezone(MADRID), t.room, t.line) for t in found] == [
         ("Cilium Mesh: Networking Across Clusters",  # TZID with its VTIMEZONE
@@ -389,10 +389,10 @@ def test_local_and_private_addresses_are_refused(programme_server, settings):
     settings.IMPORT_ALLOW_PRIVATE_ADDRESSES = False
     url = f"{programme_server}/programme.ics"
 
-    with pytest.raises(imports.ProgrammeError) as loopback:
-        imports.fetch_programme(url)
-    with pytest.raises(imports.ProgrammeError) as scheme:
-        imports.fetch_programme("file:///etc/passwd")
+    with pytest.raises(programme.ProgrammeError) as loopback:
+        fetching.fetch_programme(url)
+    with pytest.raises(programme.ProgrammeError) as scheme:
+        fetching.fetch_programme("file:///etc/passwd")
 
     assert str(loopback.value) == "127.0.0.1 is a private or local address (127.0.0.1); give a public one."
     assert str(scheme.value) == "“file:///etc/passwd” is not an http:// or https:// address."

@@ -167,7 +167,8 @@ def _read_event(item, day_date, room, source, tz, line, notes):
         notes.skip(line, title, _("it has no length (<duration> such as 00:45)."))
         return None
     hours, minutes, seconds = (int(part or 0) for part in match.groups())
-    ends_at = starts_at + dt.timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    length = dt.timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    ends_at = starts_at + length if starts_at <= LATEST - length else LATEST + length
     if problem := check_range(starts_at, ends_at):
         notes.skip(line, title, problem)
         return None
