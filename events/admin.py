@@ -368,7 +368,10 @@ class EventAdmin(admin.ModelAdmin):
     inlines = [RoomInline, TrackInline]
     actions = ["copy_event"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "time_zone", ("start_date", "end_date"), "day_change", "language"]}),
+        (
+            None,
+            {"fields": ["name", "slug", "time_zone", ("start_date", "end_date"), "day_change", "language"]},
+        ),
         (pgettext_lazy("fieldset of an event", "Place"), {"fields": ["venue", "city", "website"]}),
         (_("Description"), {"fields": ["description"], "classes": ["collapse"]}),
         (_("Embedding on other sites"), {"fields": ["embed_origins", "embed_snippet"]}),

@@ -18,7 +18,14 @@ from .exchange.exporting import PLACEHOLDER_ROOM, Exporter
 from .exchange.frab import FrabXmlExporter
 from .exchange.ical import ICalExporter, google_calendar_url
 
-__all__ = ["PLACEHOLDER_ROOM", "C3vocJsonExporter", "Exporter", "FrabXmlExporter", "ICalExporter", "google_calendar_url"]
+__all__ = [
+    "PLACEHOLDER_ROOM",
+    "C3vocJsonExporter",
+    "Exporter",
+    "FrabXmlExporter",
+    "ICalExporter",
+    "google_calendar_url",
+]
 
 MAX_CHOSEN_TALKS = 300
 _SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")

@@ -389,7 +389,9 @@ class TalkQuerySet(models.QuerySet):
         by_zone = Q(pk__in=[])
         for name, change in Event.objects.values_list("time_zone", "day_change").distinct():
             start, end = day_bounds(day, zoneinfo.ZoneInfo(name), change)
-            by_zone |= Q(event__time_zone=name, event__day_change=change, starts_at__gte=start, starts_at__lt=end)
+            by_zone |= Q(
+                event__time_zone=name, event__day_change=change, starts_at__gte=start, starts_at__lt=end
+            )
         return self.filter(by_zone)
 
     def overlapping(self, starts_at, ends_at):

@@ -528,7 +528,8 @@ def lay_out_page(event, talks, *, tracks, params, rooms=(), extras=(), today=Non
     tz, day_change = event.tzinfo, event.day_change
     extras = list(extras)
     day_choices = sorted(
-        {event.programme_date(talk.starts_at) for talk in talks} | {event.programme_date(extra[0]) for extra in extras}
+        {event.programme_date(talk.starts_at) for talk in talks}
+        | {event.programme_date(extra[0]) for extra in extras}
     )
     rooms = list(rooms)
     try:
@@ -576,7 +577,9 @@ def lay_out_page(event, talks, *, tracks, params, rooms=(), extras=(), today=Non
         and (filters.day is None or event.programme_date(extra[0]) == filters.day)
     ]
     return SchedulePage(
-        days=[] if results is not None else lay_out_schedule(chosen, tz, grid_rooms, shown_extras, day_change),
+        days=[]
+        if results is not None
+        else lay_out_schedule(chosen, tz, grid_rooms, shown_extras, day_change),
         filters=filters,
         error=error,
         filter_query=filter_query,

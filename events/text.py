@@ -64,10 +64,18 @@ def plain_text(text):
     for element in root.iter():
         if element.tag == "li":
             element.text = "• " + (element.text or "")
-        if element.tag == "a" and element.get("href") and element.get("href") != (element.text_content() or "").strip():
+        if (
+            element.tag == "a"
+            and element.get("href")
+            and element.get("href") != (element.text_content() or "").strip()
+        ):
             element.tail = f" ({element.get('href')})" + (element.tail or "")
         if element.tag in _BLOCKS:
-            element.tail = "\n\n" + (element.tail or "") if element.tag not in ("li", "br", "tr") else "\n" + (element.tail or "")
+            element.tail = (
+                "\n\n" + (element.tail or "")
+                if element.tag not in ("li", "br", "tr")
+                else "\n" + (element.tail or "")
+            )
     lines = [" ".join(line.split()) for line in root.text_content().split("\n")]
     text = "\n".join(lines)
     while "\n\n\n" in text:

@@ -199,7 +199,10 @@ def schedule_now(request, event):
     today = _running_today(event, now)
     if today is None:
         return redirect(url)
-    on_today = [talk for talk in event.talks.published().on_day(today, event.tzinfo, event.day_change).in_schedule_order()]
+    on_today = [
+        talk
+        for talk in event.talks.published().on_day(today, event.tzinfo, event.day_change).in_schedule_order()
+    ]
     current = [talk for talk in on_today if talk.ends_at > now]
     anchor = f"#talk-{current[0].slug}" if current else ""
     response = redirect(f"{url}?day={today.isoformat()}{anchor}")

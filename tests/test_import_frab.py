@@ -451,7 +451,9 @@ def test_times_out_of_range_and_rooms_the_database_would_refuse_are_errors_by_li
         ),
     ],
 )
-def test_an_event_without_what_the_portal_needs_is_skipped_and_listed_the_rest_imports(tmp_path, old, new, skipped):
+def test_an_event_without_what_the_portal_needs_is_skipped_and_listed_the_rest_imports(
+    tmp_path, old, new, skipped
+):
     path = broken(tmp_path, old, new)
 
     output = import_frab(path, "ebpf-summit")
@@ -461,7 +463,9 @@ def test_an_event_without_what_the_portal_needs_is_skipped_and_listed_the_rest_i
 
 
 def test_departures_from_the_schema_are_counted_by_kind_with_their_lines_and_the_file_imports(tmp_path):
-    path = broken(tmp_path, '<event guid="0c7d6f3e-1111-4a4a-8b8b-000000000003" id="103">', '<event id="103">')
+    path = broken(
+        tmp_path, '<event guid="0c7d6f3e-1111-4a4a-8b8b-000000000003" id="103">', '<event id="103">'
+    )
     path.write_text(
         path.read_text()
         .replace("<date>2022-09-28T14:00:00+02:00</date>", "<date>2022-09-28T14:00:00</date>")
@@ -473,9 +477,14 @@ def test_departures_from_the_schema_are_counted_by_kind_with_their_lines_and_the
 
     event = Event.objects.get(slug="ebpf-summit")
     assert event.talks.count() == 4  # the derived guid is the same the second time: nothing is doubled
-    assert event.talks.get(slug="hands-on-with-hubble").starts_at == dt.datetime(2022, 9, 28, 14, tzinfo=BERLIN)
+    assert event.talks.get(slug="hands-on-with-hubble").starts_at == dt.datetime(
+        2022, 9, 28, 14, tzinfo=BERLIN
+    )
     notes = output.splitlines()[1:-1]
-    assert notes[0] == "Imported anyway, though the file departs from its format here (counted by kind, first lines):"
+    assert (
+        notes[0]
+        == "Imported anyway, though the file departs from its format here (counted by kind, first lines):"
+    )
     assert sorted(notes[1:]) == sorted([
         "  1 × <date> without a UTC offset, read in the venue's zone (line 62)",
         "  1 × event without a guid (one is derived from its id) (line 58)",
@@ -525,7 +534,10 @@ def test_an_import_beyond_the_event_size_limit_is_refused_and_names_it(settings)
         ("<!DOCTYPE html><html><body>Schedule</body></html>", "this file is an HTML page"),
         ('{"not": "a schedule"}', "line 1: this JSON is not a c3voc schedule.json"),
         ("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "line 1: this is an iCalendar file"),
-        ("<rss><channel/></rss>", "line 1: this is not a frab schedule.xml (its root element would be <schedule>) but a news feed"),
+        (
+            "<rss><channel/></rss>",
+            "line 1: this is not a frab schedule.xml (its root element would be <schedule>) but a news feed",
+        ),
     ],
 )
 def test_a_file_that_is_no_schedule_is_refused_saying_what_it_looks_like(tmp_path, text, looks):

@@ -30,9 +30,9 @@ from .programme import (
     choose_day_change,
     derived_uuid,
     http,
-    kind_of,
     note_days,
     offsets_of,
+    read_type,
     venue_zone,
 )
 
@@ -63,7 +63,10 @@ def read(data, *, source_key, time_zone=None):
         document = json.loads(text)
     except (UnicodeDecodeError, ValueError) as exc:
         line = getattr(exc, "lineno", 1)
-        raise ProgrammeError(_("line %(line)d: the file is not valid JSON: %(error)s") % {"line": line, "error": getattr(exc, "msg", exc)}) from None
+        raise ProgrammeError(
+            _("line %(line)d: the file is not valid JSON: %(error)s")
+            % {"line": line, "error": getattr(exc, "msg", exc)}
+        ) from None
     schedule = document.get("schedule") if isinstance(document, dict) else None
     conference = schedule.get("conference") if isinstance(schedule, dict) else None
     if not isinstance(conference, dict):
@@ -97,7 +100,7 @@ def read(data, *, source_key, time_zone=None):
                     times.append(local.time().replace(microsecond=0))
     rooms = {}
     for room in conference.get("rooms") or []:
-        if isinstance(room, dict) and _str(room.get("name")):
+        if isinstance(room, dict) and _str(room.get("name")) not in ("", exporting.PLACEHOLDER_ROOM):
             rooms.setdefault(_str(room["name"]), as_uuid(room.get("guid")))
     for day, room, item in events:
         line = next(lines, 0) if "duration" in item else 0
@@ -108,7 +111,11 @@ def read(data, *, source_key, time_zone=None):
         if talk is None:
             continue
         if talk.uid in guids:
-            notes.skip(line, talk.title, _("it repeats the guid of the event on line %(line)d.") % {"line": guids[talk.uid]})
+            notes.skip(
+                line,
+                talk.title,
+                _("it repeats the guid of the event on line %(line)d.") % {"line": guids[talk.uid]},
+            )
             continue
         guids[talk.uid] = line
         talks.append(talk)
@@ -128,7 +135,9 @@ def read(data, *, source_key, time_zone=None):
         },
         rooms=[(name, guid) for name, guid in rooms.items()],
     )
-    programme.day_change = choose_day_change(talks, tz, [*sorted(day_ends, reverse=True), min(day_starts, default=None)])
+    programme.day_change = choose_day_change(
+        talks, tz, [*sorted(day_ends, reverse=True), min(day_starts, default=None)]
+    )
     note_days(programme, tz)
     return programme
 
@@ -157,8 +166,14 @@ def _read_event(item, day_date, room, source, tz, line, notes):
     if starts_at is not None and starts_at.tzinfo is None:
         notes.deviate(_("<date> without a UTC offset, read in the venue's zone"), line)
         starts_at = timezone.make_aware(starts_at, tz)
-    if starts_at is None and day_date and (match := re.fullmatch(r"(\d{1,2}):(\d{2})", _str(item.get("start")))):
-        starts_at = timezone.make_aware(dt.datetime.combine(day_date, dt.time(int(match[1]), int(match[2]))), tz)
+    if (
+        starts_at is None
+        and day_date
+        and (match := re.fullmatch(r"(\d{1,2}):(\d{2})", _str(item.get("start"))))
+    ):
+        starts_at = timezone.make_aware(
+            dt.datetime.combine(day_date, dt.time(int(match[1]), int(match[2]))), tz
+        )
     if starts_at is None:
         notes.skip(line, title, _("it has no start (<date>, or its day's date and <start>)."))
         return None
@@ -191,7 +206,7 @@ def _read_event(item, day_date, room, source, tz, line, notes):
             target = _LINK_FIELDS.get(_str(link.get("type")).lower())
             if target and http(_str(link.get("url"))):
                 links.setdefault(target, http(_str(link.get("url"))))
-    programme_type = _str(item.get("type"))[:100]
+    kind, programme_type = read_type(_str(item.get("type")))
     number = _str(item.get("id"))
     return FoundTalk(
         uid=uid,
@@ -200,7 +215,7 @@ def _read_event(item, day_date, room, source, tz, line, notes):
         ends_at=ends_at,
         room=room,
         track=_str(item.get("track"))[:200],
-        kind=kind_of(programme_type),
+        kind=kind,
         programme_type=programme_type,
         abstract=abstract,
         speakers=_persons(item, source),
@@ -323,7 +338,9 @@ class C3vocJsonExporter(exporting.Exporter):
                 }
                 for speaker in talk.speakers.all()
             ],
-            "links": [{"url": url, "type": kind, "title": title} for kind, title, url in exporting.links(talk)],
+            "links": [
+                {"url": url, "type": kind, "title": title} for kind, title, url in exporting.links(talk)
+            ],
         }
         if exporting.is_http(talk.conference_url):
             item["origin_url"] = talk.conference_url

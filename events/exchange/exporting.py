@@ -65,7 +65,6 @@ def links(talk):
     return [link for link in links if is_http(link[2])]
 
 
-
 class Exporter:
     """One format of an event's schedule: its content type and file name extension, and `render()`, which writes
     `talks` (published talks of `event` with their details, in schedule order) as bytes. `base_url` (scheme
@@ -117,7 +116,6 @@ class Exporter:
         return self.base_url + talk.get_absolute_url()
 
 
-
 # Days and rooms shared by frab XML and c3voc JSON ---------------------------------------------------
 
 
@@ -157,5 +155,3 @@ def schedule_days(event, talks, rooms):
         ]
         days.append(Day(index, date, start, end, day_rooms))
     return days
-
-

@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from .. import changelog
+from ..models import Room, Talk
 from . import exporting
 from .programme import (
     EARLIEST,
@@ -35,13 +37,11 @@ from .programme import (
     choose_day_change,
     derived_uuid,
     http,
-    kind_of,
     note_days,
     offsets_of,
+    read_type,
     venue_zone,
 )
-from .. import changelog
-from ..models import Room, Talk
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "formats" / "schedule.xml.xsd"
 _DURATION = re.compile(r"(\d{1,3}):(\d{2})(?::(\d{1,2}))?")
@@ -76,7 +76,9 @@ def parse(data):
             "error": exc.error_log.last_error.message if exc.error_log.last_error else exc.msg,
         }
         # Translators: %(error)s is the XML parser's own explanation, in English.
-        raise FrabImportError(_("line %(line)s: the file is not well-formed XML: %(error)s") % problem) from None
+        raise FrabImportError(
+            _("line %(line)s: the file is not well-formed XML: %(error)s") % problem
+        ) from None
     if document.docinfo.doctype:
         # Entities could pull in other files or blow up in size; schedules never need them.
         raise FrabImportError(_("a DOCTYPE declaration (<!DOCTYPE …>) is not allowed in a schedule.xml."))
@@ -97,7 +99,9 @@ def _not_a_schedule(root):
         looks = _("an xCal calendar")
     else:
         looks = _("an XML document whose root element is <%(tag)s>") % {"tag": name}
-    return _("line %(line)s: this is not a frab schedule.xml (its root element would be <schedule>) but %(looks)s.") % {
+    return _(
+        "line %(line)s: this is not a frab schedule.xml (its root element would be <schedule>) but %(looks)s."
+    ) % {
         "line": root.sourceline,
         "looks": looks,
     }
@@ -119,7 +123,10 @@ def _check_schema(document, notes, strict):
         if "No precomputed value available" in error.message:
             continue  # libxml2's echo of the error just before it, about the same value
         # Translators: %(error)s is the schema checker's own explanation, in English, without the values.
-        notes.deviate(_("not as the c3voc schema has it: %(error)s") % {"error": _kind_of_deviation(error.message)}, error.line)
+        notes.deviate(
+            _("not as the c3voc schema has it: %(error)s") % {"error": _kind_of_deviation(error.message)},
+            error.line,
+        )
 
 
 def _text(element, tag):
@@ -160,7 +167,11 @@ def _conference_date(conference, tag):
 def _tracks(root, conference):
     """Track names and colours: c3voc's <conference><track name color>, FOSDEM's <tracks><track>Name</track>."""
     tracks = {}
-    for track in [*conference.findall("track"), *root.iterfind("tracks/track"), *conference.iterfind("tracks/track")]:
+    for track in [
+        *conference.findall("track"),
+        *root.iterfind("tracks/track"),
+        *conference.iterfind("tracks/track"),
+    ]:
         name = (track.get("name") or track.text or "").strip()[:200]
         if name:
             colour = (track.get("color") or track.get("colour") or "").strip().lower()
@@ -181,7 +192,10 @@ def read(data, *, source_key, time_zone=None, strict=False):
         _fail(root, _("the file has no <conference>: it is not a frab schedule.xml."))
     declared = _text(conference, "time_zone_name") or None
     if declared and declared not in zoneinfo.available_timezones():
-        _fail(conference.find("time_zone_name"), _("“%(zone)s” is not an IANA time zone name.") % {"zone": declared})
+        _fail(
+            conference.find("time_zone_name"),
+            _("“%(zone)s” is not an IANA time zone name.") % {"zone": declared},
+        )
     offsets = offsets_of(_aware(value) for value in root.iterfind("day/room/event/date"))
     zone = venue_zone(declared, time_zone, [o for o in offsets if o])
     tz = zoneinfo.ZoneInfo(zone)
@@ -206,7 +220,11 @@ def read(data, *, source_key, time_zone=None, strict=False):
                 if talk is None:
                     continue
                 if talk.uid in guids:
-                    notes.skip(talk.line, talk.title, _("it repeats the guid of the event on line %(line)d.") % {"line": guids[talk.uid]})
+                    notes.skip(
+                        talk.line,
+                        talk.title,
+                        _("it repeats the guid of the event on line %(line)d.") % {"line": guids[talk.uid]},
+                    )
                     continue
                 guids[talk.uid] = talk.line
                 talks.append(talk)
@@ -223,7 +241,9 @@ def read(data, *, source_key, time_zone=None, strict=False):
         tracks=_tracks(root, conference),
         rooms=[(name, guid) for name, (guid, _line) in rooms.items()],
     )
-    programme.day_change = choose_day_change(talks, tz, [declared_change, *sorted(day_ends, reverse=True), min(day_starts, default=None)])
+    programme.day_change = choose_day_change(
+        talks, tz, [declared_change, *sorted(day_ends, reverse=True), min(day_starts, default=None)]
+    )
     note_days(programme, tz)
     return programme
 
@@ -292,7 +312,9 @@ def _start(element, day_date, tz, declared_change, notes):
         notes.deviate(_("<date> that is not an ISO 8601 date and time"), element.find("date").sourceline)
     if moment is not None:
         if moment.tzinfo is None:
-            notes.deviate(_("<date> without a UTC offset, read in the venue's zone"), element.find("date").sourceline)
+            notes.deviate(
+                _("<date> without a UTC offset, read in the venue's zone"), element.find("date").sourceline
+            )
             moment = timezone.make_aware(moment, tz)
         return moment
     clock = _clock(_text(element, "start"))
@@ -378,7 +400,7 @@ def _read_event(element, day_date, room, source, tz, declared_change, notes):
     description = _text(element, "description")
     if description and description != abstract.strip():
         abstract = f"{abstract}\n\n{description}" if abstract else description
-    programme_type = _text(element, "type")[:100]
+    kind, programme_type = read_type(_text(element, "type"))
     links = _links(element)
     number = element.get("id")
     return FoundTalk(
@@ -388,7 +410,7 @@ def _read_event(element, day_date, room, source, tz, declared_change, notes):
         ends_at=ends_at,
         room=room,
         track=_text(element, "track")[:200],
-        kind=kind_of(programme_type),
+        kind=kind,
         programme_type=programme_type,
         abstract=abstract,
         speakers=_persons(element, source),
@@ -502,5 +524,3 @@ class FrabXmlExporter(exporting.Exporter):
         if exporting.is_http(talk.conference_url):
             _sub(element, "origin_url", talk.conference_url)
         return etree.tostring(element, encoding="utf-8")
-
-

@@ -24,7 +24,17 @@ from ..models import Room, Talk
 from ..text import plain_text
 from ..times import span_text, utc_stamp
 from . import exporting
-from .programme import EARLIEST, LATEST, FoundSpeaker, FoundTalk, Notes, Programme, ProgrammeError, http, venue_zone
+from .programme import (
+    EARLIEST,
+    LATEST,
+    FoundSpeaker,
+    FoundTalk,
+    Notes,
+    Programme,
+    ProgrammeError,
+    http,
+    venue_zone,
+)
 
 _SPEAKERS_LINE = re.compile(r"^\s*speakers?\s*:\s*(?P<names>.+?)\s*$", re.IGNORECASE | re.MULTILINE)
 _AFFILIATION = re.compile(r"^(?P<name>.+?)\s*\((?P<affiliation>[^()]*)\)$")
@@ -68,7 +78,9 @@ def read(data, *, tz, time_zone=None):
                 )
         except _Skip as skip:
             line, reason = skip.args
-            title = " ".join(str(component.get("SUMMARY", "")).split()) or str(component.get("UID", "")) or "?"
+            title = (
+                " ".join(str(component.get("SUMMARY", "")).split()) or str(component.get("UID", "")) or "?"
+            )
             notes.skip(line, title[:300], reason)
             continue
         if talk is None:
@@ -132,7 +144,9 @@ def _fail(where, name, message):
     """Leave the entry out, saying why: its property (such as DTSTART) and the problem."""
     # Translators: why a calendar entry is left out of an import: the iCalendar property (such as DTSTART), the
     # problem.
-    raise _Skip(where.get(name, where["BEGIN"]), _("%(name)s: %(message)s") % {"name": name, "message": message})
+    raise _Skip(
+        where.get(name, where["BEGIN"]), _("%(name)s: %(message)s") % {"name": name, "message": message}
+    )
 
 
 def _value(component, name, where):
@@ -244,7 +258,9 @@ def _read_vevent(component, where, tz):
         speakers=[unique[key] for key in dict.fromkeys(s.name.casefold() for s in speakers)],
         abstract=_SPEAKERS_LINE.sub("", description).strip(),
         track=track,
-        conference_url=http(_text(component, "URL", where), max_length=Talk._meta.get_field("conference_url").max_length),
+        conference_url=http(
+            _text(component, "URL", where), max_length=Talk._meta.get_field("conference_url").max_length
+        ),
         line=where["BEGIN"],
     )
 
@@ -373,5 +389,3 @@ def google_calendar_url(event, talk, url):
         }
     )
     return f"https://calendar.google.com/calendar/render?{query}"
-
-

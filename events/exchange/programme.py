@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_slug
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -71,6 +71,16 @@ KINDS = {
     "lightningtalks": Talk.Kind.LIGHTNING,
     "ltngtalk": Talk.Kind.LIGHTNING,
 }
+
+
+def read_type(text):
+    """(kind, programme_type) for a programme's type as written: the type is kept where it says more than the
+    kind's own name ("lecture", "devroom", "BoF"; not "Talk" or "Lightning talk", which the kind says)."""
+    programme_type = " ".join(text.split())[:100]
+    kind = kind_of(programme_type)
+    with translation.override("en"):
+        names = {kind.value, str(kind.label).casefold()}
+    return kind, "" if programme_type.casefold() in names else programme_type
 
 
 def kind_of(programme_type):
@@ -169,7 +179,9 @@ class Notes:
 class FoundSpeaker:
     name: str
     affiliation: str = ""
-    key: str = ""  # a UUID that stays the same from one import of the file to the next, where the format has one
+    key: str = (
+        ""  # a UUID that stays the same from one import of the file to the next, where the format has one
+    )
 
 
 @dataclass
@@ -288,7 +300,11 @@ def choose_day_change(talks, tz, candidates):
     latest_night = max(after_midnight, default=None)
     earliest_day = min(same_day, default=dt.time.max)
     for candidate in [*candidates, dt.time.min]:
-        if candidate is not None and (latest_night is None or candidate > latest_night) and candidate <= earliest_day:
+        if (
+            candidate is not None
+            and (latest_night is None or candidate > latest_night)
+            and candidate <= earliest_day
+        ):
             return candidate
     if latest_night is None:
         return dt.time.min
@@ -460,13 +476,17 @@ def create_event(**values):
 def _write_rooms(event, programme, result):
     by_name = {room.name: room for room in event.rooms.all()}
     by_guid = {room.uuid: room for room in by_name.values()}
-    wanted = list(dict.fromkeys([*programme.rooms, *((talk.room, None) for talk in programme.talks if talk.room)]))
+    wanted = list(
+        dict.fromkeys([*programme.rooms, *((talk.room, None) for talk in programme.talks if talk.room)])
+    )
     names, rooms = set(), []
     for name, guid in wanted:
         if name not in names:
             names.add(name)
             rooms.append((name, uuid.UUID(guid) if guid else None))
-    taken = set(Room.objects.filter(uuid__in=[guid for _, guid in rooms if guid]).values_list("uuid", flat=True))
+    taken = set(
+        Room.objects.filter(uuid__in=[guid for _, guid in rooms if guid]).values_list("uuid", flat=True)
+    )
     order = max((room.order for room in by_name.values()), default=0)
     for name, guid in rooms:
         room = by_guid.get(guid) or by_name.get(name)
@@ -616,7 +636,9 @@ def _write_talk_speakers(programme, talks, speakers, result):
     wanted = {}
     for found in programme.talks:
         ids = list(dict.fromkeys(speakers[_speaker_key(person)].pk for person in found.speakers))
-        wanted[talks[uuid.UUID(found.uid)].pk] = {speaker_id: position for position, speaker_id in enumerate(ids)}
+        wanted[talks[uuid.UUID(found.uid)].pk] = {
+            speaker_id: position for position, speaker_id in enumerate(ids)
+        }
     current = TalkSpeaker.objects.filter(talk_id__in=wanted)
     have = {(row.talk_id, row.speaker_id): row for row in current}
     gone = [row.pk for key, row in have.items() if key[1] not in wanted[key[0]]]
@@ -676,17 +698,23 @@ def import_talks(event, found, *, status=Talk.Status.PUBLISHED):
             talk.source_uid: talk for talk in event.talks.filter(source_uid__in=[item.uid for item in found])
         }
         # import_frab keeps a frab guid as the talk's own uuid: those talks are the same talks too.
-        for talk in event.talks.filter(source_uid="", uuid__in=[as_uuid(item.uid) for item in found if as_uuid(item.uid)]):
+        for talk in event.talks.filter(
+            source_uid="", uuid__in=[as_uuid(item.uid) for item in found if as_uuid(item.uid)]
+        ):
             existing.setdefault(str(talk.uuid), talk)
         check_size(event, sum(1 for item in found if item.uid not in existing))
-        rooms = _Named(event.rooms.all(), lambda name, order: Room.objects.create(event=event, name=name, order=order))
+        rooms = _Named(
+            event.rooms.all(), lambda name, order: Room.objects.create(event=event, name=name, order=order)
+        )
         tracks = _Named(
             event.tracks.all(),
             lambda name, order: Track.objects.create(
                 event=event,
                 name=name,
                 order=order,
-                slug=unique_slug(slugify(name)[:90] or "track", set(event.tracks.values_list("slug", flat=True))),
+                slug=unique_slug(
+                    slugify(name)[:90] or "track", set(event.tracks.values_list("slug", flat=True))
+                ),
                 colour=distinct_colours(1, start=order)[0],
             ),
         )
@@ -752,7 +780,9 @@ def _speaker_of(person, speakers, result):
         speaker = Speaker.objects.filter(name__iexact=person.name).order_by("pk").first()
         if speaker is None:
             taken = set(
-                Speaker.objects.filter(slug__startswith=slugify(person.name)[:90]).values_list("slug", flat=True)
+                Speaker.objects.filter(slug__startswith=slugify(person.name)[:90]).values_list(
+                    "slug", flat=True
+                )
             )
             speaker = Speaker.objects.create(
                 name=person.name,

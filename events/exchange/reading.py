@@ -7,7 +7,7 @@ from .programme import ProgrammeError
 
 
 def sniff(data):
-    """"xml", "json" or "ical" by the file's first characters, or None."""
+    """ "xml", "json" or "ical" by the file's first characters, or None."""
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:300]
     if b"<html" in head.lower() or head.lower().startswith(b"<!doctype html"):
         return "html"
@@ -20,7 +20,9 @@ def sniff(data):
     return None
 
 
-def read_programme(data, *, tz, time_zone=None, strict=False, source_key="import", formats=("xml", "json", "ical")):
+def read_programme(
+    data, *, tz, time_zone=None, strict=False, source_key="import", formats=("xml", "json", "ical")
+):
     """The Programme of a frab schedule.xml, c3voc schedule.json or iCalendar file given as bytes, among
     `formats`. Times without a zone are read in `time_zone` (which must agree with the file's own zone) or, for
     iCalendar's floating times, in `tz`; `strict` keeps the frab schema check that refuses the file."""

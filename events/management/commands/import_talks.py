@@ -20,7 +20,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="path or http(s) address of the schedule.xml, schedule.json or .ics file")
+        parser.add_argument(
+            "file", help="path or http(s) address of the schedule.xml, schedule.json or .ics file"
+        )
         parser.add_argument("--event", required=True, metavar="SLUG", help="slug of the event to import into")
         parser.add_argument(
             "--match",
