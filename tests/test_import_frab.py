@@ -506,7 +506,7 @@ def test_a_file_without_a_zone_needs_one_and_a_zone_against_the_files_is_refused
 
     assert str(needed.value) == (
         f"{path}: the file names no time zone (<time_zone_name>) and its dates carry the UTC offset +02:00: "
-        "give the venue's zone with --time-zone, e.g. --time-zone Europe/Berlin. Nothing was imported."
+        "give the venue's zone with --time-zone, e.g. Europe/Berlin. Nothing was imported."
     )
     assert str(contradicted.value) == (
         f"{SAMPLE}: the file says its times are in Europe/Berlin, but the zone given is Europe/Lisbon. "

@@ -600,3 +600,32 @@ def test_a_title_pasted_with_a_line_separator_is_read_as_text(tmp_path):
     import_talks(path, "--event", "kubecon", "--match", "Sidecars")
 
     assert event.talks.get(title__startswith="Service Mesh").title == "Service Mesh Without Sidecars"
+
+
+def test_the_admin_asks_for_the_venues_zone_of_a_programme_without_one_and_lists_what_it_skipped(
+    organiser_client,
+):
+    event = make_event(slug="fosdem", time_zone="Europe/Brussels")
+    pentabarf = DATA / "fosdem-2020-pentabarf.xml"
+    text = pentabarf.read_text().replace("<title>Welcome to FOSDEM 2020</title>", "<title></title>")
+
+    refused = organiser_client.post(
+        import_url(event),
+        {"file": io.BytesIO(text.encode()), "address": "", "match": ""},
+        content_type=MULTIPART_CONTENT,
+    )
+    found = organiser_client.post(
+        import_url(event),
+        {"file": io.BytesIO(text.encode()), "address": "", "match": "", "time_zone": "Europe/Brussels"},
+        content_type=MULTIPART_CONTENT,
+    )
+
+    assert refused.status_code == 400
+    assert page_of(refused).xpath("string(//p[@class='errornote'])").strip() == (
+        "the file names no time zone (<time_zone_name>) and its times carry no UTC offset: give the venue's "
+        "zone with the Venue’s time zone field, e.g. Europe/Brussels."
+    )
+    assert found.status_code == 200
+    notes = page_of(found).xpath("//div[@class='import-notes']//li/text()")
+    assert "line 16: “keynotes_welcome”: it has no title." in notes
+    assert len(rows(found)) == 11

@@ -109,14 +109,14 @@ class ZoneNeeded(ProgrammeError):
             offsets = ", ".join(self.offsets)
             return ngettext(
                 "the file names no time zone (<time_zone_name>) and its dates carry the UTC offset %(offsets)s: "
-                "give the venue's zone with %(option)s, e.g. %(option)s Europe/Berlin.",
+                "give the venue's zone with %(option)s, e.g. Europe/Berlin.",
                 "the file names no time zone (<time_zone_name>) and its dates carry the UTC offsets %(offsets)s: "
-                "give the venue's zone with %(option)s, e.g. %(option)s Europe/Berlin.",
+                "give the venue's zone with %(option)s, e.g. Europe/Berlin.",
                 len(self.offsets),
             ) % {"offsets": offsets, "option": option}
         return _(
             "the file names no time zone (<time_zone_name>) and its times carry no UTC offset: give the "
-            "venue's zone with %(option)s, e.g. %(option)s Europe/Brussels."
+            "venue's zone with %(option)s, e.g. Europe/Brussels."
         ) % {"option": option}
 
 
