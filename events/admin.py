@@ -28,7 +28,8 @@ from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from portal.adminlists import cut
 
-from . import copying, imports, notices, photos, schedule, signups, times
+from . import copying, notices, photos, schedule, signups, times
+from .exchange import fetching, programme, reading
 from .forms import CopyEventForm, MailboxField, OrganiserMessageForm
 from .models import (
     Booth,
@@ -258,6 +259,21 @@ class TrackInline(admin.TabularInline):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class TimeZoneInput(forms.TextInput):
+    """A text box that offers the IANA zone names as one types (an HTML datalist: the browser searches it, no
+    JavaScript needed); the model's validator still decides what is a zone."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"list": "iana-time-zones", "autocomplete": "off", **(attrs or {})})
+
+    def render(self, name, value, attrs=None, renderer=None):
+        zones = format_html_join(
+            "", '<option value="{}">', ((zone,) for zone in sorted(available_timezones()))
+        )
+        datalist = format_html('<datalist id="iana-time-zones">{}</datalist>', zones)
+        return super().render(name, value, attrs, renderer) + datalist
+
+
 class ProgrammeForm(forms.Form):
     """Where the talks to import come from: a file or an address, one of the two."""
 
@@ -265,7 +281,8 @@ class ProgrammeForm(forms.Form):
         label=_("Programme file"),
         required=False,
         help_text=_(
-            "A frab schedule.xml (pretalx and frab export it) or an iCalendar file (.ics; Sched and most schedule tools)."
+            "A frab schedule.xml (pretalx, frab and FOSDEM export it), a c3voc schedule.json or an iCalendar file "
+            "(.ics; Sched and most schedule tools)."
         ),
     )
     address = forms.CharField(
@@ -274,6 +291,15 @@ class ProgrammeForm(forms.Form):
         max_length=2000,
         help_text=_(
             "An http:// or https:// address of such a file, e.g. https://pretalx.com/<event>/schedule/export/schedule.xml"
+        ),
+    )
+    time_zone = forms.CharField(
+        label=_("Venue’s time zone"),
+        required=False,
+        max_length=64,
+        widget=TimeZoneInput(),
+        help_text=_(
+            "For a programme that names no time zone of its own, e.g. Europe/Berlin. Empty: the programme’s own."
         ),
     )
     match = forms.CharField(
@@ -297,10 +323,14 @@ class ProgrammeForm(forms.Form):
         return cleaned
 
     def read(self, event):
-        """The talks of the file or address; raises imports.ProgrammeError."""
+        """The programme of the file or address; raises programme.ProgrammeError."""
         upload = self.cleaned_data["file"]
-        data = upload.read() if upload else imports.fetch_programme(self.cleaned_data["address"].strip())
-        return imports.read_programme(data, tz=event.tzinfo)
+        data = upload.read() if upload else fetching.fetch_programme(self.cleaned_data["address"].strip())
+        zone = self.cleaned_data["time_zone"].strip() or None
+        try:
+            return reading.read_programme(data, tz=event.tzinfo, time_zone=zone)
+        except programme.ZoneNeeded as exc:
+            raise programme.ProgrammeError(exc.explain(_("the Venue’s time zone field"))) from None
 
 
 class ChooseTalksForm(forms.Form):
@@ -326,22 +356,7 @@ class ChooseTalksForm(forms.Form):
         data = signing.loads(
             self.data.get("payload", ""), salt=f"events.imports:{event.pk}", max_age=self.MAX_AGE
         )
-        return [imports.FoundTalk.from_json(item) for item in data]
-
-
-class TimeZoneInput(forms.TextInput):
-    """A text box that offers the IANA zone names as one types (an HTML datalist: the browser searches it, no
-    JavaScript needed); the model's validator still decides what is a zone."""
-
-    def __init__(self, attrs=None):
-        super().__init__({"list": "iana-time-zones", "autocomplete": "off", **(attrs or {})})
-
-    def render(self, name, value, attrs=None, renderer=None):
-        zones = format_html_join(
-            "", '<option value="{}">', ((zone,) for zone in sorted(available_timezones()))
-        )
-        datalist = format_html('<datalist id="iana-time-zones">{}</datalist>', zones)
-        return super().render(name, value, attrs, renderer) + datalist
+        return [programme.FoundTalk.from_json(item) for item in data]
 
 
 @admin.register(Event)
@@ -353,7 +368,10 @@ class EventAdmin(admin.ModelAdmin):
     inlines = [RoomInline, TrackInline]
     actions = ["copy_event"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "time_zone", ("start_date", "end_date"), "language"]}),
+        (
+            None,
+            {"fields": ["name", "slug", "time_zone", ("start_date", "end_date"), "day_change", "language"]},
+        ),
         (pgettext_lazy("fieldset of an event", "Place"), {"fields": ["venue", "city", "website"]}),
         (_("Description"), {"fields": ["description"], "classes": ["collapse"]}),
         (_("Embedding on other sites"), {"fields": ["embed_origins", "embed_snippet"]}),
@@ -469,7 +487,7 @@ class EventAdmin(admin.ModelAdmin):
 
     def import_talks_view(self, request, object_id):
         """Import talks: a programme file or address, then the talks found with checkboxes and a filter, then
-        the ticked ones written into the event (events/imports.py). Plain form posts, no JavaScript."""
+        the ticked ones written into the event (events/exchange/programme.py). Plain form posts, no JavaScript."""
         event = self.get_object(request, unquote(object_id))
         if event is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
@@ -491,11 +509,13 @@ class EventAdmin(admin.ModelAdmin):
             form = ProgrammeForm(request.POST, request.FILES)
             if form.is_valid():
                 try:
-                    found = form.read(event)
-                except imports.ProgrammeError as exc:
+                    read = form.read(event)
+                except programme.ProgrammeError as exc:
                     form.add_error(None, str(exc))
                 else:
+                    found = read.talks
                     if found:
+                        context["notes"] = [*read.notes.lines(), *read.notes.skipped_lines()]
                         return self._render_found(request, event, context, found, form.cleaned_data["match"])
                     form.add_error(None, _("The programme holds no talks (all-day entries are left out)."))
             status = 400
@@ -537,7 +557,10 @@ class EventAdmin(admin.ModelAdmin):
             error = _("Tick at least one talk to import.")
             return self._render_found(request, event, context, found, match, chosen, error, status=400)
         status = Talk.Status.DRAFT if request.POST.get("draft") else Talk.Status.PUBLISHED
-        result = imports.import_talks(event, talks, status=status)
+        try:
+            result = programme.import_talks(event, talks, status=status)
+        except programme.ProgrammeError as exc:
+            return self._render_found(request, event, context, found, match, chosen, str(exc), status=400)
         self.message_user(
             request,
             # Translators: result is a summary such as "Created: 3 talks, 2 speakers, 1 rooms. Updated: ..."
@@ -684,7 +707,9 @@ class EventDayFilter(admin.SimpleListFilter):
             day = dt.date.fromisoformat(self.value())
         except ValueError:
             raise IncorrectLookupParameters(self.value()) from None
-        return queryset.on_day(day, tz=self.event.tzinfo if self.event else None)
+        if self.event is None:
+            return queryset.on_day(day)
+        return queryset.on_day(day, tz=self.event.tzinfo, day_change=self.event.day_change)
 
 
 class EventScopedFilter(admin.RelatedFieldListFilter):
@@ -751,7 +776,7 @@ class TalkAdmin(TitleColumnMixin, EventLocalTimesMixin, admin.ModelAdmin):
     actions = ["publish", "unpublish"]
     readonly_fields = ["uuid", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["event", "title", "slug", "status", "kind"]}),
+        (None, {"fields": ["event", "title", "slug", "status", ("kind", "programme_type")]}),
         (_("When and where"), {"fields": [("starts_at", "ends_at"), "room", "track"]}),
         (pgettext_lazy("a talk's summary", "Abstract"), {"fields": ["abstract"]}),
         (_("Links"), {"fields": ["conference_url", "slides_url", "video_url"], "classes": ["collapse"]}),

@@ -22,7 +22,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .times import day_bounds, minutes
+from .times import day_bounds, minutes, programme_date
 
 
 def validate_time_zone(value):
@@ -152,6 +152,16 @@ class Event(models.Model):
     )
     start_date = models.DateField(_("first day"))
     end_date = models.DateField(_("last day"))
+    # Conferences with a night programme list a session at 00:15 under the day before (frab's day_change, a
+    # day's start and end): every page and export groups talks into days that begin at this time.
+    day_change = models.TimeField(
+        _("day changes at"),
+        default=dt.time(0, 0),
+        help_text=_(
+            "When one day of the programme ends and the next begins, at the venue: a talk before this time "
+            "belongs to the day before (e.g. 04:00 for a programme that runs past midnight)."
+        ),
+    )
     venue = models.CharField(_("venue"), max_length=200, blank=True)
     city = models.CharField(_("city"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True, help_text=_("Markdown."))
@@ -205,7 +215,7 @@ class Event(models.Model):
         return zoneinfo.ZoneInfo(self.time_zone)
 
     def days(self):
-        """Every date from the first to the last day."""
+        """Every date from the first to the last day of the programme."""
         count = (self.end_date - self.start_date).days + 1
         return [self.start_date + dt.timedelta(days=n) for n in range(count)]
 
@@ -214,8 +224,16 @@ class Event(models.Model):
         return timezone.localtime(value, self.tzinfo)
 
     def today(self, now=None):
-        """The date it is now at the venue."""
-        return self.localtime(now or timezone.now()).date()
+        """The programme day it is now at the venue (before the day change, still the day before)."""
+        return self.programme_date(now or timezone.now())
+
+    def programme_date(self, value):
+        """The programme day an aware datetime belongs to (see `day_change`)."""
+        return programme_date(value, self.tzinfo, self.day_change)
+
+    def day_bounds(self, day):
+        """The first instant of programme day `day` and of the day after it."""
+        return day_bounds(day, self.tzinfo, self.day_change)
 
     @property
     def frame_ancestors(self):
@@ -362,15 +380,18 @@ class TalkQuerySet(models.QuerySet):
         """Talks that take place as announced."""
         return self.filter(status=Talk.Status.PUBLISHED)
 
-    def on_day(self, day, tz=None):
-        """Talks starting on `day` in `tz`, or in each talk's own event zone when `tz` is not given."""
+    def on_day(self, day, tz=None, day_change=dt.time.min):
+        """Talks starting on programme day `day` in `tz` (a day that begins at `day_change`), or in each talk's
+        own event zone and day change when `tz` is not given."""
         if tz is not None:
-            start, end = day_bounds(day, tz)
+            start, end = day_bounds(day, tz, day_change)
             return self.filter(starts_at__gte=start, starts_at__lt=end)
         by_zone = Q(pk__in=[])
-        for name in Event.objects.values_list("time_zone", flat=True).distinct():
-            start, end = day_bounds(day, zoneinfo.ZoneInfo(name))
-            by_zone |= Q(event__time_zone=name, starts_at__gte=start, starts_at__lt=end)
+        for name, change in Event.objects.values_list("time_zone", "day_change").distinct():
+            start, end = day_bounds(day, zoneinfo.ZoneInfo(name), change)
+            by_zone |= Q(
+                event__time_zone=name, event__day_change=change, starts_at__gte=start, starts_at__lt=end
+            )
         return self.filter(by_zone)
 
     def overlapping(self, starts_at, ends_at):
@@ -481,6 +502,9 @@ class Talk(models.Model):
         Track, on_delete=models.SET_NULL, null=True, blank=True, related_name="talks", verbose_name=_("track")
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.TALK)
+    # The type the conference's programme gives the talk ("lecture", "devroom", "BoF"), kept as written: the
+    # exports give it back, and a talk of kind “other” is shown with it instead of “Other”.
+    programme_type = models.CharField(_("type in the programme"), max_length=100, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.DRAFT)
     speakers = models.ManyToManyField(
         Speaker, through="TalkSpeaker", related_name="talks", blank=True, verbose_name=_("speakers")
@@ -552,6 +576,14 @@ class Talk(models.Model):
     @property
     def is_cancelled(self):
         return self.status == self.Status.CANCELLED
+
+    @property
+    def kind_label(self):
+        """What the talk is, as pages show it: its kind, or the programme's own type where the portal has no
+        kind for it (a “Hackathon” rather than “Other”)."""
+        if self.kind == self.Kind.OTHER and self.programme_type:
+            return self.programme_type
+        return self.get_kind_display()
 
 
 class TalkSpeaker(models.Model):

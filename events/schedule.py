@@ -7,7 +7,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from itertools import combinations
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -15,11 +14,12 @@ from . import times
 from .models import Talk
 
 
-def group_by_day(talks, tz):
-    """Talks grouped by their start date in `tz`, as an ordered list of (date, [talks])."""
+def group_by_day(talks, tz, day_change=dt.time.min):
+    """Talks grouped by the programme day they start on in `tz` (days begin at `day_change`), as an ordered list
+    of (date, [talks])."""
     days = defaultdict(list)
     for talk in sorted(talks, key=lambda t: (t.starts_at, t.title)):
-        days[timezone.localtime(talk.starts_at, tz).date()].append(talk)
+        days[times.programme_date(talk.starts_at, tz, day_change)].append(talk)
     return sorted(days.items())
 
 
@@ -211,14 +211,14 @@ def lay_out_blocks(talks):
     return blocks
 
 
-def lay_out_schedule(talks, tz, rooms=(), extras=()):
-    """The schedule by day in `tz`, each day laid out in blocks of parallel talks and, where the event has
-    `rooms`, as a grid by room. `extras` [(starts_at, ends_at, what, address)] are the other things that
-    happen (office hours, booth shifts): their days are schedule days too."""
-    by_day = dict(group_by_day(talks, tz))
+def lay_out_schedule(talks, tz, rooms=(), extras=(), day_change=dt.time.min):
+    """The schedule by programme day in `tz` (days begin at `day_change`), each day laid out in blocks of
+    parallel talks and, where the event has `rooms`, as a grid by room. `extras` [(starts_at, ends_at, what,
+    address)] are the other things that happen (office hours, booth shifts): their days are schedule days too."""
+    by_day = dict(group_by_day(talks, tz, day_change))
     extras_by_day = defaultdict(list)
     for extra in sorted(extras, key=lambda extra: extra[0]):
-        extras_by_day[timezone.localtime(extra[0], tz).date()].append(extra)
+        extras_by_day[times.programme_date(extra[0], tz, day_change)].append(extra)
     return [
         ScheduleDay(
             date=day,
@@ -399,12 +399,12 @@ def search_problems(q):
     return []
 
 
-def filter_talks(talks, filters, tz):
-    """The talks that match every filter that is set except the search; the day is taken in `tz`."""
+def filter_talks(talks, filters, tz, day_change=dt.time.min):
+    """The talks that match every filter that is set except the search; the day is the programme day in `tz`."""
     return [
         talk
         for talk in talks
-        if (filters.day is None or timezone.localtime(talk.starts_at, tz).date() == filters.day)
+        if (filters.day is None or times.programme_date(talk.starts_at, tz, day_change) == filters.day)
         and (not filters.track or (talk.track is not None and talk.track.slug == filters.track))
         and (not filters.kind or talk.kind == filters.kind)
         and (not filters.room or (talk.room is not None and talk.room.slug == filters.room))
@@ -525,11 +525,11 @@ def lay_out_page(event, talks, *, tracks, params, rooms=(), extras=(), today=Non
     hours, booth shifts: (starts_at, ends_at, what, address)), the venue's date `today` while the event runs,
     and `rank(text)`, the database's search ({talk id: rank}, or None to match words here)."""
     talks = list(talks)
-    tz = event.tzinfo
+    tz, day_change = event.tzinfo, event.day_change
     extras = list(extras)
     day_choices = sorted(
-        {timezone.localtime(talk.starts_at, tz).date() for talk in talks}
-        | {timezone.localtime(extra[0], tz).date() for extra in extras}
+        {event.programme_date(talk.starts_at) for talk in talks}
+        | {event.programme_date(extra[0]) for extra in extras}
     )
     rooms = list(rooms)
     try:
@@ -559,7 +559,7 @@ def lay_out_page(event, talks, *, tracks, params, rooms=(), extras=(), today=Non
             filter_query.pop(name, None)
     if filters.all_days and not filters.day:
         filter_query["day"] = ALL_DAYS
-    chosen = filter_talks(talks, filters, tz)
+    chosen = filter_talks(talks, filters, tz, day_change)
     results = None
     if filters.q:
         ranks = rank(filters.q) if rank else None
@@ -574,10 +574,12 @@ def lay_out_page(event, talks, *, tracks, params, rooms=(), extras=(), today=Non
         extra
         for extra in extras
         if not (filters.track or filters.kind or filters.room or filters.q)
-        and (filters.day is None or timezone.localtime(extra[0], tz).date() == filters.day)
+        and (filters.day is None or event.programme_date(extra[0]) == filters.day)
     ]
     return SchedulePage(
-        days=[] if results is not None else lay_out_schedule(chosen, tz, grid_rooms, shown_extras),
+        days=[]
+        if results is not None
+        else lay_out_schedule(chosen, tz, grid_rooms, shown_extras, day_change),
         filters=filters,
         error=error,
         filter_query=filter_query,

@@ -6,6 +6,7 @@ import markdown
 import nh3
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
+from lxml import html as lxml_html
 
 ALLOWED_TAGS = {
     "a",
@@ -48,3 +49,35 @@ def summary_of(html_text, words=40):
     """
     plain = unescape(strip_tags(html_text))
     return Truncator(" ".join(plain.split())).words(words)
+
+
+_BLOCKS = {"p", "div", "ul", "ol", "li", "h2", "h3", "h4", "blockquote", "pre", "hr", "br", "table", "tr"}
+
+
+def plain_text(text):
+    """Markdown (or the HTML programmes write, which Markdown passes through) as plain text for calendars and
+    other outputs that show no markup: paragraphs apart, list items on lines of their own, entities decoded."""
+    rendered = render_markdown(text)
+    if not rendered.strip():
+        return ""
+    root = lxml_html.fragment_fromstring(rendered, create_parent="div")
+    for element in root.iter():
+        if element.tag == "li":
+            element.text = "• " + (element.text or "")
+        if (
+            element.tag == "a"
+            and element.get("href")
+            and element.get("href") != (element.text_content() or "").strip()
+        ):
+            element.tail = f" ({element.get('href')})" + (element.tail or "")
+        if element.tag in _BLOCKS:
+            element.tail = (
+                "\n\n" + (element.tail or "")
+                if element.tag not in ("li", "br", "tr")
+                else "\n" + (element.tail or "")
+            )
+    lines = [" ".join(line.split()) for line in root.text_content().split("\n")]
+    text = "\n".join(lines)
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text.strip()

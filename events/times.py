@@ -20,11 +20,19 @@ def minutes(starts_at, ends_at):
     return int((ends_at - starts_at).total_seconds() // 60)
 
 
-def day_bounds(day, tz):
-    """The first instant of `day` and of the day after it, as aware datetimes in `tz` (DST-safe)."""
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+def day_bounds(day, tz, day_change=dt.time.min):
+    """The first instant of `day` and of the day after it, as aware datetimes in `tz` (DST-safe), for days that
+    begin at `day_change` (a programme that runs past midnight starts its next day later)."""
+    start = dt.datetime.combine(day, day_change, tzinfo=tz)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), day_change, tzinfo=tz)
     return start, end
+
+
+def programme_date(value, tz, day_change=dt.time.min):
+    """The day of the programme an aware datetime belongs to in `tz`: its date, or the day before when it comes
+    before `day_change` (a session at 00:15 still belongs to the evening's day)."""
+    local = value.astimezone(tz)
+    return local.date() - dt.timedelta(days=1) if local.time() < day_change else local.date()
 
 
 def span_text(starts_at, ends_at, tz):

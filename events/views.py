@@ -87,7 +87,9 @@ class EventDetailView(EventMixin, TemplateView):
         talks = list(event.talks.public().in_schedule_order())
         now = timezone.now()
         return super().get_context_data(
-            days=schedule.lay_out_schedule(talks, event.tzinfo, extras=_happenings(event)),
+            days=schedule.lay_out_schedule(
+                talks, event.tzinfo, extras=_happenings(event), day_change=event.day_change
+            ),
             whats_on=schedule.whats_on(talks, now),
             is_over=_is_over(event, now),
             **kwargs,
@@ -172,7 +174,7 @@ class MyScheduleView(EventMixin, TemplateView):
         clashes = schedule.find_clashes(talks)
         days = [
             (day, [(talk, clashes.get(talk.pk, [])) for talk in day_talks])
-            for day, day_talks in schedule.group_by_day(talks, event.tzinfo)
+            for day, day_talks in schedule.group_by_day(talks, event.tzinfo, event.day_change)
         ]
         query = ",".join(talk.slug for talk in talks)
         return self.render_to_response(
@@ -197,7 +199,10 @@ def schedule_now(request, event):
     today = _running_today(event, now)
     if today is None:
         return redirect(url)
-    on_today = [talk for talk in event.talks.published().on_day(today, event.tzinfo).in_schedule_order()]
+    on_today = [
+        talk
+        for talk in event.talks.published().on_day(today, event.tzinfo, event.day_change).in_schedule_order()
+    ]
     current = [talk for talk in on_today if talk.ends_at > now]
     anchor = f"#talk-{current[0].slug}" if current else ""
     response = redirect(f"{url}?day={today.isoformat()}{anchor}")

@@ -188,12 +188,15 @@ elif MEDIA_STORAGE != "local":
     raise ImproperlyConfigured(f"MEDIA_STORAGE is “{MEDIA_STORAGE}”: use local (the default) or s3.")
 # Uploaded photos larger than this are refused before they are read as images.
 PHOTO_MAX_MB = env.int("PHOTO_MAX_MB", default=5)
-# Importing talks from a conference's programme by its address (events/imports.py): how long to wait for it,
+# Importing talks from a conference's programme by its address (events/exchange/fetching.py): how long to wait for it,
 # how large it may be, and whether private and local addresses may be asked (never in production: an
 # organiser's address would reach whatever the app server reaches).
 IMPORT_TIMEOUT = env.int("IMPORT_TIMEOUT", default=15)
 IMPORT_MAX_MB = env.int("IMPORT_MAX_MB", default=10)
 IMPORT_ALLOW_PRIVATE_ADDRESSES = env.bool("IMPORT_ALLOW_PRIVATE_ADDRESSES", default=False)
+# The most talks an event may hold after an import (events/exchange/programme.py): well above real conferences
+# (FOSDEM has about 1,000), below what no server can render as one schedule.
+EVENT_MAX_TALKS = env.int("EVENT_MAX_TALKS", default=5000)
 # Without collectstatic (make run), whitenoise serves straight from the source folders.
 WHITENOISE_USE_FINDERS = DEBUG
 

@@ -694,11 +694,10 @@ def test_pyfahrplan_finds_the_description_and_the_speakers_public_names(client, 
 def test_the_portals_own_import_reads_the_description_back_without_doubling_the_text(
     client, mixed_event, tmp_path
 ):
-    from events.frab import import_frab
+    from events.exchange import frab, programme
 
-    schedule = tmp_path / "schedule.xml"
-    schedule.write_bytes(client.get(url("schedule_xml", mixed_event)).content)
+    data = client.get(url("schedule_xml", mixed_event)).content
 
-    import_frab(schedule, event_slug="mixed-copy")
+    programme.import_schedule(frab.read(data, source_key="copy"), event_slug="mixed-copy")
 
     assert Event.objects.get(slug="mixed-copy").talks.get().abstract == "An abstract."

@@ -3,6 +3,7 @@
 import datetime as dt
 import http.server
 import io
+import re
 import threading
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ from django.core.management import CommandError, call_command
 from django.test.client import MULTIPART_CONTENT
 from django.urls import reverse
 
-from events import imports
+from events.exchange import fetching, programme, reading
 from events.models import Event, Room, Speaker, Talk, TalkSpeaker
 from tests.factories import make_event, make_speaker
 
@@ -32,9 +33,12 @@ def kubecon():
 
 
 def import_talks(source, *args):
+    """The command's output but its last line, which says how long it took."""
     out = io.StringIO()
     call_command("import_talks", str(source), *args, stdout=out)
-    return out.getvalue().strip()
+    *lines, took = out.getvalue().strip().splitlines()
+    assert re.fullmatch(r"Read in \d+\.\d s, written in \d+\.\d s \(\d+\.\d s in all\)\.", took)
+    return "\n".join(lines)
 
 
 def talks_of(event):
@@ -57,7 +61,7 @@ def snapshot():
 
 
 def test_the_icalendar_file_gives_its_talks_in_their_zones_without_the_all_day_entry():
-    found = imports.read_programme(ICS.read_bytes(), tz=MADRID)
+    found = reading.read_programme(ICS.read_bytes(), tz=MADRID).talks
 
     assert [(t.title, t.starts_at.astimezone(MADRID), t.ends_at.astimezone(MADRID), t.room, t.line) for t in found] == [
         ("Cilium Mesh: Networking Across Clusters",  # TZID with its VTIMEZONE
@@ -74,7 +78,7 @@ def test_the_icalendar_file_gives_its_talks_in_their_zones_without_the_all_day_e
     ]  # fmt: skip
     mesh = found[0]
     assert mesh.uid == "ytkx-cilium-mesh@kccnceu2022.sched.com"
-    assert mesh.url == "https://kccnceu2022.sched.com/event/ytkx/cilium-mesh"
+    assert mesh.conference_url == "https://kccnceu2022.sched.com/event/ytkx/cilium-mesh"
     assert mesh.abstract == (
         "How clusters in several clouds share one network, with identities that follow the workloads."
     )
@@ -240,20 +244,10 @@ def broken(tmp_path, old, new):
 @pytest.mark.parametrize(
     "old, new, message",
     [
-        (b"DTSTART:20220519T080000Z", b"DTSTART:20220519T0800", "line 66, DTSTART: cannot be read: "),
-        (b"DTEND:20220519T083500Z", b"DTEND:20220519T073500Z", "line 67, DTEND: the event must end after it starts."),
-        (b"UID:ytcd-sidecarless@kccnceu2022.sched.com\r\n", b"", "line 74, BEGIN: the event has no UID, which tells it apart when the file is imported again."),
-        (b"UID:ytcd-sidecarless@kccnceu2022.sched.com", b"UID:ytab-ebpf-observability@kccnceu2022.sched.com",
-         "line 76, UID: the UID “ytab-ebpf-observability@kccnceu2022.sched.com” is already the UID of the event on line 63."),
-        (b"DURATION:PT45M\r\n", b"", "line 74, BEGIN: the event has no end time (DTEND or DURATION)."),
         (b"END:VEVENT\r\nBEGIN:VEVENT\r\nDTSTAMP:20220510T120000Z\r\nUID:ytcd", b"BEGIN:VEVENT\r\nDTSTAMP:20220510T120000Z\r\nUID:ytcd",
          "line 73: BEGIN:VEVENT inside the VEVENT of line 63, which has no END:VEVENT."),
         (b"SUMMARY:Service Mesh Without Sidecars", b"Service Mesh Without Sidecars",
          "line 79: “Service Mesh Without Sidecars” is not an iCalendar line (NAME:value)."),
-        (b"DTSTART:20220520T140000", b"DTSTART:99991231T140000\r\nX-NOTE:next year", "line 77, DTSTART: the time is not between the years 1970 and 9000."),
-        (b"DTSTART:20220520T140000", b"DTSTART:00010101T000000", "line 77, DTSTART: the time is not between the years 1970 and 9000."),
-        (b"SUMMARY:Service Mesh Without Sidecars", b"SUMMARY:Service Mesh\x00Without Sidecars", "line 79, SUMMARY: holds control characters."),
-        (b"SUMMARY:Service Mesh Without Sidecars", b"SUMMARY:Service Mesh\r\nSUMMARY:Without Sidecars", "line 79, SUMMARY: is given more than once in one event."),
     ],
 )  # fmt: skip
 def test_a_broken_icalendar_file_is_refused_naming_the_line_and_nothing_is_imported(
@@ -271,6 +265,42 @@ def test_a_broken_icalendar_file_is_refused_naming_the_line_and_nothing_is_impor
     assert str(error.value).endswith(". Nothing was imported.")
     assert snapshot() == before
     assert event.talks.count() == 1
+
+
+@pytest.mark.parametrize(
+    "old, new, skipped",
+    [
+        (b"DTSTART:20220519T080000Z", b"DTSTART:20220519T0800", "line 66: “eBPF for Observability at Scale”: DTSTART: cannot be read: "),
+        (b"DTEND:20220519T083500Z", b"DTEND:20220519T073500Z",
+         "line 67: “eBPF for Observability at Scale”: DTEND: the event has no length: it ends when it starts (a milestone, not a talk)."),
+        (b"DTEND:20220519T083500Z", b"DTEND:20220519T080000Z",
+         "line 67: “eBPF for Observability at Scale”: DTEND: the event has no length: it ends when it starts (a milestone, not a talk)."),
+        (b"UID:ytcd-sidecarless@kccnceu2022.sched.com\r\n", b"",
+         "line 74: “Service Mesh Without Sidecars”: BEGIN: the event has no UID, which tells it apart when the file is imported again."),
+        (b"UID:ytcd-sidecarless@kccnceu2022.sched.com", b"UID:ytab-ebpf-observability@kccnceu2022.sched.com",
+         "line 76: “Service Mesh Without Sidecars”: UID: the UID “ytab-ebpf-observability@kccnceu2022.sched.com” is already the UID of the event on line 63."),
+        (b"DURATION:PT45M\r\n", b"",
+         "line 77: “Service Mesh Without Sidecars”: DTSTART: the event has no end time (DTEND or DURATION): a milestone, not a talk."),
+        (b"DTSTART:20220520T140000", b"DTSTART:99991231T140000\r\nX-NOTE:next year",
+         "line 77: “Service Mesh Without Sidecars”: DTSTART: the time is not between the years 1970 and 9000."),
+        (b"DTSTART:20220520T140000", b"DTSTART:00010101T000000",
+         "line 77: “Service Mesh Without Sidecars”: DTSTART: the time is not between the years 1970 and 9000."),
+        (b"SUMMARY:Service Mesh Without Sidecars", b"SUMMARY:Service Mesh\x00Without Sidecars",
+         "line 79: “Service Mesh\x00Without Sidecars”: SUMMARY: holds control characters."),
+    ],
+)  # fmt: skip
+def test_an_icalendar_entry_without_what_a_talk_needs_is_skipped_and_listed_the_rest_imports(
+    tmp_path, old, new, skipped
+):
+    event = kubecon()
+    path = broken(tmp_path, old, new)
+
+    output = import_talks(path, "--event", "kubecon")
+
+    assert output.splitlines()[0].startswith("Found 3 talks. Created: 3 talks")
+    assert output.splitlines()[-2] == "Skipped 1 entries:"
+    assert output.splitlines()[-1].startswith(f"  {skipped}")  # a reader's own explanation may follow
+    assert event.talks.count() == 3
 
 
 def test_a_broken_frab_file_is_refused_as_import_frab_refuses_it(tmp_path):
@@ -301,8 +331,9 @@ def test_a_file_that_is_no_programme_an_unknown_event_or_a_missing_file_is_a_com
         import_talks(tmp_path / "missing.ics", "--event", "kubecon")
 
     assert str(not_a_programme.value) == (
-        f"{notes}: line 1: this is neither a frab schedule.xml (it would start with <) nor an iCalendar file "
-        "(it would start with BEGIN:VCALENDAR). Nothing was imported."
+        f"{notes}: line 1: this is not a programme: a frab schedule.xml would start with <, a c3voc "
+        "schedule.json with {, an iCalendar file with BEGIN:VCALENDAR; this file is neither XML, JSON nor "
+        "iCalendar. Nothing was imported."
     )
     assert (
         str(no_event.value) == "There is no event “nope”: create it first (in the admin or with import_frab)."
@@ -389,10 +420,10 @@ def test_local_and_private_addresses_are_refused(programme_server, settings):
     settings.IMPORT_ALLOW_PRIVATE_ADDRESSES = False
     url = f"{programme_server}/programme.ics"
 
-    with pytest.raises(imports.ProgrammeError) as loopback:
-        imports.fetch_programme(url)
-    with pytest.raises(imports.ProgrammeError) as scheme:
-        imports.fetch_programme("file:///etc/passwd")
+    with pytest.raises(programme.ProgrammeError) as loopback:
+        fetching.fetch_programme(url)
+    with pytest.raises(programme.ProgrammeError) as scheme:
+        fetching.fetch_programme("file:///etc/passwd")
 
     assert str(loopback.value) == "127.0.0.1 is a private or local address (127.0.0.1); give a public one."
     assert str(scheme.value) == "“file:///etc/passwd” is not an http:// or https:// address."
@@ -569,3 +600,32 @@ def test_a_title_pasted_with_a_line_separator_is_read_as_text(tmp_path):
     import_talks(path, "--event", "kubecon", "--match", "Sidecars")
 
     assert event.talks.get(title__startswith="Service Mesh").title == "Service Mesh Without Sidecars"
+
+
+def test_the_admin_asks_for_the_venues_zone_of_a_programme_without_one_and_lists_what_it_skipped(
+    organiser_client,
+):
+    event = make_event(slug="fosdem", time_zone="Europe/Brussels")
+    pentabarf = DATA / "fosdem-2020-pentabarf.xml"
+    text = pentabarf.read_text().replace("<title>Welcome to FOSDEM 2020</title>", "<title></title>")
+
+    refused = organiser_client.post(
+        import_url(event),
+        {"file": io.BytesIO(text.encode()), "address": "", "match": ""},
+        content_type=MULTIPART_CONTENT,
+    )
+    found = organiser_client.post(
+        import_url(event),
+        {"file": io.BytesIO(text.encode()), "address": "", "match": "", "time_zone": "Europe/Brussels"},
+        content_type=MULTIPART_CONTENT,
+    )
+
+    assert refused.status_code == 400
+    assert page_of(refused).xpath("string(//p[@class='errornote'])").strip() == (
+        "the file names no time zone (<time_zone_name>) and its times carry no UTC offset: give the venue's "
+        "zone with the Venue’s time zone field, e.g. Europe/Brussels."
+    )
+    assert found.status_code == 200
+    notes = page_of(found).xpath("//div[@class='import-notes']//li/text()")
+    assert "line 16: “keynotes_welcome”: it has no title." in notes
+    assert len(rows(found)) == 11

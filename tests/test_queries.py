@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from events.frab import import_frab
+from events.exchange import frab, programme
 from events.models import Event, Signup, Speaker, Talk, TalkSpeaker
 from tests.factories import (
     SYNTHCON_600,
@@ -213,7 +213,7 @@ def test_an_import_takes_a_bounded_number_of_queries_for_24_or_240_talks(
 
     # A few more for more talks on SQLite only, which caps the parameters of one INSERT.
     with django_assert_max_num_queries(40):
-        import_frab(path, event_slug="bigconf-copy")
+        programme.import_schedule(frab.read(path.read_bytes(), source_key="copy"), event_slug="bigconf-copy")
 
     copy = Event.objects.get(slug="bigconf-copy")
     assert copy.talks.count() == talk_count

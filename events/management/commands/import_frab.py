@@ -1,32 +1,93 @@
-"""manage.py import_frab FILE --event SLUG: create or update an event from a frab schedule.xml."""
+"""manage.py import_frab FILE --event SLUG: create or update an event from a frab schedule.xml or c3voc JSON."""
+
+import time
+import zoneinfo
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from events import frab
+from events.exchange import programme, reading
 from events.models import Event, Room, Speaker, Talk, TalkSpeaker, Track
 
 
 class Command(BaseCommand):
     help = (
         "Create or update the event SLUG, its rooms, tracks, talks and speakers from a frab schedule.xml "
-        "(as pretalx, frab or this portal export it). Rows are matched by guid; a file that cannot be "
+        "(as pentabarf, frab, pretalx, FOSDEM or this portal export it) or a c3voc schedule.json. Rows are "
+        "matched by guid; departures from the c3voc schema are listed and imported anyway (--strict refuses "
+        "them); an event without a title, start or length is skipped and listed. A file that cannot be "
         "imported changes nothing."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="path of the schedule.xml")
+        parser.add_argument("file", help="path of the schedule.xml or schedule.json")
         parser.add_argument(
             "--event", required=True, metavar="SLUG", help="slug of the event to create or update"
         )
+        add_reading_options(parser)
 
-    def handle(self, *args, file, event, **options):
+    def handle(self, *args, file, event, time_zone, strict, **options):
+        started = time.monotonic()
         try:
-            result = frab.import_frab(file, event_slug=event)
-        except frab.FrabImportError as exc:
+            data = read_file(file)
+            found = reading.read_programme(
+                data,
+                tz=zoneinfo.ZoneInfo("UTC"),
+                time_zone=time_zone,
+                strict=strict,
+                source_key=f"event:{event}",
+                formats=("xml", "json"),
+            )
+            read_at = time.monotonic()
+            result = programme.import_schedule(found, event_slug=event)
+        except programme.ProgrammeError as exc:
             raise CommandError(f"{file}: {str(exc).rstrip('.')}. Nothing was imported.") from exc
         refresh_statistics()
         self.stdout.write(self.style.SUCCESS(str(result)))
+        write_notes(self, found.notes, started, read_at)
+
+
+def add_reading_options(parser):
+    parser.add_argument(
+        "--time-zone",
+        metavar="ZONE",
+        help="the venue's IANA time zone (e.g. Europe/Berlin), for a file that names none (no <time_zone_name>)",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse a frab schedule.xml at its first departure from the c3voc schema (default: import it, "
+        "listing the departures)",
+    )
+
+
+def read_file(file):
+    try:
+        return Path(file).read_bytes()
+    except OSError as exc:
+        raise programme.ProgrammeError(f"the file cannot be read: {exc.strerror}") from None
+
+
+def write_notes(command, notes, started, read_at):
+    """The departures from the format, the skipped entries and the time taken, after an import's summary."""
+    deviations = notes.lines()
+    if deviations:
+        command.stdout.write(
+            command.style.WARNING(
+                "Imported anyway, though the file departs from its format here (counted by kind, first lines):"
+            )
+        )
+        for line in deviations:
+            command.stdout.write(f"  {line}")
+    if notes.skipped:
+        command.stdout.write(command.style.WARNING(f"Skipped {len(notes.skipped)} entries:"))
+        for line in notes.skipped_lines():
+            command.stdout.write(f"  {line}")
+    done = time.monotonic()
+    command.stdout.write(
+        f"Read in {read_at - started:.1f} s, written in {done - read_at:.1f} s ({done - started:.1f} s in all)."
+    )
 
 
 def refresh_statistics():

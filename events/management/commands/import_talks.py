@@ -1,23 +1,28 @@
 """manage.py import_talks FILE --event SLUG [--match WORD]: bring talks from a conference's programme into an event."""
 
-from pathlib import Path
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from events import imports
+from events.exchange import fetching, programme, reading
 from events.models import Event, Talk
+
+from .import_frab import add_reading_options, read_file, write_notes
 
 
 class Command(BaseCommand):
     help = (
         "Create or update talks of the event SLUG from a conference's programme: a frab schedule.xml (pretalx, "
-        "frab) or an iCalendar file (Sched and most schedule tools), as a path or an http(s) address. Talks are "
-        "matched by their UID or guid in the programme, so importing it again updates them. A file that cannot "
-        "be read changes nothing."
+        "frab, FOSDEM), a c3voc schedule.json or an iCalendar file (Sched and most schedule tools), as a path or "
+        "an http(s) address. Talks are matched by their UID or guid in the programme, so importing it again "
+        "updates them. Entries without a title, start or length are skipped and listed. A file that cannot be "
+        "read changes nothing."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="path or http(s) address of the schedule.xml or .ics file")
+        parser.add_argument(
+            "file", help="path or http(s) address of the schedule.xml, schedule.json or .ics file"
+        )
         parser.add_argument("--event", required=True, metavar="SLUG", help="slug of the event to import into")
         parser.add_argument(
             "--match",
@@ -26,29 +31,29 @@ class Command(BaseCommand):
             help="import only the talks with WORD in their title, abstract, or a speaker's name or affiliation",
         )
         parser.add_argument("--draft", action="store_true", help="new talks are drafts (default: published)")
+        add_reading_options(parser)
 
-    def handle(self, *args, file, event, match, draft, **options):
+    def handle(self, *args, file, event, match, draft, time_zone, strict, **options):
         found_event = Event.objects.filter(slug=event).first()
         if found_event is None:
             raise CommandError(
                 f"There is no event “{event}”: create it first (in the admin or with import_frab)."
             )
+        started = time.monotonic()
         try:
             if file.startswith(("http://", "https://")):
-                data = imports.fetch_programme(file)
+                data = fetching.fetch_programme(file)
             else:
-                try:
-                    data = Path(file).read_bytes()
-                except OSError as exc:
-                    raise imports.ProgrammeError(f"the file cannot be read: {exc.strerror}") from None
-            found = imports.read_programme(data, tz=found_event.tzinfo)
-        except imports.ProgrammeError as exc:
+                data = read_file(file)
+            found = reading.read_programme(data, tz=found_event.tzinfo, time_zone=time_zone, strict=strict)
+            read_at = time.monotonic()
+            chosen = [talk for talk in found.talks if talk.matches(match)]
+            status = Talk.Status.DRAFT if draft else Talk.Status.PUBLISHED
+            result = programme.import_talks(found_event, chosen, status=status)
+        except programme.ProgrammeError as exc:
             raise CommandError(f"{file}: {str(exc).rstrip('.')}. Nothing was imported.") from exc
-        chosen = [talk for talk in found if talk.matches(match)]
-        status = Talk.Status.DRAFT if draft else Talk.Status.PUBLISHED
-        result = imports.import_talks(found_event, chosen, status=status)
         matching = f", {len(chosen)} with “{match}”" if match else ""
-        self.stdout.write(self.style.SUCCESS(f"Found {len(found)} talks{matching}. {result}"))
+        self.stdout.write(self.style.SUCCESS(f"Found {len(found.talks)} talks{matching}. {result}"))
         if result.outside:
             self.stdout.write(
                 self.style.WARNING(
@@ -56,3 +61,4 @@ class Command(BaseCommand):
                     f"({found_event.start_date} to {found_event.end_date}): {', '.join(result.outside)}."
                 )
             )
+        write_notes(self, found.notes, started, read_at)
