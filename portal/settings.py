@@ -88,6 +88,10 @@ DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
+    # A transaction takes the write lock when it begins, not at its first write: two saves of one admin form
+    # then run one after the other, the second reading what the first saved (events/concurrency.py), instead
+    # of the second failing with "database is locked" when it writes what it read before the first committed.
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
 # Each process remembers events until the database says something changed (events/versionwatch.py); on
 # PostgreSQL it keeps one more connection for that, listening for changes to events. Off where LISTEN
 # cannot work, e.g. a pooler in transaction mode: then each request reads its event.
