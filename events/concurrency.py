@@ -374,7 +374,7 @@ def _inline_changes(conflict, formset, saved_rows, base, unknown):
         if differs:
             conflict.changes.append(
                 Change(
-                    # Translators: a row of a form's inline in the table of a refused save, e.g. speaker “Ada Lane”.
+                    # Translators: a row of an inline of a form (a talk's speakers, an event's rooms) in the table of a refused save, e.g. “Speaker: a row”.
                     label=_("%(name)s: a row") % {"name": name},
                     now=_row_shown(formset, saved),
                     opened=unknown
