@@ -80,6 +80,15 @@ def conflict_rows(response):
     }
 
 
+def opened_then_saved_by_the_other(client, other_client, url, changes):
+    """The change form at `url` as `client` opened it, after `other_client` opened it too and saved `changes`."""
+    mine, theirs = opened_form(client, url), opened_form(other_client, url)
+    for name, value in changes.items():
+        theirs[name] = value
+    assert other_client.post(url, theirs).status_code == 302
+    return mine
+
+
 def value_of(response, name):
     return page(response).xpath(f"//*[@name='{name}']")[0]
 
@@ -135,9 +144,7 @@ def test_a_save_based_on_an_older_version_is_refused_and_changes_nothing(
     make, (their_field, their_value), (my_field, my_value) = CASES[kind]
     obj = make()
     url = change_url(obj)
-    mine, theirs = opened_form(organiser_client, url), opened_form(other_client, url)
-    theirs[their_field] = their_value
-    assert other_client.post(url, theirs).status_code == 302
+    mine = opened_then_saved_by_the_other(organiser_client, other_client, url, {their_field: their_value})
     saved = type(obj).objects.get(pk=obj.pk)
 
     mine[my_field] = my_value
@@ -154,9 +161,7 @@ def test_saving_the_form_shown_again_keeps_both_changes(kind, organiser_client, 
     make, (their_field, their_value), (my_field, my_value) = CASES[kind]
     obj = make()
     url = change_url(obj)
-    mine, theirs = opened_form(organiser_client, url), opened_form(other_client, url)
-    theirs[their_field] = their_value
-    other_client.post(url, theirs)
+    mine = opened_then_saved_by_the_other(organiser_client, other_client, url, {their_field: their_value})
     mine[my_field] = my_value
     refused = organiser_client.post(url, mine)
 
@@ -172,9 +177,9 @@ def test_saving_the_form_shown_again_keeps_both_changes(kind, organiser_client, 
 def test_the_join_link_replaced_after_a_leak_does_not_come_back(organiser_client, other_client):
     session = _session()
     url = change_url(session)
-    mine, theirs = opened_form(organiser_client, url), opened_form(other_client, url)
-    theirs["join_url"] = "https://meet.example.org/new-after-the-leak"
-    other_client.post(url, theirs)
+    mine = opened_then_saved_by_the_other(
+        organiser_client, other_client, url, {"join_url": "https://meet.example.org/new-after-the-leak"}
+    )
     mine["description"] = "Bring your questions."
 
     response = organiser_client.post(url, mine)
@@ -196,9 +201,7 @@ def test_a_field_both_changed_keeps_what_i_typed_and_saving_again_writes_it_know
 ):
     talk = _talk()
     url = change_url(talk)
-    mine, theirs = opened_form(organiser_client, url), opened_form(other_client, url)
-    theirs["title"] = "Their title"
-    other_client.post(url, theirs)
+    mine = opened_then_saved_by_the_other(organiser_client, other_client, url, {"title": "Their title"})
     mine["title"] = "My title"
 
     refused = organiser_client.post(url, mine)
@@ -215,9 +218,7 @@ def test_a_field_both_changed_keeps_what_i_typed_and_saving_again_writes_it_know
 def test_the_version_shown_again_is_checked_too(organiser_client, other_client):
     talk = _talk()
     url = change_url(talk)
-    mine, theirs = opened_form(organiser_client, url), opened_form(other_client, url)
-    theirs["title"] = "Their title"
-    other_client.post(url, theirs)
+    mine = opened_then_saved_by_the_other(organiser_client, other_client, url, {"title": "Their title"})
     mine["abstract"] = "Mine."
     refused = organiser_client.post(url, mine)
     again = opened_form(other_client, url)
@@ -234,9 +235,7 @@ def test_the_version_shown_again_is_checked_too(organiser_client, other_client):
 def test_the_link_to_the_saved_version_opens_it(organiser_client, other_client):
     talk = _talk()
     url = change_url(talk)
-    mine, theirs = opened_form(organiser_client, url), opened_form(other_client, url)
-    theirs["title"] = "Their title"
-    other_client.post(url, theirs)
+    mine = opened_then_saved_by_the_other(organiser_client, other_client, url, {"title": "Their title"})
     mine["abstract"] = "Mine."
 
     response = organiser_client.post(url, mine)
@@ -254,10 +253,12 @@ def test_a_speaker_added_by_the_other_organiser_is_in_the_form_shown_again_and_s
     ada, bo = make_speaker(name="Ada Lane"), make_speaker(name="Bo Chen")
     talk = make_talk(make_event(), speakers=[ada])
     url = change_url(talk)
-    mine, theirs = opened_form(organiser_client, url), opened_form(other_client, url)
-    theirs.update({"talk_speakers-TOTAL_FORMS": "2", "talk_speakers-1-speaker": bo.pk})
-    theirs["talk_speakers-1-position"] = "1"
-    assert other_client.post(url, theirs).status_code == 302
+    their_speaker = {
+        "talk_speakers-TOTAL_FORMS": "2",
+        "talk_speakers-1-speaker": bo.pk,
+        "talk_speakers-1-position": "1",
+    }
+    mine = opened_then_saved_by_the_other(organiser_client, other_client, url, their_speaker)
     mine["abstract"] = "Mine."
 
     refused = organiser_client.post(url, mine)
@@ -299,9 +300,7 @@ def test_a_shift_deleted_meanwhile_is_not_brought_back(organiser_client, other_c
     make_shift(booth, staff="Morning")
     make_shift(booth, staff="Afternoon", starts_at=FUTURE, ends_at=FUTURE + dt.timedelta(hours=2))
     url = change_url(booth)
-    mine, theirs = opened_form(organiser_client, url), opened_form(other_client, url)
-    theirs["shifts-0-DELETE"] = "on"
-    assert other_client.post(url, theirs).status_code == 302
+    mine = opened_then_saved_by_the_other(organiser_client, other_client, url, {"shifts-0-DELETE": "on"})
     mine["location"] = "Hall 3"
 
     refused = organiser_client.post(url, mine)
@@ -351,6 +350,30 @@ def test_a_talk_deleted_meanwhile_comes_back_as_a_form_to_add_it_with_what_was_t
         "My new abstract.",
         ["Ada Lane"],
     )
+
+
+@pytest.mark.parametrize("kind", CASES)
+def test_each_deleted_meanwhile_is_added_again_from_the_form_shown_again(
+    kind, organiser_client, other_client
+):
+    make, _theirs, (my_field, my_value) = CASES[kind]
+    obj = make()
+    if kind == "officehours":
+        make_signup(obj, slot_start=FUTURE)  # the session's signups are listed, not edited, on its form
+    model, url = type(obj), change_url(obj)
+    mine = opened_form(organiser_client, url)
+    delete_url = reverse(f"admin:events_{model._meta.model_name}_delete", args=[obj.pk])
+    assert other_client.post(delete_url, {"post": "yes"}).status_code == 302
+    mine[my_field] = my_value
+
+    refused = organiser_client.post(url, mine)
+    added = organiser_client.post(reverse(f"admin:events_{model._meta.model_name}_add"), form_data(refused))
+
+    assert refused.status_code == 409
+    assert added.status_code == 302
+    again = model.objects.get()
+    assert again.pk != obj.pk
+    assert form_data(organiser_client.get(change_url(again)))[my_field] == my_value
 
 
 # What else changes a talk: bulk actions, attendees
@@ -419,10 +442,8 @@ def test_a_refused_save_leaves_the_calendar_revision_changelog_and_history_alone
 ):
     talk = _talk()
     url = change_url(talk)
-    mine, theirs = opened_form(organiser_client, url), opened_form(other_client, url)
-    theirs["title"] = "Their title"
     with django_capture_on_commit_callbacks(execute=True):
-        other_client.post(url, theirs)
+        mine = opened_then_saved_by_the_other(organiser_client, other_client, url, {"title": "Their title"})
     before = Talk.objects.get()
     updates, entries = ScheduleUpdate.objects.count(), LogEntry.objects.count()
     mine["starts_at_1"] = "11:00:00"

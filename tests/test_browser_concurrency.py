@@ -39,15 +39,20 @@ def talk():
     )
 
 
-def test_the_second_organiser_s_save_is_refused_with_both_versions_and_resolved(chromium, live_server, talk):
+def both_open_the_talk_and_olga_renames_it(chromium, live_server, talk, ines_width=1280):
     olga_context, olga = organiser_in_a_browser(chromium, live_server, "olga")
-    ines_context, ines = organiser_in_a_browser(chromium, live_server, "ines")
+    ines_context, ines = organiser_in_a_browser(chromium, live_server, "ines", width=ines_width)
     url = f"{live_server.url}/admin/events/talk/{talk.pk}/change/"
     olga.goto(url)
     ines.goto(url)
-
     olga.fill("#id_title", "Cilium Service Mesh in production")
     olga.click("input[name=_save]")
+    return url, ines, [olga_context, ines_context]
+
+
+def test_the_second_organiser_s_save_is_refused_with_both_versions_and_resolved(chromium, live_server, talk):
+    url, ines, contexts = both_open_the_talk_and_olga_renames_it(chromium, live_server, talk)
+
     ines.fill("#id_abstract", "Sidecar-free, with eBPF.")
     with ines.expect_response(url) as refused:
         ines.click("input[name=_save]")
@@ -74,18 +79,12 @@ def test_the_second_organiser_s_save_is_refused_with_both_versions_and_resolved(
     saved = Talk.objects.get()
     assert (saved.title, saved.abstract) == ("Cilium Service Mesh in production", "Sidecar-free, with eBPF.")
     assert [speaker.name for speaker in saved.speakers.all()] == ["Ada Lane"]
-    olga_context.close()
-    ines_context.close()
+    for context in contexts:
+        context.close()
 
 
 def test_on_a_phone_each_version_is_named_beside_its_value(chromium, live_server, talk):
-    olga_context, olga = organiser_in_a_browser(chromium, live_server, "olga")
-    ines_context, ines = organiser_in_a_browser(chromium, live_server, "ines", width=375)
-    url = f"{live_server.url}/admin/events/talk/{talk.pk}/change/"
-    olga.goto(url)
-    ines.goto(url)
-    olga.fill("#id_title", "Cilium Service Mesh in production")
-    olga.click("input[name=_save]")
+    _url, ines, contexts = both_open_the_talk_and_olga_renames_it(chromium, live_server, talk, ines_width=375)
 
     ines.fill("#id_abstract", "Sidecar-free, with eBPF.")
     ines.click("input[name=_save]")
@@ -96,5 +95,5 @@ def test_on_a_phone_each_version_is_named_beside_its_value(chromium, live_server
     assert table.locator("thead").is_hidden()
     now = table.locator("tbody td").first
     assert now.evaluate("(cell) => getComputedStyle(cell, '::before').content") == '"Saved now: "'
-    olga_context.close()
-    ines_context.close()
+    for context in contexts:
+        context.close()
