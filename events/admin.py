@@ -29,6 +29,7 @@ from django.utils.translation import ngettext, pgettext, pgettext_lazy
 from portal.adminlists import cut
 
 from . import copying, notices, photos, schedule, signups, times
+from .concurrency import ConcurrentEditsMixin, ShownAtActionForm, unchanged_since_shown
 from .exchange import fetching, programme, reading
 from .forms import CopyEventForm, MailboxField, OrganiserMessageForm
 from .models import (
@@ -360,7 +361,7 @@ class ChooseTalksForm(forms.Form):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ConcurrentEditsMixin, admin.ModelAdmin):
     list_display = ["short_name", "start_date", "end_date", "city", "time_zone", "talk_count"]
     search_fields = ["name", "slug", "city", "venue"]
     prepopulated_fields = {"slug": ["name"]}
@@ -633,7 +634,7 @@ class SpeakerAdminForm(forms.ModelForm):
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(admin.ModelAdmin):
+class SpeakerAdmin(ConcurrentEditsMixin, admin.ModelAdmin):
     form = SpeakerAdminForm
     list_display = ["name", "affiliation", "talk_count"]
     search_fields = ["name", "affiliation"]
@@ -756,7 +757,7 @@ class TalkAdminForm(LocalTimesForm):
 
 
 @admin.register(Talk)
-class TalkAdmin(TitleColumnMixin, EventLocalTimesMixin, admin.ModelAdmin):
+class TalkAdmin(ConcurrentEditsMixin, TitleColumnMixin, EventLocalTimesMixin, admin.ModelAdmin):
     form = TalkAdminForm
     # What fits beside the sidebar and the filters at 1280 px; the track and kind are filters and on each talk.
     list_display = ["title", local_time, "room_name", "status", "speaker_names"]
@@ -774,6 +775,7 @@ class TalkAdmin(TitleColumnMixin, EventLocalTimesMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     inlines = [TalkSpeakerInline]
     actions = ["publish", "unpublish"]
+    action_form = ShownAtActionForm
     readonly_fields = ["uuid", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["event", "title", "slug", "status", ("kind", "programme_type")]}),
@@ -810,12 +812,12 @@ class TalkAdmin(TitleColumnMixin, EventLocalTimesMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Publish selected talks"), permissions=["change"])
     def publish(self, request, queryset):
-        count = queryset.set_status(Talk.Status.PUBLISHED)
+        count = unchanged_since_shown(self, request, queryset).set_status(Talk.Status.PUBLISHED)
         self.message_user(request, ngettext("%d talk published.", "%d talks published.", count) % count)
 
     @admin.action(description=_("Unpublish selected talks (back to draft)"), permissions=["change"])
     def unpublish(self, request, queryset):
-        count = queryset.set_status(Talk.Status.DRAFT)
+        count = unchanged_since_shown(self, request, queryset).set_status(Talk.Status.DRAFT)
         self.message_user(request, ngettext("%d talk unpublished.", "%d talks unpublished.", count) % count)
 
     def save_related(self, request, form, formsets, change):
@@ -882,7 +884,7 @@ class BoothShiftInline(EventTimesInlineMixin, admin.TabularInline):
 
 
 @admin.register(Booth)
-class BoothAdmin(EventLocalTimesMixin, admin.ModelAdmin):
+class BoothAdmin(ConcurrentEditsMixin, EventLocalTimesMixin, admin.ModelAdmin):
     list_display = ["name", event_column, "location", "shift_count"]
     list_filter = ["event"]
     list_select_related = ["event"]
@@ -1036,7 +1038,9 @@ def slot_text(signup):
 
 
 @admin.register(OfficeHours)
-class OfficeHoursAdmin(TitleColumnMixin, SignupActionsMixin, EventLocalTimesMixin, admin.ModelAdmin):
+class OfficeHoursAdmin(
+    ConcurrentEditsMixin, TitleColumnMixin, SignupActionsMixin, EventLocalTimesMixin, admin.ModelAdmin
+):
     form = OfficeHoursForm
     list_display = ["title", local_time, "format", "seats", "confirmed_count", "waitlist_count"]
     list_filter = ["event", "format"]
@@ -1171,7 +1175,7 @@ class SignupAdminForm(LocalTimesForm):
 
 
 @admin.register(Signup)
-class SignupAdmin(SignupActionsMixin, EventLocalTimesMixin, admin.ModelAdmin):
+class SignupAdmin(ConcurrentEditsMixin, SignupActionsMixin, EventLocalTimesMixin, admin.ModelAdmin):
     form = SignupAdminForm
     event_path = "office_hours.event"
     label_time_field = "slot_start"

@@ -90,7 +90,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # these makes the others wait for it instead of failing with "database is locked":
     # - every transaction takes the write lock when it begins (IMMEDIATE). Django's default (DEFERRED) takes
     #   it at the first write, and a transaction that has read cannot wait for it then: a save that reads
-    #   before it writes failed at once whenever the worker held the lock;
+    #   before it writes failed at once whenever the worker held the lock. Two saves of one admin form also
+    #   run one after the other this way, the second reading what the first saved (events/concurrency.py);
     # - a statement waits up to SQLITE_BUSY_TIMEOUT seconds for the lock;
     # - the write-ahead log lets pages be read while someone writes (it stays on in the file once set).
     sqlite_options = DATABASES["default"].setdefault("OPTIONS", {})

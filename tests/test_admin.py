@@ -21,6 +21,7 @@ from events.models import (
     TalkSpeaker,
     Track,
 )
+from tests.adminforms import edit_token
 from tests.factories import (
     MADRID,
     at,
@@ -372,6 +373,7 @@ def test_booth_shifts_are_edited_on_the_booth_in_the_events_zone(organiser_clien
         "shifts-0-ends_at_0": "2022-05-17",
         "shifts-0-ends_at_1": "12:00",
         "shifts-0-staff": "Maintainers",
+        "_edit_token": edit_token(organiser_client, reverse("admin:events_booth_change", args=[booth.pk])),
     }
 
     response = organiser_client.post(reverse("admin:events_booth_change", args=[booth.pk]), data)

@@ -14,6 +14,7 @@ from django_tasks_db.models import DBTaskResult
 from events import notices
 from events.models import OfficeHours, Signup
 from events.signups import SignupError, cancel_signup, save_session, sign_up
+from tests.adminforms import edit_token
 from tests.conftest import deliver_outbox
 from tests.factories import MADRID, make_office_hours, make_signup
 from tests.races import race, run_together
@@ -51,8 +52,9 @@ def attend(session, email, *, name="Ada", now):
     )
 
 
-def change_form(session, **changes):
-    """What the admin's change form of a session posts, with `changes` typed over the current values."""
+def change_form(client, session, **changes):
+    """What the admin's change form of a session posts, opened by `client`, with `changes` typed over the current
+    values."""
     local = {name: session.event.localtime(getattr(session, name)) for name in ("starts_at", "ends_at")}
     data = {
         "event": session.event.pk,
@@ -71,6 +73,7 @@ def change_form(session, **changes):
         "signups-INITIAL_FORMS": "0",
         "signups-MIN_NUM_FORMS": "0",
         "signups-MAX_NUM_FORMS": "0",
+        "_edit_token": edit_token(client, reverse("admin:events_officehours_change", args=[session.pk])),
     }
     return {**data, **changes}
 
@@ -90,7 +93,7 @@ def test_raising_the_seats_in_the_admin_promotes_the_first_person_waiting_before
 
     response = organiser_client.post(
         reverse("admin:events_officehours_change", args=[session.pk]),
-        change_form(session, seats_per_slot=4),
+        change_form(organiser_client, session, seats_per_slot=4),
         follow=True,
     )
     newcomer = attend(session, "new@example.org", name="Newcomer", now=START - dt.timedelta(days=1))
@@ -134,7 +137,8 @@ def test_lowering_the_seats_below_the_confirmed_count_is_still_refused(organiser
     session, _waiting = full_slot_with_one_waiting(seats=3)
 
     response = organiser_client.post(
-        reverse("admin:events_officehours_change", args=[session.pk]), change_form(session, seats_per_slot=2)
+        reverse("admin:events_officehours_change", args=[session.pk]),
+        change_form(organiser_client, session, seats_per_slot=2),
     )
 
     assert response.status_code == 200
@@ -162,7 +166,7 @@ def test_moving_a_session_moves_its_signups_and_sends_each_an_updated_calendar_e
 
     response = organiser_client.post(
         reverse("admin:events_officehours_change", args=[session.pk]),
-        change_form(session, starts_at_1="14:00", ends_at_1="14:45"),
+        change_form(organiser_client, session, starts_at_1="14:00", ends_at_1="14:45"),
         follow=True,
     )
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from PIL import ExifTags, Image
 
 from events.models import Speaker
+from tests.adminforms import edit_token
 from tests.factories import make_event, make_speaker, make_talk
 from tests.stack import BASE_DIR, free_port
 
@@ -50,6 +51,7 @@ def upload(client, speaker, content, name="photo.jpg", **fields):
         "photo_url": speaker.photo_url,
         "links": "",
         "_save": "Save",
+        "_edit_token": edit_token(client, reverse("admin:events_speaker_change", args=[speaker.pk])),
         **fields,
     }
     if content is not None:
