@@ -8,9 +8,8 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, logout
 from django.contrib.auth import login as auth_login
-from django.contrib.auth import logout
 from django.contrib.auth.views import LoginView
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect

@@ -9,9 +9,8 @@ import re
 
 from django.conf import settings
 from django.db import transaction
-from django_otp import devices_for_user
+from django_otp import devices_for_user, verify_token
 from django_otp import login as remember_device
-from django_otp import verify_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.qr import write_qrcode_image
