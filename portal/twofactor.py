@@ -7,13 +7,14 @@ it (django-otp keeps the device in the session; its middleware sets `request.use
 import io
 import re
 
+import qrcode
+import qrcode.image.svg
 from django.conf import settings
 from django.db import transaction
 from django_otp import devices_for_user, verify_token
 from django_otp import login as remember_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from django_otp.qr import write_qrcode_image
 
 RECOVERY_CODE_COUNT = 10
 
@@ -42,9 +43,10 @@ def pending_setup(user):
 
 
 def qr_code_svg(device):
-    """The QR code an authenticator app scans to learn the device's key, as an SVG image."""
+    """The QR code an authenticator app scans to learn the device's key, as an SVG image that scales to the
+    size the page gives it (a path with a viewBox; django-otp's own helper draws one of fixed size)."""
     out = io.BytesIO()
-    write_qrcode_image(device.config_url, out)
+    qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage).save(out)
     return out.getvalue()
 
 
