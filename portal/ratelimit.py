@@ -32,7 +32,8 @@ def client_address(request):
 def count(key, window):
     """Add one to the counter `key`, whose window ends `window` seconds after its first attempt; return the
     new value, this attempt's place in the window. An ended window starts again at one."""
-    with transaction.atomic():
+    # No savepoint inside a caller's transaction: the row stays held until that one ends, which is all this needs.
+    with transaction.atomic(savepoint=False):
         return _count(key, window)
 
 
@@ -81,7 +82,7 @@ def hold(key, seconds):
     the same moment only one gets it."""
     now = timezone.now()
     ends = now + dt.timedelta(seconds=seconds)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         if Counter.objects.filter(key=key, expires_at__lte=now).update(count=1, expires_at=ends):
             return True
         if Counter.objects.filter(key=key).exists():
