@@ -30,9 +30,9 @@ class CodeForm(forms.Form):
 
     def clean_code(self):
         code = twofactor.clean_code(self.cleaned_data["code"])
-        if self.recovery and not code.isalnum():
+        if self.recovery and not (code.isascii() and code.isalnum()):
             raise forms.ValidationError(_("A recovery code is made of letters and digits."))
-        if not self.recovery and not (code.isdigit() and len(code) == 6):
+        if not self.recovery and not (code.isascii() and code.isdigit() and len(code) == 6):
             raise forms.ValidationError(_("Type the six digits your app shows, e.g. 123 456."))
         return code
 

@@ -278,6 +278,8 @@ OTP_TOTP_ISSUER = urlsplit(SITE_URL).hostname or "community-event-portal"
 # (portal/signin.py) counts codes per account instead, and says when to try again.
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
+# Superusers see each account's app in the admin (to remove a lost one), never its key or QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Office-hours signups in ten minutes: a whole hall on one venue Wi-Fi shares one address, so the brake per address
 # only stops floods; one person (one email address) is braked much sooner.
 SIGNUP_RATE_LIMIT = env.int("SIGNUP_RATE_LIMIT", default=300)

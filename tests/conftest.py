@@ -87,9 +87,18 @@ def deliver_outbox():
     return mail.outbox
 
 
+ORGANISER_PASSWORD = "a-long-organiser-password"
+
+
+@pytest.fixture
+def quick_passwords(settings):
+    """A fast hasher, for tests of many sign-ins: what they test is the sign-in, not the hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def organiser(db):
-    user = User.objects.create_user("olga", "olga@example.org", "a-long-organiser-password", is_staff=True)
+    user = User.objects.create_user("olga", "olga@example.org", ORGANISER_PASSWORD, is_staff=True)
     user.groups.add(Group.objects.get(name="Organisers"))
     return user
 

@@ -6,41 +6,22 @@ import time
 from unittest import mock
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import password_validators_help_texts, validate_password
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.test import Client
 from django.urls import reverse
-from django.utils.http import urlencode
 
-from tests.conftest import sign_in_with_second_factor
+from tests.conftest import ORGANISER_PASSWORD as PASSWORD
+from tests.conftest import FormClient, sign_in_with_second_factor
 
-pytestmark = pytest.mark.django_db
-
-PASSWORD = "a-long-organiser-password"
-
-
-@pytest.fixture(autouse=True)
-def quick_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def olga(db):
-    user = User.objects.create_user("olga", "olga@example.org", PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name="Organisers"))
-    return user
-
-
-def post(client, url, data):
-    return client.post(url, urlencode(data), content_type="application/x-www-form-urlencoded")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quick_passwords")]
 
 
 def signed_in(password=PASSWORD):
-    client = Client()
-    response = post(
-        client, reverse("admin:login"), {"username": "olga", "password": password, "next": "/admin/"}
+    client = FormClient()
+    response = client.post(
+        reverse("admin:login"), {"username": "olga", "password": password, "next": "/admin/"}
     )
     assert response["Location"] == "/admin/"
     return client
@@ -53,7 +34,7 @@ def minutes_later(minutes):
 # Idle sessions
 
 
-def test_an_idle_admin_session_ends_after_the_settings_minutes(olga, settings):
+def test_an_idle_admin_session_ends_after_the_settings_minutes(organiser, settings):
     settings.ADMIN_SESSION_IDLE_MINUTES = 30
     client = signed_in()
     assert client.get("/admin/").status_code == 200
@@ -67,7 +48,7 @@ def test_an_idle_admin_session_ends_after_the_settings_minutes(olga, settings):
     assert client.get("/admin/")["Location"].startswith(reverse("admin:login"))  # for good, not for a page
 
 
-def test_each_admin_page_keeps_the_session_alive(olga, settings):
+def test_each_admin_page_keeps_the_session_alive(organiser, settings):
     settings.ADMIN_SESSION_IDLE_MINUTES = 30
     client = signed_in()
     client.get("/admin/")
@@ -79,7 +60,7 @@ def test_each_admin_page_keeps_the_session_alive(olga, settings):
 
 def test_an_idle_session_of_a_superuser_with_an_app_ends_too(admin_user, settings):
     settings.ADMIN_SESSION_IDLE_MINUTES = 60
-    client = Client()
+    client = FormClient()
     sign_in_with_second_factor(client, admin_user)
     assert client.get("/admin/").status_code == 200
 
@@ -90,12 +71,11 @@ def test_an_idle_session_of_a_superuser_with_an_app_ends_too(admin_user, setting
 # Password changes end the other sessions
 
 
-def test_changing_ones_password_ends_the_other_sessions_and_keeps_this_one(olga):
+def test_changing_ones_password_ends_the_other_sessions_and_keeps_this_one(organiser):
     laptop, phone = signed_in(), signed_in()
     assert phone.get("/admin/").status_code == 200
 
-    changed = post(
-        laptop,
+    changed = laptop.post(
         reverse("admin:password_change"),
         {
             "old_password": PASSWORD,
@@ -109,12 +89,11 @@ def test_changing_ones_password_ends_the_other_sessions_and_keeps_this_one(olga)
     assert phone.get("/admin/")["Location"].startswith(reverse("admin:login"))
 
 
-def test_a_superuser_setting_an_organisers_password_ends_the_organisers_sessions(olga, superuser_client):
-    organiser = signed_in()
+def test_a_superuser_setting_an_organisers_password_ends_the_organisers_sessions(organiser, superuser_client):
+    browser = signed_in()
 
-    changed = post(
-        superuser_client,
-        reverse("admin:auth_user_password_change", args=[olga.pk]),
+    changed = superuser_client.post(
+        reverse("admin:auth_user_password_change", args=[organiser.pk]),
         {
             "password1": "a-new-long-password-2026",
             "password2": "a-new-long-password-2026",
@@ -122,25 +101,25 @@ def test_a_superuser_setting_an_organisers_password_ends_the_organisers_sessions
         },
     )
 
-    assert changed["Location"] == reverse("admin:auth_user_change", args=[olga.pk])
-    assert organiser.get("/admin/")["Location"].startswith(reverse("admin:login"))
+    assert changed["Location"] == reverse("admin:auth_user_change", args=[organiser.pk])
+    assert browser.get("/admin/")["Location"].startswith(reverse("admin:login"))
 
 
-def test_the_changepassword_command_ends_the_users_sessions(olga):
-    organiser = signed_in()
+def test_the_changepassword_command_ends_the_users_sessions(organiser):
+    browser = signed_in()
 
     with mock.patch("getpass.getpass", return_value="a-new-long-password-2026"):
         call_command("changepassword", "olga", stdout=io.StringIO())
 
-    assert organiser.get("/admin/")["Location"].startswith(reverse("admin:login"))
+    assert browser.get("/admin/")["Location"].startswith(reverse("admin:login"))
 
 
 # Staff passwords
 
 
-def test_vera2026_is_refused_for_a_staff_account_and_says_why(olga):
+def test_vera2026_is_refused_for_a_staff_account_and_says_why(organiser):
     with pytest.raises(ValidationError) as refused:
-        validate_password("vera2026", olga)
+        validate_password("vera2026", organiser)
 
     assert refused.value.messages == [
         "This password is too short: staff accounts need at least 12 characters."
@@ -155,12 +134,11 @@ def test_an_account_that_is_not_staff_keeps_djangos_eight_characters(db):
         validate_password("vera202", attendee)
 
 
-def test_the_admins_password_form_refuses_vera2026_and_says_so_beforehand(olga):
+def test_the_admins_password_form_refuses_vera2026_and_says_so_beforehand(organiser):
     client = signed_in()
 
     form = client.get(reverse("admin:password_change"))
-    refused = post(
-        client,
+    refused = client.post(
         reverse("admin:password_change"),
         {"old_password": PASSWORD, "new_password1": "vera2026", "new_password2": "vera2026"},
     )
@@ -169,15 +147,14 @@ def test_the_admins_password_form_refuses_vera2026_and_says_so_beforehand(olga):
     assert rule in form.content.decode()
     assert refused.status_code == 200
     assert "staff accounts need at least 12 characters" in refused.content.decode()
-    assert User.objects.get(pk=olga.pk).check_password(PASSWORD)
+    assert User.objects.get(pk=organiser.pk).check_password(PASSWORD)
 
 
 def test_adding_a_user_in_the_admin_refuses_a_short_password(superuser_client):
     add = reverse("admin:auth_user_add")
 
     form = superuser_client.get(add)
-    refused = post(
-        superuser_client,
+    refused = superuser_client.post(
         add,
         {"username": "vera", "password1": "vera2026", "password2": "vera2026", "usable_password": "true"},
     )
@@ -187,25 +164,24 @@ def test_adding_a_user_in_the_admin_refuses_a_short_password(superuser_client):
     assert not User.objects.filter(username="vera").exists()
 
 
-def test_setting_an_organisers_password_in_the_admin_refuses_a_short_one(olga, superuser_client):
-    refused = post(
-        superuser_client,
-        reverse("admin:auth_user_password_change", args=[olga.pk]),
+def test_setting_an_organisers_password_in_the_admin_refuses_a_short_one(organiser, superuser_client):
+    refused = superuser_client.post(
+        reverse("admin:auth_user_password_change", args=[organiser.pk]),
         {"password1": "vera2026", "password2": "vera2026", "usable_password": "true"},
     )
 
     assert "staff accounts need at least 12 characters" in refused.content.decode()
-    assert User.objects.get(pk=olga.pk).check_password(PASSWORD)
+    assert User.objects.get(pk=organiser.pk).check_password(PASSWORD)
 
 
-def test_changepassword_refuses_vera2026_for_a_staff_account(olga):
+def test_changepassword_refuses_vera2026_for_a_staff_account(organiser):
     errors = io.StringIO()
 
     with mock.patch("getpass.getpass", return_value="vera2026"), pytest.raises(CommandError):
         call_command("changepassword", "olga", stdout=io.StringIO(), stderr=errors)
 
     assert "staff accounts need at least 12 characters" in errors.getvalue()
-    assert User.objects.get(pk=olga.pk).check_password(PASSWORD)
+    assert User.objects.get(pk=organiser.pk).check_password(PASSWORD)
 
 
 class Terminal(io.StringIO):
@@ -224,7 +200,9 @@ def test_createsuperuser_refuses_vera2026_and_asks_again(db):
         mock.patch("getpass.getpass", side_effect=lambda prompt="": next(passwords)),
         mock.patch("builtins.input", side_effect=lambda prompt="": next(answers)),
     ):
-        call_command("createsuperuser", interactive=True, stdin=Terminal(), stdout=io.StringIO(), stderr=errors)
+        call_command(
+            "createsuperuser", interactive=True, stdin=Terminal(), stdout=io.StringIO(), stderr=errors
+        )
 
     assert "staff accounts need at least 12 characters" in errors.getvalue()
     assert User.objects.get(username="vera").check_password("a-long-enough-password")

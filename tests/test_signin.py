@@ -5,37 +5,22 @@ belong to nobody."""
 import time
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.test import Client
-from django.urls import reverse
-from django.utils.http import urlencode
 
+from tests.conftest import ORGANISER_PASSWORD as OLGA_PASSWORD
+from tests.conftest import FormClient
 from tests.races import race, run_together
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quick_passwords")]
 
 ROOT_PASSWORD = "the-superusers-right-password"
-OLGA_PASSWORD = "a-long-organiser-password"
 LOGIN = "/admin/login/"
-
-
-@pytest.fixture(autouse=True)
-def quick_passwords(settings):
-    # The brake is what is tested, not the hasher: a fast one keeps a hundred checks quick.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
 def root(db):
     return User.objects.create_superuser("root", "root@example.org", ROOT_PASSWORD)
-
-
-@pytest.fixture
-def olga(db):
-    user = User.objects.create_user("olga", "olga@example.org", OLGA_PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name="Organisers"))
-    return user
 
 
 @pytest.fixture
@@ -58,12 +43,9 @@ def checks():
 
 def sign_in(username, password, address="203.0.113.7", client=None):
     """A browser at `address` posting the sign-in form."""
-    client = client or Client()
+    client = client or FormClient()
     return client.post(
-        LOGIN,
-        urlencode({"username": username, "password": password, "next": "/admin/"}),
-        content_type="application/x-www-form-urlencoded",
-        REMOTE_ADDR=address,
+        LOGIN, {"username": username, "password": password, "next": "/admin/"}, REMOTE_ADDR=address
     )
 
 
@@ -75,7 +57,7 @@ def test_guesses_at_one_account_from_ten_addresses_get_five_checks(root, checks)
     assert sign_in("root", ROOT_PASSWORD, address="192.0.2.200").status_code == 429  # not even the right one
 
 
-def test_another_staff_members_sign_in_does_not_reset_the_guessed_accounts_count(root, olga, checks):
+def test_another_staff_members_sign_in_does_not_reset_the_guessed_accounts_count(root, organiser, checks):
     for n in range(20):
         sign_in("root", f"guess-{n}")
         assert sign_in("olga", OLGA_PASSWORD).status_code == 302
@@ -83,7 +65,7 @@ def test_another_staff_members_sign_in_does_not_reset_the_guessed_accounts_count
     assert [check for check in checks if check[0] == "root"] == [("root", "wrong")] * 5
 
 
-def test_a_right_password_resets_only_its_own_accounts_count(root, olga, settings):
+def test_a_right_password_resets_only_its_own_accounts_count(root, organiser, settings):
     settings.ADMIN_LOGIN_MAX_FAILURES = 3
     addresses = iter(
         f"198.51.100.{n}" for n in range(20)
@@ -94,7 +76,7 @@ def test_a_right_password_resets_only_its_own_accounts_count(root, olga, setting
     sign_in("olga", "wrong", next(addresses))
 
     assert sign_in("olga", OLGA_PASSWORD, next(addresses)).status_code == 302
-    assert sign_in("olga", "wrong", next(addresses)).status_code == 200  # olga counts from one again
+    assert sign_in("olga", "wrong", next(addresses)).status_code == 200  # organiser counts from one again
     assert sign_in("olga", "wrong", next(addresses)).status_code == 200
     assert sign_in("olga", OLGA_PASSWORD, next(addresses)).status_code == 302
     assert sign_in("root", "wrong", next(addresses)).status_code == 200  # root's third
@@ -151,7 +133,9 @@ def error_text(response):
     ]
 
 
-def test_mistypes_at_a_venue_address_do_not_keep_out_an_organiser_with_the_right_password(root, olga, checks):
+def test_mistypes_at_a_venue_address_do_not_keep_out_an_organiser_with_the_right_password(
+    root, organiser, checks
+):
     venue = "192.0.2.10"
     for name in ["ana", "ben", "root", "chen", "dara"]:
         sign_in(name, "mistyped", address=venue)
@@ -169,7 +153,7 @@ def seconds_pass(address):
     )
 
 
-def test_an_address_full_of_guesses_keeps_an_organiser_waiting_a_minute_at_most(root, olga):
+def test_an_address_full_of_guesses_keeps_an_organiser_waiting_a_minute_at_most(root, organiser):
     venue = "192.0.2.10"
     for n in range(20):
         assert sign_in(f"someone-{n}", "wrong", address=venue).status_code == 200
@@ -184,7 +168,7 @@ def test_an_address_full_of_guesses_keeps_an_organiser_waiting_a_minute_at_most(
     assert sign_in("olga", OLGA_PASSWORD, address=venue).status_code == 302
 
 
-def test_after_its_failures_an_address_waits_longer_before_each_attempt(root, olga):
+def test_after_its_failures_an_address_waits_longer_before_each_attempt(root, organiser):
     venue = "192.0.2.10"
     for n in range(5):  # free: a hall of organisers mistypes now and then
         assert sign_in(f"someone-{n}", "wrong", address=venue).status_code == 200
@@ -211,12 +195,12 @@ def test_an_empty_form_is_not_counted(root, checks):
 
 
 @race
-def test_a_hundred_guesses_at_once_from_ten_addresses_get_five_checks(root, olga, checks):
+def test_a_hundred_guesses_at_once_from_ten_addresses_get_five_checks(root, organiser, checks):
     statuses = []
 
     def guesses(thread):
         # 25 browsers at once, four guesses each: a hundred, from ten addresses.
-        client = Client()
+        client = FormClient()
         for n in range(4):
             address = f"198.51.100.{(thread + n) % 10}"
             statuses.append(

@@ -7,30 +7,16 @@ from unittest import mock
 
 import pyotp
 import pytest
-from django.contrib.auth.models import Group, User
-from django.test import Client
+from django.contrib.auth.models import User
 from django.urls import reverse
-from django.utils.http import urlencode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from lxml import html
 
 from portal import accounts, twofactor
+from tests.conftest import ORGANISER_PASSWORD as PASSWORD
+from tests.conftest import FormClient
 
-pytestmark = pytest.mark.django_db
-
-PASSWORD = "a-long-organiser-password"
-
-
-@pytest.fixture(autouse=True)
-def quick_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def olga(db):
-    user = User.objects.create_user("olga", "olga@example.org", PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name="Organisers"))
-    return user
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quick_passwords")]
 
 
 @pytest.fixture
@@ -39,9 +25,7 @@ def root(db):
 
 
 def post(client, url, data=None, address="203.0.113.7"):
-    return client.post(
-        url, urlencode(data or {}), content_type="application/x-www-form-urlencoded", REMOTE_ADDR=address
-    )
+    return client.post(url, data or {}, REMOTE_ADDR=address)
 
 
 def sign_in(client, username, password=PASSWORD, address="203.0.113.7"):
@@ -69,6 +53,15 @@ def with_app(user):
     return app_for(device), twofactor.new_recovery_codes(user)
 
 
+def signed_in_with_app(user):
+    """A browser signed in as the user with its app's code; the app and the recovery codes."""
+    app, codes = with_app(user)
+    client = FormClient()
+    sign_in(client, user.get_username())
+    enter_code(client, app.now())
+    return client, app, codes
+
+
 def page(response):
     return html.fromstring(response.content)
 
@@ -84,8 +77,8 @@ def set_up_an_app(client):
     return app
 
 
-def test_an_organiser_sets_up_an_app_and_then_signs_in_with_its_code(olga):
-    client = Client()
+def test_an_organiser_sets_up_an_app_and_then_signs_in_with_its_code(organiser):
+    client = FormClient()
     assert sign_in(client, "olga")["Location"] == "/admin/"
     overview = client.get(reverse("admin:two_factor"))
     assert "Two-factor authentication is off." in overview.content.decode()
@@ -135,24 +128,21 @@ def test_the_qr_code_is_an_image_of_the_portal_that_the_policy_lets_in(organiser
     assert "no-store" in qr["Cache-Control"]
 
 
-def test_a_new_app_replaces_the_old_one_only_once_it_shows_its_first_code(olga):
-    old_app, _codes = with_app(olga)
-    client = Client()
-    sign_in(client, "olga")
-    enter_code(client, old_app.now())
+def test_a_new_app_replaces_the_old_one_only_once_it_shows_its_first_code(organiser):
+    client, old_app, _codes = signed_in_with_app(organiser)
 
     post(client, reverse("admin:two_factor_start"))
-    assert TOTPDevice.objects.filter(user=olga, confirmed=True).count() == 1  # the old one, still
+    assert TOTPDevice.objects.filter(user=organiser, confirmed=True).count() == 1  # the old one, still
     set_up_an_app(client)
 
-    assert TOTPDevice.objects.filter(user=olga).count() == 1
-    assert TOTPDevice.objects.get(user=olga).confirmed is True
-    assert TOTPDevice.objects.get(user=olga).bin_key != base64.b32decode(old_app.secret)
+    assert TOTPDevice.objects.filter(user=organiser).count() == 1
+    assert TOTPDevice.objects.get(user=organiser).confirmed is True
+    assert TOTPDevice.objects.get(user=organiser).bin_key != base64.b32decode(old_app.secret)
 
 
-def test_a_recovery_code_signs_in_once_and_says_how_many_are_left(olga):
-    _app, codes = with_app(olga)
-    client = Client()
+def test_a_recovery_code_signs_in_once_and_says_how_many_are_left(organiser):
+    _app, codes = with_app(organiser)
+    client = FormClient()
     sign_in(client, "olga")
 
     signed_in = enter_code(client, codes[0].upper(), recovery=True)  # typed in capitals: still the code
@@ -167,10 +157,10 @@ def test_a_recovery_code_signs_in_once_and_says_how_many_are_left(olga):
     assert client.get("/admin/")["Location"].startswith(reverse("admin:login"))
 
 
-def test_a_code_signs_in_once(olga):
-    app, _codes = with_app(olga)
+def test_a_code_signs_in_once(organiser):
+    app, _codes = with_app(organiser)
     code = app.now()
-    first, second = Client(), Client()
+    first, second = FormClient(), FormClient()
     sign_in(first, "olga")
     sign_in(second, "olga", address="198.51.100.9")
 
@@ -178,9 +168,9 @@ def test_a_code_signs_in_once(olga):
     assert enter_code(second, code, address="198.51.100.9").status_code == 400
 
 
-def test_wrong_codes_are_braked_like_passwords(olga, settings):
-    app, codes = with_app(olga)
-    client = Client()
+def test_wrong_codes_are_braked_like_passwords(organiser, settings):
+    app, codes = with_app(organiser)
+    client = FormClient()
     sign_in(client, "olga")
     wrong = [enter_code(client, f"{n:06d}", address=f"198.51.100.{n}").status_code for n in range(5)]
 
@@ -194,10 +184,10 @@ def test_wrong_codes_are_braked_like_passwords(olga, settings):
     assert client.get("/admin/")["Location"].startswith(reverse("admin:login"))
 
 
-def test_a_right_code_resets_the_codes_count(olga, settings):
+def test_a_right_code_resets_the_codes_count(organiser, settings):
     settings.ADMIN_LOGIN_MAX_FAILURES = 2
-    app, _codes = with_app(olga)
-    client = Client()
+    app, _codes = with_app(organiser)
+    client = FormClient()
     sign_in(client, "olga")
     enter_code(client, "000000", address="198.51.100.1")
     enter_code(client, "000000", address="198.51.100.2")
@@ -213,9 +203,9 @@ def test_a_right_code_resets_the_codes_count(olga, settings):
     assert enter_code(client, app.at(time.time() + 30), address="198.51.100.6")["Location"] == "/admin/"
 
 
-def test_a_code_typed_as_nothing_like_one_is_answered_with_a_400(olga):
-    with_app(olga)
-    client = Client()
+def test_a_code_typed_as_nothing_like_one_is_answered_with_a_400(organiser):
+    with_app(organiser)
+    client = FormClient()
     sign_in(client, "olga")
 
     response = enter_code(client, "twelve")
@@ -224,9 +214,9 @@ def test_a_code_typed_as_nothing_like_one_is_answered_with_a_400(olga):
     assert "Type the six digits your app shows" in response.content.decode()
 
 
-def test_the_code_page_without_a_right_password_sends_to_the_sign_in(olga):
-    app, _codes = with_app(olga)
-    client = Client()
+def test_the_code_page_without_a_right_password_sends_to_the_sign_in(organiser):
+    app, _codes = with_app(organiser)
+    client = FormClient()
 
     response = enter_code(client, app.now())
 
@@ -234,9 +224,9 @@ def test_the_code_page_without_a_right_password_sends_to_the_sign_in(olga):
     assert client.get("/admin/")["Location"].startswith(reverse("admin:login"))
 
 
-def test_the_password_waits_for_its_code_five_minutes_at_most(olga):
-    app, _codes = with_app(olga)
-    client = Client()
+def test_the_password_waits_for_its_code_five_minutes_at_most(organiser):
+    app, _codes = with_app(organiser)
+    client = FormClient()
     sign_in(client, "olga")
 
     later = time.time() + accounts.PENDING_SECONDS + 1
@@ -246,9 +236,9 @@ def test_the_password_waits_for_its_code_five_minutes_at_most(olga):
     assert response["Location"] == reverse("admin:login")
 
 
-def test_a_session_signed_in_without_its_code_is_asked_for_it(olga, client):
-    app, _codes = with_app(olga)
-    client.force_login(olga)
+def test_a_session_signed_in_without_its_code_is_asked_for_it(organiser, client):
+    app, _codes = with_app(organiser)
+    client.force_login(organiser)
 
     for address in ["/admin/", reverse("admin:events_talk_changelist"), reverse("admin:two_factor")]:
         assert client.get(address)["Location"] == reverse("admin:two_factor_sign_in")
@@ -258,7 +248,7 @@ def test_a_session_signed_in_without_its_code_is_asked_for_it(olga, client):
 
 def test_a_superuser_without_an_app_reaches_no_admin_page_before_setting_one_up(root, settings):
     settings.ADMIN_REQUIRE_2FA_FOR_SUPERUSERS = True
-    client = Client()
+    client = FormClient()
     sign_in(client, "root")
 
     for address in [
@@ -279,35 +269,32 @@ def test_a_superuser_without_an_app_reaches_no_admin_page_before_setting_one_up(
 
 def test_with_the_requirement_off_a_superuser_may_sign_in_without_an_app(root, settings):
     settings.ADMIN_REQUIRE_2FA_FOR_SUPERUSERS = False
-    client = Client()
+    client = FormClient()
     sign_in(client, "root")
 
     assert client.get(reverse("admin:auth_user_changelist")).status_code == 200
 
 
-def test_an_organiser_is_never_required_to_set_up_an_app(olga, settings):
+def test_an_organiser_is_never_required_to_set_up_an_app(organiser, settings):
     settings.ADMIN_REQUIRE_2FA_FOR_SUPERUSERS = True
-    client = Client()
+    client = FormClient()
     sign_in(client, "olga")
 
     assert client.get(reverse("admin:events_talk_changelist")).status_code == 200
 
 
-def test_turning_it_off_takes_the_password(olga):
-    app, _codes = with_app(olga)
-    client = Client()
-    sign_in(client, "olga")
-    enter_code(client, app.now())
+def test_turning_it_off_takes_the_password(organiser):
+    client, app, _codes = signed_in_with_app(organiser)
 
     wrong = post(client, reverse("admin:two_factor_turn_off"), {"password": "not-my-password"})
     assert wrong.status_code == 400
     assert "This is not your password." in wrong.content.decode()
-    assert twofactor.has_second_factor(olga) is True
+    assert twofactor.has_second_factor(organiser) is True
 
     done = post(client, reverse("admin:two_factor_turn_off"), {"password": PASSWORD})
     assert done["Location"] == reverse("admin:two_factor")
-    assert twofactor.has_second_factor(olga) is False
-    assert twofactor.recovery_codes(olga) == []
+    assert twofactor.has_second_factor(organiser) is False
+    assert twofactor.recovery_codes(organiser) == []
     post(client, reverse("admin:logout"))
     assert sign_in(client, "olga")["Location"] == "/admin/"
 
@@ -325,15 +312,12 @@ def test_a_superuser_cannot_turn_it_off_while_it_is_required(superuser_client, s
     )
 
 
-def test_new_recovery_codes_replace_the_old_ones(olga):
-    app, codes = with_app(olga)
-    client = Client()
-    sign_in(client, "olga")
-    enter_code(client, app.now())
+def test_new_recovery_codes_replace_the_old_ones(organiser):
+    client, app, codes = signed_in_with_app(organiser)
 
     post(client, reverse("admin:two_factor_recovery_codes"))
 
-    new = twofactor.recovery_codes(olga)
+    new = twofactor.recovery_codes(organiser)
     assert len(new) == 10
     assert set(new).isdisjoint(codes)
     post(client, reverse("admin:logout"))
