@@ -2,6 +2,7 @@
 
 import hashlib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -33,6 +34,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "csp",
+    # Staff's second factor (portal/twofactor.py): apps' codes (TOTP) and recovery codes (static tokens).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "portal",
@@ -56,6 +61,8 @@ MIDDLEWARE = [
     "portal.middleware.RefuseUnexpectedUploadsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session was signed in with a second factor (portal/sites.py).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "events.middleware.EventMiddleware",
 ]
@@ -139,7 +146,8 @@ RENDER_REVISION = env("RENDER_REVISION", default="") or _code_fingerprint()
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # At least 12 characters for staff (every account the portal makes is one), 8 for any other.
+    {"NAME": "portal.passwords.StaffMinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -265,9 +273,26 @@ EMBED_ORIGINS = env.list("EMBED_ORIGINS", default=[])
 # Per-client limits read the client's address from that header only when this is set.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
-# The admin sign-in pauses for a client after this many failures within the lockout window.
+# The admin sign-in's brake (portal/signin.py): an account gets this many wrong guesses (passwords or codes,
+# from any address) within the window, then its sign-in pauses until the window, which began at its first
+# wrong guess, ends. An address is never locked out: after this many failures from it, each further attempt
+# from it waits a little longer (1, 2, 4 … seconds, at most a minute); its failures are forgotten after the
+# window too.
 ADMIN_LOGIN_MAX_FAILURES = env.int("ADMIN_LOGIN_MAX_FAILURES", default=5)
 ADMIN_LOGIN_LOCKOUT_SECONDS = env.int("ADMIN_LOGIN_LOCKOUT_SECONDS", default=900)
+# Superusers reach no admin page before they set up a second factor (an authenticator app); every other staff
+# member may set one up on their own two-factor page.
+ADMIN_REQUIRE_2FA_FOR_SUPERUSERS = env.bool("ADMIN_REQUIRE_2FA_FOR_SUPERUSERS", default=True)
+# An admin session ends after this many minutes without a request to the admin.
+ADMIN_SESSION_IDLE_MINUTES = env.int("ADMIN_SESSION_IDLE_MINUTES", default=60)
+# The name authenticator apps show beside the account: the portal's host name.
+OTP_TOTP_ISSUER = urlsplit(SITE_URL).hostname or "community-event-portal"
+# django-otp's own throttle answers a right code with "wrong" for a while after a wrong one; the sign-in's brake
+# (portal/signin.py) counts codes per account instead, and says when to try again.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# Superusers see each account's app in the admin (to remove a lost one), never its key or QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Office-hours signups in ten minutes: a whole hall on one venue Wi-Fi shares one address, so the brake per address
 # only stops floods; one person (one email address) is braked much sooner.
 SIGNUP_RATE_LIMIT = env.int("SIGNUP_RATE_LIMIT", default=300)

@@ -87,9 +87,18 @@ def deliver_outbox():
     return mail.outbox
 
 
+ORGANISER_PASSWORD = "a-long-organiser-password"
+
+
+@pytest.fixture
+def quick_passwords(settings):
+    """A fast hasher, for tests of many sign-ins: what they test is the sign-in, not the hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def organiser(db):
-    user = User.objects.create_user("olga", "olga@example.org", "a-long-organiser-password", is_staff=True)
+    user = User.objects.create_user("olga", "olga@example.org", ORGANISER_PASSWORD, is_staff=True)
     user.groups.add(Group.objects.get(name="Organisers"))
     return user
 
@@ -100,9 +109,23 @@ def organiser_client(client, organiser):
     return client
 
 
+def sign_in_with_second_factor(client, user):
+    """Sign the client in as `user` with an authenticator app, in a session its code verified: superusers
+    reach no admin page without one (ADMIN_REQUIRE_2FA_FOR_SUPERUSERS). Returns the app (its TOTP device)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
 @pytest.fixture
 def superuser_client(client, admin_user):
-    client.force_login(admin_user)
+    sign_in_with_second_factor(client, admin_user)
     return client
 
 
