@@ -73,7 +73,8 @@ def test_the_second_organiser_s_save_is_refused_with_both_versions_and_resolved(
     assert ines.input_value("#id_abstract") == "Sidecar-free, with eBPF."
     assert Talk.objects.get().abstract == "Sidecar-free."
 
-    ines.get_by_role("button", name="Save the form as it is now").click()
+    with ines.expect_navigation():
+        ines.get_by_role("button", name="Save the form as it is now").click()
 
     assert ines.locator(".messagelist .success").count() == 1
     saved = Talk.objects.get()

@@ -47,8 +47,9 @@ class Site:
         self.manage("migrate", "-v0")
         self.manage("loaddata", str(BASE_DIR / "fixtures" / f"{SLUG}.json"), "-v0")
         self.shell(
-            "from django.contrib.auth.models import User; "
-            f"User.objects.create_superuser('olga', 'olga@example.org', '{PASSWORD}')"
+            "from django.contrib.auth.models import Group, User; "
+            f"olga = User.objects.create_user('olga', 'olga@example.org', '{PASSWORD}', is_staff=True); "
+            "olga.groups.add(Group.objects.get(name='Organisers'))"
         )
         self.log = open(folder / "log", "w")  # noqa: SIM115 (closed in stop())
         command = [sys.executable, str(BASE_DIR / "manage.py")]
