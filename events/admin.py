@@ -15,6 +15,7 @@ from django.core import signing
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count
+from django.forms.models import apply_limit_choices_to_to_formfield
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -186,13 +187,31 @@ class EventLocalTimesMixin:
         if event_id is None and request.method == "POST":
             event_id = chosen_id(request.POST, "event")
         if event_id is not None:
-            return None, Event.objects.filter(pk=event_id).first()
-        events = list(Event.objects.all()[:2])
+            return None, self.events_to_add_to(request).filter(pk=event_id).first()
+        events = list(self.events_to_add_to(request)[:2])
         return None, (events[0] if len(events) == 1 else None)
 
+    def events_to_add_to(self, request):
+        """The events the add form takes: those its event field offers, or the events of the sessions its
+        session field offers (a signup needs a session). The form decides, so that a rule added there, such as
+        organisers of one event only, holds here too."""
+        formfield = self.formfield_for_foreignkey(
+            self.model._meta.get_field(self.event_path.split(".")[0]), request
+        )
+        apply_limit_choices_to_to_formfield(formfield)
+        offered = formfield.queryset
+        return offered if offered.model is Event else Event.objects.filter(pk__in=offered.values("event"))
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is None and not self.has_add_permission(request):
+            raise PermissionDenied  # before the first step, which lists the events
         obj, event = self._object_and_event(request, object_id)
-        if object_id is None and event is None and request.method == "GET" and Event.objects.exists():
+        if (
+            object_id is None
+            and event is None
+            and request.method == "GET"
+            and self.events_to_add_to(request).exists()
+        ):
             return self.choose_event_view(request)
         # Read by get_form() and the inlines, which Django calls with the object but not its event.
         request.form_event = event
@@ -208,7 +227,7 @@ class EventLocalTimesMixin:
         """The first step of adding with several events: which event, each with its dates and zone."""
         query = request.GET.copy()
         choices = []
-        for event in Event.objects.order_by("-start_date", "name"):
+        for event in self.events_to_add_to(request).order_by("-start_date", "name"):
             query["event"] = event.pk
             noon = dt.datetime.combine(event.start_date, dt.time(12), tzinfo=event.tzinfo)
             choices.append((event, f"?{query.urlencode()}", noon.tzname(), times.utc_offset(noon)))
