@@ -1,6 +1,7 @@
 """Write actions and reports on office-hours signups."""
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -33,9 +34,27 @@ CSV_HEADER = [
 ]
 
 
-def _spreadsheet_safe(value):
-    """Attendee text that a spreadsheet would run as a formula is prefixed with a quote."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+# What starts a formula in a spreadsheet's cell (OWASP's list, with the full-width forms that East Asian input
+# methods type and some spreadsheets read the same), and everything that may start a cell: the CSV module
+# quotes a cell holding a comma, but a spreadsheet that splits at semicolons (Excel in German, Spanish or
+# French), tabs or bars, or whose text delimiter is ', starts a new cell inside it, as does a line break read
+# by one that ignores the quotes.
+FORMULA_STARTS = "=+-@\t\r\n\uff1d\uff0b\uff0d\uff20"
+CELL_STARTS = ",;\t|\r\n\"'"
+TRAILING = ",;\t| \r\n"
+_FORMULA_IN_A_CELL = re.compile(
+    rf"(?:^|(?<=[{re.escape(CELL_STARTS)}]))( *)(?=[{re.escape(FORMULA_STARTS)}])"
+)
+
+
+def spreadsheet_safe(value):
+    """Attendee text with a quote before every formula character that could start a cell, whichever delimiter
+    the spreadsheet splits at (leading spaces aside); the rest reads as typed: "Ana;=1+1" → "Ana;'=1+1".
+
+    Delimiters, line breaks and spaces at the end go: a spreadsheet splitting at another delimiter would read
+    the CSV module's closing quote after them as an opening one, and start a cell with the line break that ends
+    the row."""
+    return _FORMULA_IN_A_CELL.sub(r"\1'", value.rstrip(TRAILING))
 
 
 def signup_rows(signups):
@@ -46,11 +65,11 @@ def signup_rows(signups):
     ):
         event = signup.office_hours.event
         yield [
-            _spreadsheet_safe(signup.office_hours.title),
+            spreadsheet_safe(signup.office_hours.title),
             event.localtime(signup.slot_start).isoformat(),
-            _spreadsheet_safe(signup.name),
-            _spreadsheet_safe(signup.email),
-            _spreadsheet_safe(signup.question),
+            spreadsheet_safe(signup.name),
+            spreadsheet_safe(signup.email),
+            spreadsheet_safe(signup.question),
             signup.get_status_display(),
             event.localtime(signup.created_at).isoformat(timespec="seconds"),
             event.localtime(signup.consented_at).isoformat(timespec="seconds") if signup.consented_at else "",
