@@ -29,7 +29,7 @@ from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from portal.adminlists import cut
 
-from . import copying, imports, notices, photos, schedule, signups, times
+from . import copying, imports, notices, photos, privacy, schedule, signups, times
 from .forms import CopyEventForm, MailboxField, OrganiserMessageForm
 from .models import (
     Booth,
@@ -974,7 +974,7 @@ class SignupActionsMixin:
 
     @admin.action(description=_("Email the people of these signups…"), permissions=["change"])
     def email_signups(self, request, queryset):
-        people = self.selected_signups(queryset).active()
+        people = self.selected_signups(queryset).active().unerased()
         form = OrganiserMessageForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             emails = notices.send_organiser_message(people, **form.cleaned_data)
@@ -1182,15 +1182,33 @@ class SignupAdmin(SignupActionsMixin, EventLocalTimesMixin, admin.ModelAdmin):
     list_select_related = ["office_hours__event"]
     search_fields = ["name", "email", "question", "office_hours__title"]
     date_hierarchy = "created_at"
-    readonly_fields = ["token", "created_at", "cancelled_at", "consented_at", "language"]
+    readonly_fields = ["token", "created_at", "cancelled_at", "consented_at", "language", "erased_at"]
+    actions = [*SignupActionsMixin.actions, "erase_details"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Nothing to correct in details that are gone, and nobody to write them back for.
+        erased = ["name", "email", "question"] if obj is not None and obj.erased_at else []
+        return [*erased, *super().get_readonly_fields(request, obj)]
 
     def selected_signups(self, queryset):
         return queryset
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        if not change:
+            signups.schedule_erasure(obj)
         # A seat that an organiser freed (cancelled, moved to another slot) goes to the people waiting.
         report_promoted(self, request, signups.promote_from_waitlist(obj.office_hours))
+
+    @admin.action(
+        description=_("Erase the names, emails and questions of these signups (the counts stay)"),
+        permissions=["change"],
+    )
+    def erase_details(self, request, queryset):
+        """For an attendee who asks: the signup stays, anonymous, for the counts; its emails, the log's mentions
+        of it and its brake go (signups.erase_signup()). Deleting a signup erases the same, row and all."""
+        erased = sum(signups.erase_signups(queryset).values(), privacy.Erasure())
+        self.message_user(request, _("Erased: %(erased)s.") % {"erased": erased})
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
@@ -1217,7 +1235,7 @@ class SignupAdmin(SignupActionsMixin, EventLocalTimesMixin, admin.ModelAdmin):
     # Translators: the heading of a column of admin lists (a person's name, with their email under it).
     @admin.display(description=_("name"), ordering="name")
     def person(self, obj):
-        return cut(obj.name, 40, secondary=obj.email)
+        return cut(obj.name, 40, secondary=obj.email) if obj.erased_at is None else str(obj)
 
     @admin.display(description=_("session and slot (event’s zone)"), ordering="slot_start")
     def session_slot(self, obj):

@@ -10,9 +10,10 @@ from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django_tasks import task
 
-from . import notices
-from .models import OfficeHours, Signup
+from . import notices, privacy
+from .models import Event, OfficeHours, Signup
 
 CONFIRMED_FILTER = Q(signups__status=Signup.Status.CONFIRMED)
 WAITLISTED_FILTER = Q(signups__status=Signup.Status.WAITLISTED)
@@ -279,6 +280,7 @@ def sign_up(office_hours, *, slot, name, email, question, now=None):
                     notices.schedule_reminders(signup, now=now)
                 else:
                     notices.send(signup, notices.WAITLISTED, free_slots=free_slots_besides(signup, now=now))
+                schedule_erasure(signup)
                 return signup
             notices.send(existing, notices.LINK)
     except IntegrityError:
@@ -295,7 +297,7 @@ def _fill_free_seats(locked, slot_start, now):
     free = locked.seats_per_slot - _seats_taken(locked, slot_start)
     if free <= 0:
         return []
-    promoted = list(locked.signups.waitlisted().filter(slot_start=slot_start)[:free])
+    promoted = list(locked.signups.waitlisted().unerased().filter(slot_start=slot_start)[:free])
     for signup in promoted:
         signup.status = Signup.Status.CONFIRMED
         signup.save(update_fields=["status"])
@@ -319,13 +321,18 @@ def cancel_signup(signup, *, now=None):
         if now >= locked.ends_at:
             raise SignupError(_("This session is over, so there is nothing left to cancel."))
         had_seat = current.status == Signup.Status.CONFIRMED
-        current.status, current.cancelled_at = Signup.Status.CANCELLED, now
-        current.sequence += 1
-        current.save(update_fields=["status", "cancelled_at", "sequence"])
+        _withdraw(current, now)
         signup.status, signup.cancelled_at, signup.sequence = current.status, now, current.sequence
         notices.send(current, notices.CANCELLED, with_calendar=had_seat)
         promoted = _fill_free_seats(locked, current.slot_start, now) if had_seat else []
     return promoted[0] if promoted else None
+
+
+def _withdraw(current, now):
+    """Mark a signup cancelled; its queued reminders find a newer revision and stay silent."""
+    current.status, current.cancelled_at = Signup.Status.CANCELLED, now
+    current.sequence += 1
+    current.save(update_fields=["status", "cancelled_at", "sequence"])
 
 
 def promote_from_waitlist(office_hours, *, slot=None, now=None):
@@ -385,3 +392,91 @@ def _slot_moves(before, after):
     else:
         pairs = zip(old, new, strict=False)
     return {old_slot.starts_at: (old_slot, new_slot) for old_slot, new_slot in pairs}
+
+
+# Erasure: the attendee's details go, the signup stays (events/privacy.py).
+
+
+def erase_signup(signup, *, now=None, keep_counter=False):
+    """Erase the attendee's name, email address and question from `signup` and from what hangs on it (its emails,
+    the admin's log, the brake on its address: privacy.forget()); returns a privacy.Erasure.
+
+    The row stays, anonymous, with its session, slot and status, so the seats, waiting lists and counts stay
+    right. A signup whose slot has not begun gives up its seat or its place on the waiting list first, without
+    email (there is no address left to send it to): the seat goes to the first person waiting, who is emailed.
+    Nothing is sent about an erased signup again. Erasing twice changes nothing.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock(signup.office_hours)
+        current = locked.signups.get(pk=signup.pk)
+        if current.erased_at is not None:
+            return privacy.Erasure()
+        if current.status != Signup.Status.CANCELLED and now < current.slot_start:
+            had_seat = current.status == Signup.Status.CONFIRMED
+            _withdraw(current, now)
+            if had_seat:
+                _fill_free_seats(locked, current.slot_start, now)
+        erased = privacy.forget(current, keep_counter=keep_counter) + privacy.Erasure(signups=1)
+        current.name = current.email = current.question = ""
+        current.erased_at = now
+        current.save(update_fields=["name", "email", "question", "erased_at"])
+    for field in ("name", "email", "question", "erased_at", "status", "cancelled_at", "sequence"):
+        setattr(signup, field, getattr(current, field))
+    return erased
+
+
+def erase_signups(signups, *, now=None, dry_run=False):
+    """Erase each of `signups` (erase_signup()) in one transaction; returns {event: privacy.Erasure}.
+
+    `dry_run` erases and then rolls back, so that the counts are exactly what a real run would erase.
+    """
+    now = now or timezone.now()
+    by_event = {}
+    with transaction.atomic():
+        for signup in signups.unerased().select_related("office_hours__event").order_by("pk"):
+            event = signup.office_hours.event
+            by_event[event] = by_event.get(event, privacy.Erasure()) + erase_signup(signup, now=now)
+        if dry_run:
+            transaction.set_rollback(True)
+    return by_event
+
+
+def due_for_erasure(now):
+    """The signups whose details are kept no longer at `now` (privacy.kept_until())."""
+    latest_end = now - dt.timedelta(days=settings.PERSONAL_DATA_RETENTION_DAYS)
+    events = Event.objects.filter(office_hours__signups__erased_at__isnull=True).distinct()
+    ended = [event.pk for event in events if privacy.event_ends_at(event) <= latest_end]
+    return Signup.objects.unerased().filter(
+        office_hours__event__in=ended, office_hours__ends_at__lte=latest_end
+    )
+
+
+def erase_expired(*, now=None, dry_run=False):
+    """Erase every signup kept beyond its time, and the brakes whose window has ended (they hold client
+    addresses); returns ({event: privacy.Erasure}, ended counters). The worker runs it when the first signup is
+    due (erase_when_due), `manage.py erase_personal_data` whenever it is asked."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        by_event = erase_signups(due_for_erasure(now), now=now)
+        counters = privacy.forget_ended_counters(now)
+        if dry_run:
+            transaction.set_rollback(True)
+    return by_event, counters
+
+
+def schedule_erasure(signup):
+    """Queue the erasure of the signup's details for when they are due; the queue is in the database, so it
+    outlasts restarts."""
+    erase_when_due.using(run_after=privacy.kept_until(signup)).enqueue(signup.pk)
+
+
+@task()
+def erase_when_due(signup_id):
+    """Erase whatever is due (erase_expired()). A signup that is not due yet (its event moved, or the retention
+    grew since it was queued) is queued again for its new time."""
+    now = timezone.now()
+    signup = Signup.objects.unerased().filter(pk=signup_id).select_related("office_hours__event").first()
+    if signup is not None and privacy.kept_until(signup) > now:
+        schedule_erasure(signup)
+    erase_expired(now=now)

@@ -88,6 +88,9 @@ DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
+    # Erased and deleted rows (attendees' details, events/privacy.py) are overwritten in the file, not only
+    # unlinked: some builds of SQLite leave them readable in free space.
+    DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA secure_delete = ON;")
 # Each process remembers events until the database says something changed (events/versionwatch.py); on
 # PostgreSQL it keeps one more connection for that, listening for changes to events. Off where LISTEN
 # cannot work, e.g. a pooler in transaction mode: then each request reads its event.
@@ -259,6 +262,13 @@ ADMIN_LOGIN_LOCKOUT_SECONDS = env.int("ADMIN_LOGIN_LOCKOUT_SECONDS", default=900
 # only stops floods; one person (one email address) is braked much sooner.
 SIGNUP_RATE_LIMIT = env.int("SIGNUP_RATE_LIMIT", default=300)
 SIGNUP_EMAIL_RATE_LIMIT = env.int("SIGNUP_EMAIL_RATE_LIMIT", default=5)
+# Attendees' names, email addresses and questions are erased this many days after their event ends (events/privacy.py);
+# the signups stay, anonymous, for the counts.
+PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=90)
+if PERSONAL_DATA_RETENTION_DAYS < 0:
+    raise ImproperlyConfigured(
+        f"PERSONAL_DATA_RETENTION_DAYS is {PERSONAL_DATA_RETENTION_DAYS}: use 0 or more days after the event."
+    )
 # Reminders of a seat, in minutes before the slot; the last one carries a virtual session's join link.
 OFFICE_HOURS_REMINDERS = sorted(
     env.list("OFFICE_HOURS_REMINDERS", cast=int, default=[1440, 60]), reverse=True
