@@ -7,6 +7,7 @@ import io
 import json
 import sqlite3
 
+import lxml.html
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
@@ -352,6 +353,26 @@ def open_session(**overrides):
         slot_minutes=None,
         **overrides,
     )
+
+
+@pytest.mark.parametrize(
+    ("days", "said"),
+    [
+        (90, "They are erased 90 days after the event, or sooner if you ask on your signup’s page."),
+        (1, "They are erased 1 day after the event, or sooner if you ask on your signup’s page."),
+        (0, "They are erased when the event is over, or sooner if you ask on your signup’s page."),
+    ],
+)
+def test_the_signup_form_says_beside_the_consent_when_the_details_are_erased(client, settings, days, said):
+    settings.PERSONAL_DATA_RETENTION_DAYS = days
+    session = open_session()
+
+    response = client.get(reverse("events:office_hours", kwargs={"event": session.event.slug}))
+
+    page = lxml.html.fromstring(response.content.decode())
+    (checkbox,) = page.xpath("//input[@name='consent']")
+    (help_text,) = page.xpath(f"//*[@id='{checkbox.get('aria-describedby')}']")
+    assert help_text.text_content() == said
 
 
 def sign_up_over_http(client, session, attendee):
