@@ -90,17 +90,16 @@ def forget(signup, *, keep_counter=False):
     )
     # Translators: what the admin's log calls an email that was erased with the signup it was about.
     email_label = _("Email (erased with its signup)")
+    about_its_emails = Q(object_id__in=[str(pk) for pk in email_ids])
+    if signup.email:  # entries of emails deleted before, which no link leads to, still end with the address
+        about_its_emails |= Q(object_repr__iendswith=f" → {signup.email}")
     log_entries += (
-        LogEntry.objects.filter(content_type=email_type)
-        # Entries of emails deleted before, which no link leads to any more, still end with the address.
-        .filter(
-            Q(object_id__in=[str(pk) for pk in email_ids]) | Q(object_repr__endswith=f" → {signup.email}")
-        )
+        LogEntry.objects.filter(about_its_emails, content_type=email_type)
         .exclude(object_repr=email_label)
         .update(object_repr=email_label)
     )
     counters = 0
-    if not keep_counter:
+    if signup.email and not keep_counter:
         counters, _by_model = Counter.objects.filter(key=email_counter_key(signup.email)).delete()
     return Erasure(emails=deleted.get(Email._meta.label, 0), log_entries=log_entries, counters=counters)
 

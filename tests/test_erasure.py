@@ -409,6 +409,8 @@ def test_an_attendee_erases_their_details_from_their_signups_page_after_confirmi
         Signup.Status.CANCELLED,
     )
     assert list(Email.objects.values_list("to", flat=True)) == [ATTENDEES[1][1]] * 2  # waiting, then the seat
+    (seats,) = signups.slot_seats([session])[session.pk]
+    assert (seats.confirmed, seats.waitlisted) == (1, 0)
     shown = client.get(page).content.decode()
     assert "The details of this signup are erased" in shown
     assert found_in(shown) == []
