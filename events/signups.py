@@ -454,8 +454,8 @@ def due_for_erasure(now):
 
 def erase_expired(*, now=None, dry_run=False):
     """Erase every signup kept beyond its time, and the brakes whose window has ended (they hold client
-    addresses); returns ({event: privacy.Erasure}, ended counters). The worker runs it when the first signup is
-    due (erase_when_due), `manage.py erase_personal_data` whenever it is asked."""
+    addresses); returns ({event: privacy.Erasure}, ended counters). The worker runs it whenever a signup is due
+    (erase_when_due), `manage.py erase_personal_data` whenever it is asked."""
     now = now or timezone.now()
     with transaction.atomic():
         by_event = erase_signups(due_for_erasure(now), now=now)
