@@ -15,6 +15,7 @@ from django.core import signing
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count
+from django.forms.models import apply_limit_choices_to_to_formfield
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -28,7 +29,7 @@ from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from portal.adminlists import cut
 
-from . import copying, notices, photos, schedule, signups, times
+from . import copying, notices, photos, privacy, schedule, signups, times
 from .concurrency import ConcurrentEditsMixin, ShownAtActionForm, unchanged_since_shown
 from .exchange import fetching, programme, reading
 from .forms import CopyEventForm, MailboxField, OrganiserMessageForm
@@ -188,13 +189,31 @@ class EventLocalTimesMixin:
         if event_id is None and request.method == "POST":
             event_id = chosen_id(request.POST, "event")
         if event_id is not None:
-            return None, Event.objects.filter(pk=event_id).first()
-        events = list(Event.objects.all()[:2])
+            return None, self.events_to_add_to(request).filter(pk=event_id).first()
+        events = list(self.events_to_add_to(request)[:2])
         return None, (events[0] if len(events) == 1 else None)
 
+    def events_to_add_to(self, request):
+        """The events the add form takes: those its event field offers, or the events of the sessions its
+        session field offers (a signup needs a session). The form decides, so that a rule added there, such as
+        organisers of one event only, holds here too."""
+        formfield = self.formfield_for_foreignkey(
+            self.model._meta.get_field(self.event_path.split(".")[0]), request
+        )
+        apply_limit_choices_to_to_formfield(formfield)
+        offered = formfield.queryset
+        return offered if offered.model is Event else Event.objects.filter(pk__in=offered.values("event"))
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is None and not self.has_add_permission(request):
+            raise PermissionDenied  # before the first step, which lists the events
         obj, event = self._object_and_event(request, object_id)
-        if object_id is None and event is None and request.method == "GET" and Event.objects.exists():
+        if (
+            object_id is None
+            and event is None
+            and request.method == "GET"
+            and self.events_to_add_to(request).exists()
+        ):
             return self.choose_event_view(request)
         # Read by get_form() and the inlines, which Django calls with the object but not its event.
         request.form_event = event
@@ -210,7 +229,7 @@ class EventLocalTimesMixin:
         """The first step of adding with several events: which event, each with its dates and zone."""
         query = request.GET.copy()
         choices = []
-        for event in Event.objects.order_by("-start_date", "name"):
+        for event in self.events_to_add_to(request).order_by("-start_date", "name"):
             query["event"] = event.pk
             noon = dt.datetime.combine(event.start_date, dt.time(12), tzinfo=event.tzinfo)
             choices.append((event, f"?{query.urlencode()}", noon.tzname(), times.utc_offset(noon)))
@@ -982,7 +1001,7 @@ class SignupActionsMixin:
 
     @admin.action(description=_("Email the people of these signups…"), permissions=["change"])
     def email_signups(self, request, queryset):
-        people = self.selected_signups(queryset).active()
+        people = self.selected_signups(queryset).active().unerased()
         form = OrganiserMessageForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             emails = notices.send_organiser_message(people, **form.cleaned_data)
@@ -1192,15 +1211,33 @@ class SignupAdmin(ConcurrentEditsMixin, SignupActionsMixin, EventLocalTimesMixin
     list_select_related = ["office_hours__event"]
     search_fields = ["name", "email", "question", "office_hours__title"]
     date_hierarchy = "created_at"
-    readonly_fields = ["token", "created_at", "cancelled_at", "consented_at", "language"]
+    readonly_fields = ["token", "created_at", "cancelled_at", "consented_at", "language", "erased_at"]
+    actions = [*SignupActionsMixin.actions, "erase_details"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Nothing to correct in details that are gone, and nobody to write them back for.
+        erased = ["name", "email", "question"] if obj is not None and obj.erased_at else []
+        return [*erased, *super().get_readonly_fields(request, obj)]
 
     def selected_signups(self, queryset):
         return queryset
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        if not change:
+            signups.schedule_erasure(obj)
         # A seat that an organiser freed (cancelled, moved to another slot) goes to the people waiting.
         report_promoted(self, request, signups.promote_from_waitlist(obj.office_hours))
+
+    @admin.action(
+        description=_("Erase the names, emails and questions of these signups (the counts stay)"),
+        permissions=["change"],
+    )
+    def erase_details(self, request, queryset):
+        """For an attendee who asks: the signup stays, anonymous, for the counts; its emails, the log's mentions
+        of it and its brake go (signups.erase_signup()). Deleting a signup erases the same, row and all."""
+        erased = sum(signups.erase_signups(queryset).values(), privacy.Erasure())
+        self.message_user(request, _("Erased: %(erased)s.") % {"erased": erased})
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
@@ -1227,7 +1264,7 @@ class SignupAdmin(ConcurrentEditsMixin, SignupActionsMixin, EventLocalTimesMixin
     # Translators: the heading of a column of admin lists (a person's name, with their email under it).
     @admin.display(description=_("name"), ordering="name")
     def person(self, obj):
-        return cut(obj.name, 40, secondary=obj.email)
+        return cut(obj.name, 40, secondary=obj.email) if obj.erased_at is None else str(obj)
 
     @admin.display(description=_("session and slot (event’s zone)"), ordering="slot_start")
     def session_slot(self, obj):

@@ -5,6 +5,7 @@ import re
 from urllib.parse import unquote_to_bytes
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -170,6 +171,17 @@ class SignupForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.office_hours = office_hours
         self.undecodable = undecodable  # undecodable_fields() of the posted body
+        days = settings.PERSONAL_DATA_RETENTION_DAYS
+        self.fields["consent"].help_text = (
+            ngettext(
+                "They are erased %(days)d day after the event, or sooner if you ask on your signup’s page.",
+                "They are erased %(days)d days after the event, or sooner if you ask on your signup’s page.",
+                days,
+            )
+            % {"days": days}
+            if days
+            else _("They are erased when the event is over, or sooner if you ask on your signup’s page.")
+        )
         event = office_hours.event
         self._slots = {slot_value(seats.starts_at): seats.starts_at for seats in slot_seats}
         self.fields["slot"].choices = [

@@ -19,8 +19,8 @@ from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from .times import day_bounds, minutes, programme_date
 
@@ -877,6 +877,10 @@ class SignupQuerySet(models.QuerySet):
         """The waiting list, first come first served."""
         return self.filter(status=Signup.Status.WAITLISTED).order_by("created_at", "pk")
 
+    def unerased(self):
+        """Signups that still hold their attendee's name, email address and question."""
+        return self.filter(erased_at__isnull=True)
+
 
 class Signup(models.Model):
     class Status(models.TextChoices):
@@ -914,6 +918,13 @@ class Signup(models.Model):
         default=settings.LANGUAGE_CODE,
         editable=False,
     )
+    # When the attendee's name, email address and question were erased (events/privacy.py); the row stays, with
+    # its slot and status, for the counts.
+    erased_at = models.DateTimeField(_("details erased at"), null=True, blank=True, editable=False)
+    # The emails the outbox sent about the signup, erased with its details.
+    emails = models.ManyToManyField(
+        "portal.Email", related_name="signups", blank=True, editable=False, verbose_name=_("emails")
+    )
 
     objects = SignupQuerySet.as_manager()
 
@@ -922,10 +933,11 @@ class Signup(models.Model):
         verbose_name = _("signup")
         verbose_name_plural = _("signups")
         constraints = [
+            # Erased signups have no address left (""), and may be many in one session.
             models.UniqueConstraint(
                 Lower("email"),
                 "office_hours",
-                condition=~Q(status="cancelled"),
+                condition=~Q(status="cancelled") & ~Q(email=""),
                 name="signup_once_per_email_per_session",
                 violation_error_message=_("This email address is already signed up for this session."),
             ),
@@ -935,7 +947,7 @@ class Signup(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name} <{self.email}>"
+        return self.erased_label(self.pk) if self.erased_at is not None else f"{self.name} <{self.email}>"
 
     def get_absolute_url(self):
         return reverse(
@@ -954,6 +966,12 @@ class Signup(models.Model):
             if slot.starts_at == self.slot_start:
                 return slot.ends_at
         return self.office_hours.ends_at
+
+    @staticmethod
+    def erased_label(pk):
+        """What the admin calls a signup once its attendee's details are erased, its log entries included."""
+        # Translators: a signup whose attendee's name and email address were erased; pk is its number.
+        return gettext("Signup %(pk)s (details erased)") % {"pk": pk}
 
     def waitlist_position(self):
         """1 for the first person waiting in the signup's slot; None when the signup is not waiting."""

@@ -62,8 +62,12 @@ def send(signup, kind, *, before=None, with_calendar=None, free_slots=()):
     a waiting list. `before` is a reminder's minutes before the slot; `free_slots` (signups.SlotSeats) are other
     slots of the session with seats left, offered to someone who joined a waiting list.
     """
+    if signup.erased_at is not None:
+        return []  # no address left, and nothing more to tell
     with translation.override(signup.language):
-        return _send(signup, kind, before=before, with_calendar=with_calendar, free_slots=free_slots)
+        emails = _send(signup, kind, before=before, with_calendar=with_calendar, free_slots=free_slots)
+    signup.emails.add(*emails)  # erased with the signup's details
+    return emails
 
 
 def _send(signup, kind, *, before, with_calendar, free_slots):
@@ -189,6 +193,7 @@ def schedule_reminders(signup, *, now):
 def remind(signup_id, sequence, minutes):
     signup = (
         Signup.objects.confirmed()
+        .unerased()
         .filter(pk=signup_id, sequence=sequence)
         .select_related("office_hours__event")
         .first()
@@ -202,7 +207,9 @@ def send_organiser_message(signups, *, subject, message):
     outbox: one email per address, naming the slots of theirs it is about and the way to each signup's page.
     Cancelled signups are left out. Returns the Email rows."""
     by_address = {}
-    for signup in signups.active().select_related("office_hours__event").order_by("slot_start", "pk"):
+    for signup in (
+        signups.active().unerased().select_related("office_hours__event").order_by("slot_start", "pk")
+    ):
         by_address.setdefault(signup.email.lower(), []).append(signup)
     emails = []
     for mine in by_address.values():
@@ -221,5 +228,8 @@ def send_organiser_message(signups, *, subject, message):
                 )
             context = {"name": mine[0].name, "message": message, "slots": slots}
             text = render_to_string("emails/organiser_message.txt", context)
-        emails += outbox.post(EmailMultiAlternatives(subject, text, to=[mine[0].email]))
+        posted = outbox.post(EmailMultiAlternatives(subject, text, to=[mine[0].email]))
+        for signup in mine:
+            signup.emails.add(*posted)  # erased with each signup's details
+        emails += posted
     return emails

@@ -4,6 +4,9 @@ the changelog look at the event's talks (events/changelog.py).
 
 Both key what the page cache keeps (events/pagecache.py), so this is bookkeeping, not a rule: bulk writes
 (QuerySet.update, bulk_create) send no signals and call bump_schedule_version() or mark_changed() themselves.
+
+One more follows a deletion wherever it comes from, a cascade included: a signup deleted takes what hangs on it
+(its emails, the admin log's mentions, its brake: events/privacy.py) with it.
 """
 
 from django.db.models import F
@@ -12,13 +15,14 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 from django.utils import timezone
 
-from . import changelog, versionwatch
+from . import changelog, privacy, versionwatch
 from .models import (
     Booth,
     BoothShift,
     Event,
     OfficeHours,
     Room,
+    Signup,
     Speaker,
     Talk,
     TalkSpeaker,
@@ -50,6 +54,13 @@ def record_talk_removal(sender, instance, origin=None, **kwargs):
 def bump_for_office_hours(sender, instance, **kwargs):
     # The schedule lists office hours on their days.
     Event.objects.filter(pk=instance.event_id).bump_schedule_version(event_ids=[instance.event_id])
+
+
+@receiver(pre_delete, sender=Signup)
+def forget_what_hangs_on_a_deleted_signup(sender, instance, **kwargs):
+    # However a signup goes (the admin, with its session or its event), its emails, the admin log's mentions of it
+    # and the brake on its address go too: deleting it erases its attendee's details.
+    privacy.forget(instance)
 
 
 @receiver([post_save, post_delete], sender=BoothShift)

@@ -1,6 +1,7 @@
 """Write actions and reports on office-hours signups."""
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -9,9 +10,10 @@ from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django_tasks import task
 
-from . import notices
-from .models import OfficeHours, Signup
+from . import notices, privacy
+from .models import Event, OfficeHours, Signup
 
 CONFIRMED_FILTER = Q(signups__status=Signup.Status.CONFIRMED)
 WAITLISTED_FILTER = Q(signups__status=Signup.Status.WAITLISTED)
@@ -33,9 +35,27 @@ CSV_HEADER = [
 ]
 
 
-def _spreadsheet_safe(value):
-    """Attendee text that a spreadsheet would run as a formula is prefixed with a quote."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+# What starts a formula in a spreadsheet's cell (OWASP's list, with the full-width forms that East Asian input
+# methods type and some spreadsheets read the same), and everything that may start a cell: the CSV module
+# quotes a cell holding a comma, but a spreadsheet that splits at semicolons (Excel in German, Spanish or
+# French), tabs or bars, or whose text delimiter is ', starts a new cell inside it, as does a line break read
+# by one that ignores the quotes.
+FORMULA_STARTS = "=+-@\t\r\n\uff1d\uff0b\uff0d\uff20"
+CELL_STARTS = ",;\t|\r\n\"'"
+TRAILING = ",;\t| \r\n"
+_FORMULA_IN_A_CELL = re.compile(
+    rf"(?:^|(?<=[{re.escape(CELL_STARTS)}]))( *)(?=[{re.escape(FORMULA_STARTS)}])"
+)
+
+
+def spreadsheet_safe(value):
+    """Attendee text with a quote before every formula character that could start a cell, whichever delimiter
+    the spreadsheet splits at (leading spaces aside); the rest reads as typed: "Ana;=1+1" → "Ana;'=1+1".
+
+    Delimiters, line breaks and spaces at the end go: a spreadsheet splitting at another delimiter would read
+    the CSV module's closing quote after them as an opening one, and start a cell with the line break that ends
+    the row."""
+    return _FORMULA_IN_A_CELL.sub(r"\1'", value.rstrip(TRAILING))
 
 
 def signup_rows(signups):
@@ -46,11 +66,11 @@ def signup_rows(signups):
     ):
         event = signup.office_hours.event
         yield [
-            _spreadsheet_safe(signup.office_hours.title),
+            spreadsheet_safe(signup.office_hours.title),
             event.localtime(signup.slot_start).isoformat(),
-            _spreadsheet_safe(signup.name),
-            _spreadsheet_safe(signup.email),
-            _spreadsheet_safe(signup.question),
+            spreadsheet_safe(signup.name),
+            spreadsheet_safe(signup.email),
+            spreadsheet_safe(signup.question),
             signup.get_status_display(),
             event.localtime(signup.created_at).isoformat(timespec="seconds"),
             event.localtime(signup.consented_at).isoformat(timespec="seconds") if signup.consented_at else "",
@@ -260,6 +280,7 @@ def sign_up(office_hours, *, slot, name, email, question, now=None):
                     notices.schedule_reminders(signup, now=now)
                 else:
                     notices.send(signup, notices.WAITLISTED, free_slots=free_slots_besides(signup, now=now))
+                schedule_erasure(signup)
                 return signup
             notices.send(existing, notices.LINK)
     except IntegrityError:
@@ -276,7 +297,7 @@ def _fill_free_seats(locked, slot_start, now):
     free = locked.seats_per_slot - _seats_taken(locked, slot_start)
     if free <= 0:
         return []
-    promoted = list(locked.signups.waitlisted().filter(slot_start=slot_start)[:free])
+    promoted = list(locked.signups.waitlisted().unerased().filter(slot_start=slot_start)[:free])
     for signup in promoted:
         signup.status = Signup.Status.CONFIRMED
         signup.save(update_fields=["status"])
@@ -300,13 +321,18 @@ def cancel_signup(signup, *, now=None):
         if now >= locked.ends_at:
             raise SignupError(_("This session is over, so there is nothing left to cancel."))
         had_seat = current.status == Signup.Status.CONFIRMED
-        current.status, current.cancelled_at = Signup.Status.CANCELLED, now
-        current.sequence += 1
-        current.save(update_fields=["status", "cancelled_at", "sequence"])
+        _withdraw(current, now)
         signup.status, signup.cancelled_at, signup.sequence = current.status, now, current.sequence
         notices.send(current, notices.CANCELLED, with_calendar=had_seat)
         promoted = _fill_free_seats(locked, current.slot_start, now) if had_seat else []
     return promoted[0] if promoted else None
+
+
+def _withdraw(current, now):
+    """Mark a signup cancelled; its queued reminders find a newer revision and stay silent."""
+    current.status, current.cancelled_at = Signup.Status.CANCELLED, now
+    current.sequence += 1
+    current.save(update_fields=["status", "cancelled_at", "sequence"])
 
 
 def promote_from_waitlist(office_hours, *, slot=None, now=None):
@@ -366,3 +392,91 @@ def _slot_moves(before, after):
     else:
         pairs = zip(old, new, strict=False)
     return {old_slot.starts_at: (old_slot, new_slot) for old_slot, new_slot in pairs}
+
+
+# Erasure: the attendee's details go, the signup stays (events/privacy.py).
+
+
+def erase_signup(signup, *, now=None, keep_counter=False):
+    """Erase the attendee's name, email address and question from `signup` and from what hangs on it (its emails,
+    the admin's log, the brake on its address: privacy.forget()); returns a privacy.Erasure.
+
+    The row stays, anonymous, with its session, slot and status, so the seats, waiting lists and counts stay
+    right. A signup whose slot has not begun gives up its seat or its place on the waiting list first, without
+    email (there is no address left to send it to): the seat goes to the first person waiting, who is emailed.
+    Nothing is sent about an erased signup again. Erasing twice changes nothing.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock(signup.office_hours)
+        current = locked.signups.get(pk=signup.pk)
+        if current.erased_at is not None:
+            return privacy.Erasure()
+        if current.status != Signup.Status.CANCELLED and now < current.slot_start:
+            had_seat = current.status == Signup.Status.CONFIRMED
+            _withdraw(current, now)
+            if had_seat:
+                _fill_free_seats(locked, current.slot_start, now)
+        erased = privacy.forget(current, keep_counter=keep_counter) + privacy.Erasure(signups=1)
+        current.name = current.email = current.question = ""
+        current.erased_at = now
+        current.save(update_fields=["name", "email", "question", "erased_at"])
+    for field in ("name", "email", "question", "erased_at", "status", "cancelled_at", "sequence"):
+        setattr(signup, field, getattr(current, field))
+    return erased
+
+
+def erase_signups(signups, *, now=None, dry_run=False):
+    """Erase each of `signups` (erase_signup()) in one transaction; returns {event: privacy.Erasure}.
+
+    `dry_run` erases and then rolls back, so that the counts are exactly what a real run would erase.
+    """
+    now = now or timezone.now()
+    by_event = {}
+    with transaction.atomic():
+        for signup in signups.unerased().select_related("office_hours__event").order_by("pk"):
+            event = signup.office_hours.event
+            by_event[event] = by_event.get(event, privacy.Erasure()) + erase_signup(signup, now=now)
+        if dry_run:
+            transaction.set_rollback(True)
+    return by_event
+
+
+def due_for_erasure(now):
+    """The signups whose details are kept no longer at `now` (privacy.kept_until())."""
+    latest_end = now - dt.timedelta(days=settings.PERSONAL_DATA_RETENTION_DAYS)
+    events = Event.objects.filter(office_hours__signups__erased_at__isnull=True).distinct()
+    ended = [event.pk for event in events if privacy.event_ends_at(event) <= latest_end]
+    return Signup.objects.unerased().filter(
+        office_hours__event__in=ended, office_hours__ends_at__lte=latest_end
+    )
+
+
+def erase_expired(*, now=None, dry_run=False):
+    """Erase every signup kept beyond its time, and the brakes whose window has ended (they hold client
+    addresses); returns ({event: privacy.Erasure}, ended counters). The worker runs it whenever a signup is due
+    (erase_when_due), `manage.py erase_personal_data` whenever it is asked."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        by_event = erase_signups(due_for_erasure(now), now=now)
+        counters = privacy.forget_ended_counters(now)
+        if dry_run:
+            transaction.set_rollback(True)
+    return by_event, counters
+
+
+def schedule_erasure(signup):
+    """Queue the erasure of the signup's details for when they are due; the queue is in the database, so it
+    outlasts restarts."""
+    erase_when_due.using(run_after=privacy.kept_until(signup)).enqueue(signup.pk)
+
+
+@task()
+def erase_when_due(signup_id):
+    """Erase whatever is due (erase_expired()). A signup that is not due yet (its event moved, or the retention
+    grew since it was queued) is queued again for its new time."""
+    now = timezone.now()
+    signup = Signup.objects.unerased().filter(pk=signup_id).select_related("office_hours__event").first()
+    if signup is not None and privacy.kept_until(signup) > now:
+        schedule_erasure(signup)
+    erase_expired(now=now)

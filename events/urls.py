@@ -72,4 +72,9 @@ urlpatterns += [
         views.SignupCancelView.as_view(),
         name="signup_cancel",
     ),
+    path(
+        "<slug:event>/office-hours/signups/<str:token>/erase/",
+        views.SignupEraseView.as_view(),
+        name="signup_erase",
+    ),
 ]

@@ -23,7 +23,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from portal import ratelimit
 
-from . import changelog, exports, notices, pagecache, schedule, signups
+from . import changelog, exports, notices, pagecache, privacy, schedule, signups
 from .forms import SignupForm, undecodable_fields
 from .models import BoothShift, Event, OfficeHours, Signup, Speaker
 
@@ -408,8 +408,8 @@ class OfficeHoursSignupView(OfficeHoursView):
         address = ratelimit.client_address(request)
         wait = _rate_limited(f"office-hours-signup-rate:{address}", settings.SIGNUP_RATE_LIMIT)
         if not wait and form.is_valid():
-            email = form.cleaned_data["email"].lower()
-            wait = _rate_limited(f"office-hours-signup-email:{email}", settings.SIGNUP_EMAIL_RATE_LIMIT)
+            key = privacy.email_counter_key(form.cleaned_data["email"])
+            wait = _rate_limited(key, settings.SIGNUP_EMAIL_RATE_LIMIT)
         if wait:
             return self._too_many(form, wait)
         if not form.is_valid():
@@ -479,6 +479,11 @@ class SignupTokenMixin(EventMixin):
             is_confirmed=signup.status == Signup.Status.CONFIRMED,
             is_waitlisted=signup.status == Signup.Status.WAITLISTED,
             is_cancelled=signup.status == Signup.Status.CANCELLED,
+            is_erased=signup.erased_at is not None,
+            # Erasing the details of a signup whose slot is ahead gives up its seat or place too.
+            erasing_gives_up_place=signup.status != Signup.Status.CANCELLED
+            and timezone.now() < signup.slot_start,
+            kept_until=privacy.kept_until(signup),
             waitlist_position=signup.waitlist_position(),
             free_slots=signups.free_slots_besides(signup)
             if signup.status == Signup.Status.WAITLISTED
@@ -523,6 +528,18 @@ class SignupCancelView(SignupTokenMixin, TemplateView):
             signups.cancel_signup(self.signup)
         except signups.SignupError as exc:
             return self.render_to_response(self.get_context_data(error=str(exc)), status=409)
+        return redirect(self.signup.get_absolute_url())
+
+
+class SignupEraseView(SignupTokenMixin, TemplateView):
+    """GET asks for confirmation; POST erases the attendee's name, email address and question
+    (signups.erase_signup(), which gives up a seat or place still ahead) and leads to the signup's page, which
+    says so. The brake on signups per address stays until its window ends."""
+
+    template_name = "events/signup_erase.html"
+
+    def post(self, request, *args, **kwargs):
+        signups.erase_signup(self.signup, keep_counter=True)
         return redirect(self.signup.get_absolute_url())
 
 

@@ -101,10 +101,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     #   run one after the other this way, the second reading what the first saved (events/concurrency.py);
     # - a statement waits up to SQLITE_BUSY_TIMEOUT seconds for the lock;
     # - the write-ahead log lets pages be read while someone writes (it stays on in the file once set).
+    # Erased and deleted rows (attendees' details, events/privacy.py) are overwritten in the file, not only
+    # unlinked: some builds of SQLite leave them readable in free space (secure_delete).
     sqlite_options = DATABASES["default"].setdefault("OPTIONS", {})
     sqlite_options.setdefault("transaction_mode", "IMMEDIATE")
     sqlite_options.setdefault("timeout", env.int("SQLITE_BUSY_TIMEOUT", default=20))
-    sqlite_options.setdefault("init_command", "PRAGMA journal_mode=WAL")
+    sqlite_options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA secure_delete=ON")
 # Each process remembers events until the database says something changed (events/versionwatch.py); on
 # PostgreSQL it keeps one more connection for that, listening for changes to events. Off where LISTEN
 # cannot work, e.g. a pooler in transaction mode: then each request reads its event.
@@ -297,6 +299,13 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # only stops floods; one person (one email address) is braked much sooner.
 SIGNUP_RATE_LIMIT = env.int("SIGNUP_RATE_LIMIT", default=300)
 SIGNUP_EMAIL_RATE_LIMIT = env.int("SIGNUP_EMAIL_RATE_LIMIT", default=5)
+# Attendees' names, email addresses and questions are erased this many days after their event ends (events/privacy.py);
+# the signups stay, anonymous, for the counts.
+PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=90)
+if PERSONAL_DATA_RETENTION_DAYS < 0:
+    raise ImproperlyConfigured(
+        f"PERSONAL_DATA_RETENTION_DAYS is {PERSONAL_DATA_RETENTION_DAYS}: use 0 or more days after the event."
+    )
 # Reminders of a seat, in minutes before the slot; the last one carries a virtual session's join link.
 OFFICE_HOURS_REMINDERS = sorted(
     env.list("OFFICE_HOURS_REMINDERS", cast=int, default=[1440, 60]), reverse=True

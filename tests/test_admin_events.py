@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import lxml.html
 import pytest
+from django.contrib.auth.models import Permission, User
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -69,6 +70,8 @@ ADD_FORMS = ["talk", "booth", "officehours", "signup"]
 @pytest.mark.parametrize("model", ADD_FORMS)
 def test_with_several_events_adding_asks_for_the_event_first(organiser_client, two_events, model):
     valencia, detroit = two_events
+    for event in two_events:
+        make_office_hours(event)  # a signup is for a session: events without one are not offered for it
 
     response = organiser_client.get(reverse(f"admin:events_{model}_add"))
 
@@ -79,6 +82,54 @@ def test_with_several_events_adding_asks_for_the_event_first(organiser_client, t
         ("KubeCon Valencia", f"?event={valencia.pk}"),
     ]
     assert "America/Detroit (EDT, UTC-04:00)" in response.content.decode()
+
+
+@pytest.mark.parametrize("model", ADD_FORMS)
+@pytest.mark.parametrize("permissions", [[], ["view"], ["view", "change", "delete"]])
+def test_the_which_event_step_is_only_for_those_who_may_add(client, two_events, model, permissions):
+    for event in two_events:
+        make_office_hours(event)
+    user = User.objects.create_user("sam", password="a-long-password", is_staff=True)
+    codenames = [f"{permission}_{model}" for permission in permissions]
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="events", codename__in=codenames)
+    )
+    client.force_login(user)
+
+    response = client.get(reverse(f"admin:events_{model}_add"))
+
+    assert response.status_code == 403
+    assert "KubeCon" not in response.content.decode()
+
+
+def test_adding_a_signup_offers_only_the_events_with_sessions(organiser_client, two_events):
+    valencia, detroit = two_events
+    paris = make_event(
+        name="KubeCon Paris", slug="paris", start_date=dt.date(2024, 3, 19), end_date=dt.date(2024, 3, 22)
+    )
+    make_office_hours(valencia)
+    starts = dt.datetime(2024, 3, 20, 12, tzinfo=ZoneInfo("Europe/Paris"))
+    make_office_hours(paris, starts_at=starts, ends_at=starts + dt.timedelta(hours=1))
+    url = reverse("admin:events_signup_add")
+
+    for query in [{}, {"event": detroit.pk}]:  # an event without sessions named in the address: asked again
+        response = organiser_client.get(url, query)
+
+        links = tree(response).xpath("//ul[@class='choose-event']//a")
+        assert [a.text for a in links] == ["KubeCon Paris", "KubeCon Valencia"]
+
+
+def test_with_one_event_taking_signups_adding_a_signup_is_for_its_sessions(organiser_client, two_events):
+    valencia, _detroit = two_events
+    make_office_hours(valencia, title="Valencia office hours")
+
+    response = organiser_client.get(reverse("admin:events_signup_add"))
+
+    page = tree(response)
+    assert page.xpath("//ul[@class='choose-event']") == []
+    assert page.xpath("//select[@name='office_hours']/option[@value!='']/text()") == [
+        "Valencia office hours (KubeCon Valencia)"
+    ]
 
 
 def test_the_add_form_of_the_chosen_event_says_its_zone_beside_each_time(organiser_client, two_events):

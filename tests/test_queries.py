@@ -227,7 +227,9 @@ SIGNUP_QUERIES = (
     + 6  # savepoint, the session locked with its event, the address not signed up yet, seats, waiting list, seats
     + 1  # the signup
     + 4  # its confirmation in the outbox: savepoint, email, delivery task, release
+    + 1  # the confirmation's link to the signup, so that it is erased with its details
     + 2  # the reminders a day and an hour before
+    + 1  # the erasure of its details, queued for when they are due
     + 1  # release
 )
 
