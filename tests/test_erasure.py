@@ -498,7 +498,7 @@ def test_emails_sent_before_signups_linked_theirs_go_with_the_signups_they_name(
 
     from django.apps import apps
 
-    link_sent_emails = import_module("events.migrations.0017_signup_erasure").link_sent_emails
+    link_sent_emails = import_module("events.migrations.0018_signup_erasure").link_sent_emails
     first, second = make_signup(email="ada@example.org"), make_signup(email="ada@example.org")
     about_first = Email.objects.create(
         to="ada@example.org", subject="s", body=f"/signups/{first.token}/", message_id="1"
