@@ -1,7 +1,7 @@
 """The outbox of email in the organisers' admin (the site itself is portal.sites.PortalAdminSite)."""
 
 from django.contrib import admin, messages
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
@@ -119,7 +119,8 @@ class EmailAdmin(admin.ModelAdmin):
     # Translators: the label of the moment an email's send died (the worker stopped or lost its connection).
     @admin.display(description=_("stuck since"))
     def stuck_since(self, obj):
-        return _local_time(obj.stuck_since) if obj.stuck_since else "—"
+        # As the page shows the email's other times (a method's value would show as Python writes it).
+        return formats.localize(timezone.localtime(obj.stuck_since)) if obj.stuck_since else None
 
     @admin.display(
         # Translators: the heading of a column of the outbox: the day and time an email was put in it.

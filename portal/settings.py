@@ -205,7 +205,9 @@ EMAIL_RETRY_SECONDS = env.int("EMAIL_RETRY_SECONDS", default=60)
 # was killed or cut off) and the email sent again, with the same Message-ID. Longer than the slowest send.
 WORKER_LEASE_SECONDS = env.int("WORKER_LEASE_SECONDS", default=300)
 if WORKER_LEASE_SECONDS < 1:
-    raise ImproperlyConfigured(f"WORKER_LEASE_SECONDS is {WORKER_LEASE_SECONDS}: a lease lasts a second or more.")
+    raise ImproperlyConfigured(
+        f"WORKER_LEASE_SECONDS is {WORKER_LEASE_SECONDS}: a lease lasts a second or more."
+    )
 # The portal's public address, for links in email that the worker sends after the request is gone.
 SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
 
