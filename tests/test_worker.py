@@ -77,6 +77,7 @@ class Portal:
             "WORKER_LEASE_SECONDS": str(LEASE),
         }
         self.logs = []
+        self.processes = []
 
     def command(self, *args):
         return [sys.executable, str(BASE_DIR / "manage.py"), *args]
@@ -105,13 +106,15 @@ class Portal:
         self.logs.append(log)
         command = self.command(*args)
         with open(log, "w") as output:
-            return subprocess.Popen(
+            process = subprocess.Popen(
                 command,
                 cwd=BASE_DIR,
                 env={**self.env, "WORKER_LEASE_SECONDS": str(lease)},
                 stdout=output,
                 stderr=subprocess.STDOUT,
             )
+        self.processes.append(process)
+        return process
 
     def worker(self, lease=LEASE):
         return self.start("db_worker", "--no-reload", "--no-startup-delay", "-v0", lease=lease)
@@ -143,8 +146,11 @@ def portal(database, tmp_path):
     folder, url = database
     portal = Portal(tmp_path, url)
     yield portal
-    for log in portal.logs:
-        print(f"--- {log.name}\n{log.read_text()}")
+    for process in portal.processes:
+        if process.poll() is None:  # a test that failed half-way left it running
+            process.kill()
+            process.wait()
+    print(portal.output())
 
 
 def received(server):
