@@ -54,23 +54,26 @@ def duration_text(minutes):
     return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
 
 
-def send(signup, kind, *, before=None, with_calendar=None, free_slots=()):
+def send(signup, kind, *, before=None, with_calendar=None, free_slots=(), key=None):
     """Queue the notice `kind` about `signup` (status and times as saved) in the outbox, in the language the
     attendee signed up in, whoever or whatever sends it (a request in another language, the worker).
 
     A notice about a seat carries the calendar part; `with_calendar=False` leaves it out, e.g. when someone leaves
     a waiting list. `before` is a reminder's minutes before the slot; `free_slots` (signups.SlotSeats) are other
-    slots of the session with seats left, offered to someone who joined a waiting list.
+    slots of the session with seats left, offered to someone who joined a waiting list. `key` names a notice
+    that goes out once however often it is sent (see outbox.post).
     """
     if signup.erased_at is not None:
         return []  # no address left, and nothing more to tell
     with translation.override(signup.language):
-        emails = _send(signup, kind, before=before, with_calendar=with_calendar, free_slots=free_slots)
+        emails = _send(
+            signup, kind, before=before, with_calendar=with_calendar, free_slots=free_slots, key=key
+        )
     signup.emails.add(*emails)  # erased with the signup's details
     return emails
 
 
-def _send(signup, kind, *, before, with_calendar, free_slots):
+def _send(signup, kind, *, before, with_calendar, free_slots, key):
     office_hours = signup.office_hours
     event = office_hours.event
     has_seat = signup.status == Signup.Status.CONFIRMED
@@ -115,7 +118,7 @@ def _send(signup, kind, *, before, with_calendar, free_slots):
         message.attach(
             "office-hours.ics", calendar(signup, method=method).decode(), f"text/calendar; method={method}"
         )
-    return outbox.post(message)
+    return outbox.post(message, key=key)
 
 
 def calendar(signup, *, method="PUBLISH"):
@@ -181,7 +184,8 @@ def schedule_reminders(signup, *, now):
     """Queue the reminders of a seat (OFFICE_HOURS_REMINDERS minutes before the slot) whose time is still ahead.
 
     Each reminder remembers the signup's revision: a reminder for a slot that moved or was cancelled since
-    finds a newer revision and stays silent, and the move queued reminders of its own.
+    finds a newer revision and stays silent, and the move queued reminders of its own. A reminder whose task runs
+    again (its worker died, portal.worker) finds its email posted already and sends nothing more.
     """
     for minutes in settings.OFFICE_HOURS_REMINDERS:
         at = signup.slot_start - dt.timedelta(minutes=minutes)
@@ -199,7 +203,9 @@ def remind(signup_id, sequence, minutes):
         .first()
     )
     if signup is not None and timezone.now() < signup.slot_start:
-        send(signup, REMINDER, before=minutes)
+        # One email per reminder of a revision, however often this task runs.
+        key = f"office-hours-reminder-{signup.pk}-{signup.created_at:%Y%m%dT%H%M%S}-{sequence}-{minutes}"
+        send(signup, REMINDER, before=minutes, key=key)
 
 
 def send_organiser_message(signups, *, subject, message):

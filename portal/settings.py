@@ -39,8 +39,10 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_tasks",
-    "django_tasks_db",
+    # Before django_tasks_db: of two apps with a command of the same name, the one listed first wins, and the
+    # portal's db_worker (portal/worker.py) is django-tasks-db's made safe to stop and to kill.
     "portal",
+    "django_tasks_db",
     "events",
 ]
 
@@ -222,6 +224,13 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 # A failed delivery is tried again after EMAIL_RETRY_SECONDS, then twice that, up to an hour apart, this many times.
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=10)
 EMAIL_RETRY_SECONDS = env.int("EMAIL_RETRY_SECONDS", default=60)
+# How long the worker holds an email it sends, or any task it runs: past that, the send is taken for dead (its worker
+# was killed or cut off) and the email sent again, with the same Message-ID. Longer than the slowest send.
+WORKER_LEASE_SECONDS = env.int("WORKER_LEASE_SECONDS", default=300)
+if WORKER_LEASE_SECONDS < 1:
+    raise ImproperlyConfigured(
+        f"WORKER_LEASE_SECONDS is {WORKER_LEASE_SECONDS}: a lease lasts a second or more."
+    )
 # The portal's public address, for links in email that the worker sends after the request is gone.
 SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
 

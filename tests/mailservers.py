@@ -1,6 +1,7 @@
-"""Mail servers for the outbox's tests: a real SMTP server (aiosmtpd) and one that accepts connections and never
-answers, as a stuck mail server does."""
+"""Mail servers for the outbox's tests: a real SMTP server (aiosmtpd), a slow one, and one that accepts connections
+and never answers, as a stuck mail server does."""
 
+import asyncio
 import socket
 import struct
 import threading
@@ -46,19 +47,22 @@ class HangingMailServer:
 
 
 class _Collect:
-    def __init__(self):
+    def __init__(self, delay):
         self.messages = []
+        self.delay = delay
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(envelope)
+        await asyncio.sleep(self.delay)
         return "250 OK"
 
 
 class MailServer:
-    """A working SMTP server on `port`; `messages` holds the envelopes it accepted (rcpt_tos, content)."""
+    """A working SMTP server on `port`; `messages` holds the envelopes it received (rcpt_tos, content). A slow one
+    answers each message `delay` seconds after it has it: a sender stopped in between sent it without knowing."""
 
-    def __init__(self, port):
-        self._handler = _Collect()
+    def __init__(self, port, delay=0):
+        self._handler = _Collect(delay)
         self._controller = Controller(self._handler, hostname="127.0.0.1", port=port)
 
     @property

@@ -9,11 +9,14 @@ import icalendar
 import pytest
 import vobject
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from events import notices
 from events.models import OfficeHours, Signup
 from events.signups import SignupError, cancel_signup, save_session, sign_up
+from portal import outbox
 from tests.adminforms import edit_token
 from tests.conftest import deliver_outbox
 from tests.factories import MADRID, make_office_hours, make_signup
@@ -294,6 +297,31 @@ def test_a_reminder_for_a_slot_that_moved_or_was_cancelled_stays_silent():
 
     assert len(deliver_outbox()) == sent_before
     assert Signup.objects.get(pk=moved.pk).sequence == 1
+
+
+def test_a_reminder_whose_worker_died_is_sent_when_it_runs_again_and_only_once():
+    session = open_session()
+    attend(session, "ada@example.org", now=START - dt.timedelta(days=3))
+    deliver_outbox()  # the confirmation
+    day_before, hour_before = DBTaskResult.objects.filter(task_path="events.notices.remind").order_by(
+        "run_after"
+    )
+    # The day-before reminder was in the outbox when its worker died; the hour-before one was not yet.
+    notices.remind.call(*day_before.args_kwargs["args"])
+    now = timezone.now()
+    DBTaskResult.objects.filter(pk__in=[day_before.pk, hour_before.pk]).update(
+        status=TaskResultStatus.RUNNING,
+        run_after=now - dt.timedelta(hours=1),
+        started_at=now - outbox.lease() - dt.timedelta(seconds=1),
+    )
+
+    _confirmation, *reminders = deliver_outbox()
+
+    assert sorted(message.subject for message in reminders) == [
+        "Starting in 1 hour: Office hours, Wed 15 May, 12:30 CEST",
+        "Starting in 24 hours: Office hours, Wed 15 May, 12:30 CEST",
+    ]
+    assert DBTaskResult.objects.running().count() == 0
 
 
 # The signup's own page

@@ -10,6 +10,9 @@ from django.core import mail
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from events.models import Signup
 from portal import outbox
@@ -139,3 +142,123 @@ def test_an_email_leaves_with_the_change_that_caused_it_or_not_at_all():
 
     assert Email.objects.count() == 0
     assert deliver_outbox() == []
+
+
+# A worker that dies in the middle: killed, cut off from the database, stopped by force
+
+
+def delivery_task(email):
+    (task,) = [task for task in DBTaskResult.objects.all() if task.args_kwargs["args"] == [email.pk]]
+    return task
+
+
+def killed_while_sending(email, *, at):
+    """What a worker killed at `at` in the middle of sending `email` leaves: its task running, the email claimed
+    until the end of the lease."""
+    DBTaskResult.objects.filter(pk=delivery_task(email).pk).update(
+        status=TaskResultStatus.RUNNING, started_at=at, worker_ids=["killed"]
+    )
+    Email.objects.filter(pk=email.pk).update(claimed_until=at + outbox.lease())
+
+
+def post_one(subject="Doors open", to="ada@example.org"):
+    (posted,) = outbox.post(EmailMessage(subject, "At nine.", to=[to]))
+    return posted
+
+
+def test_an_email_whose_worker_died_while_sending_it_is_sent_again_after_the_lease_with_its_message_id(
+    settings,
+):
+    settings.WORKER_LEASE_SECONDS = 60
+    posted = post_one()
+
+    killed_while_sending(posted, at=timezone.now() - dt.timedelta(seconds=50))
+    assert deliver_outbox() == []  # the lease runs yet: the worker may still be sending it
+    killed_while_sending(posted, at=timezone.now() - dt.timedelta(seconds=61))
+    (message,) = deliver_outbox()
+
+    assert message.extra_headers["Message-ID"] == posted.message_id
+    posted.refresh_from_db()
+    assert (posted.status, posted.attempts, posted.claimed_until) == (Email.Status.SENT, 1, None)
+    assert delivery_task(posted).worker_ids[0] == "killed"  # the same task, run again
+    assert DBTaskResult.objects.running().count() == 0
+
+
+def test_an_email_whose_delivery_task_failed_is_given_a_new_one_by_the_worker():
+    posted = post_one()
+    # As when the database went away in the middle of the delivery.
+    DBTaskResult.objects.update(status=TaskResultStatus.FAILED)
+
+    (message,) = deliver_outbox()
+
+    assert message.to == ["ada@example.org"]
+    posted.refresh_from_db()
+    assert posted.status == Email.Status.SENT
+
+
+def test_a_second_task_for_an_email_that_another_worker_is_sending_leaves_it():
+    posted = post_one()
+    Email.objects.filter(pk=posted.pk).update(claimed_until=timezone.now() + dt.timedelta(minutes=5))
+    outbox.deliver.enqueue(posted.pk)
+
+    assert deliver_outbox() == []
+    posted.refresh_from_db()
+    assert (posted.status, posted.attempts) == (Email.Status.QUEUED, 0)
+
+
+def test_a_posted_key_is_stored_once_with_its_message_id():
+    (first,) = outbox.post(EmailMessage("Soon", "At nine.", to=["ada@example.org"]), key="soon-1")
+
+    again = outbox.post(EmailMessage("Soon", "At nine.", to=["ada@example.org"]), key="soon-1")
+
+    assert again == []
+    assert first.message_id == "<soon-1@community-event-portal>"
+    assert [message.subject for message in deliver_outbox()] == ["Soon"]
+
+
+def test_the_outbox_says_which_emails_are_stuck_and_since_when_and_sends_them_again(
+    organiser_client, settings
+):
+    settings.WORKER_LEASE_SECONDS = 60
+    stuck = post_one("Doors open", "ada@example.org")
+    waiting = post_one("Room change", "grace@example.org")
+    killed_while_sending(stuck, at=dt.datetime(2026, 3, 2, 9, 15, tzinfo=dt.UTC))
+    changelist = reverse("admin:portal_email_changelist")
+
+    listing = organiser_client.get(changelist).content.decode()
+    only_stuck = organiser_client.get(changelist + "?status__exact=stuck").content.decode()
+    page = organiser_client.get(reverse("admin:portal_email_change", args=[stuck.pk])).content.decode()
+
+    assert "1 email is stuck: its send did not finish" in listing
+    assert listing.count("Stuck since 02 Mar 09:16 UTC") == 1
+    assert listing.count("Waiting to be sent") == 2  # the other email's status, and the filter's choice
+    assert "Doors open" in only_stuck
+    assert "Room change" not in only_stuck
+    assert (
+        page.count('<div class="readonly">March 2, 2026, 9:16 a.m.</div>') == 2
+    )  # claimed until, stuck since
+
+    response = organiser_client.post(
+        changelist, {"action": "send_again", "_selected_action": [stuck.pk, waiting.pk]}, follow=True
+    )
+    assert "1 email queued again" in response.content.decode()  # the other was on its way
+    delivered = deliver_outbox()
+    assert sorted((m.to[0], m.extra_headers["Message-ID"]) for m in delivered) == [
+        ("ada@example.org", stuck.message_id),
+        ("grace@example.org", waiting.message_id),
+    ]
+    assert "is stuck" not in organiser_client.get(changelist).content.decode()
+
+
+def test_an_email_being_sent_is_not_sent_again_from_the_outbox(organiser_client):
+    sending = post_one()
+    killed_while_sending(sending, at=timezone.now() - dt.timedelta(seconds=5))  # or still sending: who knows
+
+    response = organiser_client.post(
+        reverse("admin:portal_email_changelist"),
+        {"action": "send_again", "_selected_action": [sending.pk]},
+        follow=True,
+    )
+
+    assert "Only emails that were not delivered or are stuck can be sent again" in response.content.decode()
+    assert DBTaskResult.objects.count() == 1

@@ -114,3 +114,10 @@ def test_an_unknown_media_storage_stops_the_start_with_a_message():
 
     assert result.returncode != 0
     assert "MEDIA_STORAGE is “ftp”: use local (the default) or s3." in result.stderr
+
+
+def test_a_worker_lease_of_no_time_stops_the_start_with_a_message():
+    result = run_check(DEBUG="true", WORKER_LEASE_SECONDS="0")
+
+    assert result.returncode != 0
+    assert "WORKER_LEASE_SECONDS is 0: a lease lasts a second or more." in result.stderr
