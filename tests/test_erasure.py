@@ -23,7 +23,8 @@ from events import notices, privacy, signups
 from events.models import Signup
 from portal import ratelimit
 from portal.models import Counter, Email
-from tests.conftest import deliver_outbox
+from tests.adminforms import edit_token
+from tests.conftest import deliver_outbox, sign_in_with_second_factor
 from tests.factories import MADRID, at, make_event, make_office_hours, make_signup
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +69,8 @@ def admin_change(client, signup, **changes):
         "status": signup.status,
         **changes,
     }
-    response = client.post(reverse("admin:events_signup_change", args=[signup.pk]), data)
+    url = reverse("admin:events_signup_change", args=[signup.pk])
+    response = client.post(url, {**data, "_edit_token": edit_token(client, url)})
     assert response.status_code == 302, response.content.decode()
 
 
@@ -96,7 +98,8 @@ def past_event_with_a_history(admin):
 
 def superuser_client():
     client = Client()
-    client.force_login(User.objects.create_superuser("root", "root@example.org", "a-long-password"))
+    user = User.objects.create_superuser("root", "root@example.org", "a-long-password-for-root")
+    sign_in_with_second_factor(client, user)
     return client
 
 
