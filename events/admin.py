@@ -15,7 +15,7 @@ from django.core import signing
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -28,7 +28,7 @@ from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from portal.adminlists import cut
 
-from . import copying, imports, notices, photos, schedule, signups, times
+from . import copying, imports, notices, photos, publishing, schedule, signups, times
 from .forms import CopyEventForm, MailboxField, OrganiserMessageForm
 from .models import (
     Booth,
@@ -346,19 +346,21 @@ class TimeZoneInput(forms.TextInput):
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
-    list_display = ["short_name", "start_date", "end_date", "city", "time_zone", "talk_count"]
+    list_display = ["short_name", "status", "start_date", "end_date", "city", "time_zone", "talk_count"]
+    list_filter = ["status"]
     search_fields = ["name", "slug", "city", "venue"]
     prepopulated_fields = {"slug": ["name"]}
     date_hierarchy = "start_date"
     inlines = [RoomInline, TrackInline]
-    actions = ["copy_event"]
+    actions = ["copy_event", "publish_events"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "time_zone", ("start_date", "end_date"), "language"]}),
+        (None, {"fields": ["name", "slug", "status", "time_zone", ("start_date", "end_date"), "language"]}),
         (pgettext_lazy("fieldset of an event", "Place"), {"fields": ["venue", "city", "website"]}),
         (_("Description"), {"fields": ["description"], "classes": ["collapse"]}),
         (_("Embedding on other sites"), {"fields": ["embed_origins", "embed_snippet"]}),
     ]
-    readonly_fields = ["embed_snippet"]
+    # Published with the action or the button, never by editing the form (events/publishing.py).
+    readonly_fields = ["status", "embed_snippet"]
 
     class Media:
         css = {"all": ["css/admin-embed.css"]}
@@ -393,6 +395,12 @@ class EventAdmin(admin.ModelAdmin):
                 )
                 % {"event": event, "copy": copy, "first": copy.start_date, "last": copy.end_date},
             )
+            self.message_user(
+                request,
+                _("%(copy)s is a draft, seen by organisers only: publish it once its texts are this year’s.")
+                % {"copy": copy},
+                messages.WARNING,
+            )
             return redirect("admin:events_event_change", copy.pk)
         return TemplateResponse(
             request,
@@ -413,6 +421,44 @@ class EventAdmin(admin.ModelAdmin):
                 "submit": pgettext("button", "Copy"),
             },
         )
+
+    @admin.action(description=_("Publish the selected events"), permissions=["change"])
+    def publish_events(self, request, queryset):
+        for event in queryset:
+            self._publish(request, event)
+
+    def _publish(self, request, event):
+        entry = publishing.publish_event(event)
+        if entry is None:
+            self.message_user(
+                request, _("%(event)s was published already.") % {"event": event}, messages.WARNING
+            )
+            return
+        self.message_user(
+            request,
+            ngettext(
+                "%(event)s is published, with %(count)d talk: everybody sees its pages now.",
+                "%(event)s is published, with %(count)d talks: everybody sees its pages now.",
+                entry.talk_count,
+            )
+            % {"event": event, "count": entry.talk_count},
+        )
+
+    def publish_view(self, request, object_id):
+        """The button on a draft's page: POST only, then back to the page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        event = self.get_object(request, unquote(object_id))
+        if event is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, event):
+            raise PermissionDenied
+        self._publish(request, event)
+        return redirect("admin:events_event_change", event.pk)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["is_draft"] = obj is not None and obj.status == Event.Status.DRAFT
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "time_zone":
@@ -462,8 +508,10 @@ class EventAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.import_talks_view)
+        publish = self.admin_site.admin_view(self.publish_view)
         return [
             path("<path:object_id>/import-talks/", view, name="events_event_import_talks"),
+            path("<path:object_id>/publish/", publish, name="events_event_publish"),
             *super().get_urls(),
         ]
 

@@ -50,7 +50,7 @@ class ScheduleChangesFeed(Feed):
     def item_title(self, update):
         return _("Update %(number)d: %(headline)s") % {
             "number": update.number,
-            "headline": changelog.headline(changelog.counts_of(update)),
+            "headline": changelog.headline_of(update),
         }
 
     def item_description(self, update):

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from events import frab
+from events import frab, publishing
 from events.models import Event, Room, Speaker, Talk, TalkSpeaker, Track
 
 
@@ -19,14 +19,26 @@ class Command(BaseCommand):
         parser.add_argument(
             "--event", required=True, metavar="SLUG", help="slug of the event to create or update"
         )
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="publish the event after the import (a new event is a draft, seen by organisers only)",
+        )
 
-    def handle(self, *args, file, event, **options):
+    def handle(self, *args, file, event, publish, **options):
         try:
             result = frab.import_frab(file, event_slug=event)
         except frab.FrabImportError as exc:
             raise CommandError(f"{file}: {str(exc).rstrip('.')}. Nothing was imported.") from exc
         refresh_statistics()
         self.stdout.write(self.style.SUCCESS(str(result)))
+        if publish and (entry := publishing.publish_event(result.event)) is not None:
+            self.stdout.write(f"Published {result.event.slug}: {entry.talk_count} talks.")
+        elif result.event.status == Event.Status.DRAFT:
+            self.stdout.write(
+                f"{result.event.slug} is a draft, seen by organisers only: publish it in the admin, "
+                "or import with --publish."
+            )
 
 
 def refresh_statistics():
