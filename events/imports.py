@@ -37,7 +37,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from . import frab
+from . import frab, matching
 from .models import Room, Speaker, Talk, TalkSpeaker
 
 _SPEAKERS_LINE = re.compile(r"^\s*speakers?\s*:\s*(?P<names>.+?)\s*$", re.IGNORECASE | re.MULTILINE)
@@ -69,11 +69,9 @@ class FoundTalk:
     url: str = ""
     line: int = 0
 
-    def matches(self, word):
-        """Whether `word` occurs (any letter case) in the title, the abstract, a speaker's name or affiliation."""
-        word = word.strip().casefold()
-        texts = [self.title, self.abstract, *(f"{s.name} {s.affiliation}" for s in self.speakers)]
-        return not word or any(word in text.casefold() for text in texts)
+    def matches(self, query):
+        """Whether a word or phrase of `query` is in the title, the abstract, a speaker's name or affiliation."""
+        return matching.matches(query, matching.talk_texts(self))
 
     def to_json(self):
         return {**asdict(self), "starts_at": self.starts_at.isoformat(), "ends_at": self.ends_at.isoformat()}

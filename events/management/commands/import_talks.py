@@ -1,4 +1,4 @@
-"""manage.py import_talks FILE --event SLUG [--match WORD]: bring talks from a conference's programme into an event."""
+"""manage.py import_talks FILE --event SLUG [--match WORDS] [--publish]: a conference's talks into an event."""
 
 from pathlib import Path
 
@@ -21,13 +21,18 @@ class Command(BaseCommand):
         parser.add_argument("--event", required=True, metavar="SLUG", help="slug of the event to import into")
         parser.add_argument(
             "--match",
-            metavar="WORD",
+            metavar="WORDS",
             default="",
-            help="import only the talks with WORD in their title, abstract, or a speaker's name or affiliation",
+            help='import only the talks with any of these whole words, or a "quoted phrase", in their title, '
+            "abstract, or a speaker's name or affiliation (any letter case, accents aside)",
         )
-        parser.add_argument("--draft", action="store_true", help="new talks are drafts (default: published)")
+        status = parser.add_mutually_exclusive_group()
+        status.add_argument(
+            "--publish", action="store_true", help="new talks are published (default: drafts)"
+        )
+        status.add_argument("--draft", action="store_true", help="new talks are drafts (the default)")
 
-    def handle(self, *args, file, event, match, draft, **options):
+    def handle(self, *args, file, event, match, publish, **options):
         found_event = Event.objects.filter(slug=event).first()
         if found_event is None:
             raise CommandError(
@@ -45,7 +50,8 @@ class Command(BaseCommand):
         except imports.ProgrammeError as exc:
             raise CommandError(f"{file}: {str(exc).rstrip('.')}. Nothing was imported.") from exc
         chosen = [talk for talk in found if talk.matches(match)]
-        status = Talk.Status.DRAFT if draft else Talk.Status.PUBLISHED
+        # As in the admin: talks found by words are looked over before attendees see them.
+        status = Talk.Status.PUBLISHED if publish else Talk.Status.DRAFT
         result = imports.import_talks(found_event, chosen, status=status)
         matching = f", {len(chosen)} with “{match}”" if match else ""
         self.stdout.write(self.style.SUCCESS(f"Found {len(found)} talks{matching}. {result}"))
@@ -55,4 +61,9 @@ class Command(BaseCommand):
                     f"{len(result.outside)} of them start outside the event's days "
                     f"({found_event.start_date} to {found_event.end_date}): {', '.join(result.outside)}."
                 )
+            )
+        if result.created["talks"] and not publish:
+            self.stdout.write(
+                "The new talks are drafts: publish them in the admin (Talks › Publish selected talks), "
+                "or import with --publish."
             )
