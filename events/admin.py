@@ -28,7 +28,7 @@ from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from portal.adminlists import cut
 
-from . import copying, imports, notices, photos, publishing, schedule, signups, times
+from . import copying, imports, matching, notices, photos, publishing, schedule, signups, times
 from .forms import CopyEventForm, MailboxField, OrganiserMessageForm
 from .models import (
     Booth,
@@ -258,6 +258,15 @@ class TrackInline(admin.TabularInline):
     prepopulated_fields = {"slug": ["name"]}
 
 
+# What the filter of the import page takes (events/matching.py), said where the programme is chosen and beside the
+# talks found.
+MATCH_HELP = _(
+    "Whole words in the title, the abstract, or a speaker’s name or affiliation, e.g. Cilium, in any letter case, "
+    'accents aside. Several words find the talks with any of them; words in double quotes, such as "service '
+    'mesh", find that phrase. Empty: all talks.'
+)
+
+
 class ProgrammeForm(forms.Form):
     """Where the talks to import come from: a file or an address, one of the two."""
 
@@ -280,9 +289,7 @@ class ProgrammeForm(forms.Form):
         label=_("Only talks with"),
         required=False,
         max_length=100,
-        help_text=_(
-            "A word in the title, the abstract, or a speaker’s name or affiliation, e.g. Cilium. Empty: all talks."
-        ),
+        help_text=MATCH_HELP,
     )
 
     def clean(self):
@@ -308,8 +315,12 @@ class ChooseTalksForm(forms.Form):
     changed list cannot be posted back."""
 
     payload = forms.CharField(widget=forms.HiddenInput)
-    draft = forms.BooleanField(
-        label=_("Import new talks as drafts (not shown to attendees until published)"), required=False
+    # New talks are drafts unless ticked, as from the command line (manage.py import_talks --publish).
+    publish = forms.BooleanField(
+        label=_(
+            "Publish the new talks at once (otherwise they are drafts, not shown to attendees until published)"
+        ),
+        required=False,
     )
 
     # A programme is chosen from within a working session, not kept for later.
@@ -551,17 +562,29 @@ class EventAdmin(admin.ModelAdmin):
             request, "admin/events/event/import_talks.html", {**context, "form": form}, status=status
         )
 
-    def _render_found(self, request, event, context, found, match, chosen=None, error="", status=200):
-        shown = [talk for talk in found if talk.matches(match)]
+    def _render_found(
+        self, request, event, context, found, match, chosen=None, error="", status=200, *, tick_shown=False
+    ):
+        shown = {talk.uid for talk in found if talk.matches(match)}
         # With a filter, what it finds starts ticked; without one, nothing is (a whole conference is long).
-        chosen = chosen if chosen is not None else {talk.uid for talk in shown} if match else set()
+        chosen = chosen if chosen is not None else shown if match else set()
+        if tick_shown:
+            chosen = chosen | shown
         form = ChooseTalksForm(initial={"payload": ChooseTalksForm.sign(event, found)})
         context = {
             **context,
             "choose_form": form,
             "found": found,
-            "shown": [(talk, talk.uid in chosen) for talk in shown],
+            # Every talk is on the page, those the filter leaves out hidden, so that static/js/admin-import.js
+            # can filter again as the organiser types, over the words the server matched (events/matching.py).
+            "rows": [
+                (talk, talk.uid in shown, talk.uid in chosen, matching.haystack(matching.talk_texts(talk)))
+                for talk in found
+            ],
+            "shown_count": len(shown),
+            "ticked_count": len(chosen & {talk.uid for talk in found}),
             "match": match,
+            "match_help": MATCH_HELP,
             "error": error,
         }
         return TemplateResponse(request, "admin/events/event/import_talks.html", context, status=status)
@@ -578,13 +601,18 @@ class EventAdmin(admin.ModelAdmin):
             return TemplateResponse(request, "admin/events/event/import_talks.html", context, status=400)
         match = request.POST.get("match", "").strip()[:100]
         chosen = set(request.POST.getlist("talks"))
+        # Without JavaScript, “Select all shown” and “Select none” send the form; with it, they tick at once.
+        if "_select_all" in request.POST:
+            return self._render_found(request, event, context, found, match, chosen, tick_shown=True)
+        if "_select_none" in request.POST:
+            return self._render_found(request, event, context, found, match, set())
         if "_import" not in request.POST:
             return self._render_found(request, event, context, found, match)
         talks = [talk for talk in found if talk.uid in chosen]
         if not talks:
             error = _("Tick at least one talk to import.")
             return self._render_found(request, event, context, found, match, chosen, error, status=400)
-        status = Talk.Status.DRAFT if request.POST.get("draft") else Talk.Status.PUBLISHED
+        status = Talk.Status.PUBLISHED if request.POST.get("publish") else Talk.Status.DRAFT
         result = imports.import_talks(event, talks, status=status)
         self.message_user(
             request,

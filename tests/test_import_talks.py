@@ -412,10 +412,10 @@ def page_of(response):
 
 
 def rows(response):
-    """(ticked, title) of each talk the page shows."""
+    """(ticked, title) of each talk the page shows (the others are on it, hidden, for the filter as one types)."""
     return [
         (bool(row.xpath(".//input[@name='talks']/@checked")), row.xpath("string(.//label)"))
-        for row in page_of(response).xpath("//table[contains(@class, 'found-talks')]/tbody/tr")
+        for row in page_of(response).xpath("//table[contains(@class, 'found-talks')]/tbody/tr[not(@hidden)]")
     ]
 
 
@@ -465,6 +465,7 @@ def test_an_organiser_uploads_filters_ticks_and_imports_talks(organiser_client):
             **form_fields(filtered),
             "match": "Cilium",
             "talks": ["ytkx-cilium-mesh@kccnceu2022.sched.com"],
+            "publish": "on",
             "_import": "",
         },
     )
@@ -480,7 +481,9 @@ def test_an_organiser_uploads_filters_ticks_and_imports_talks(organiser_client):
     ]
 
 
-def test_the_admin_imports_by_address_and_as_drafts(organiser_client, programme_server):
+def test_the_admin_imports_by_address_and_as_drafts_unless_told_to_publish(
+    organiser_client, programme_server
+):
     event = kubecon()
 
     found = organiser_client.post(
@@ -494,7 +497,6 @@ def test_the_admin_imports_by_address_and_as_drafts(organiser_client, programme_
         {
             **form_fields(found),
             "talks": ["ytef-user-panel@kccnceu2022.sched.com"],
-            "draft": "on",
             "_import": "",
         },
     )
