@@ -243,6 +243,10 @@ def test_publishing_is_one_changelog_entry_and_one_feed_entry_counting_the_talks
     assert changes_page(client) == [("Update 1", "Programme published: 3 talks", [])]
     assert feed_entries(client) == ["Update 1: Programme published: 3 talks"]
     assert TalkChange.objects.count() == 0
+    page = lxml.html.fromstring(client.get("/summit/schedule/changes/").content)
+    assert page.xpath("//ul[contains(@class, 'talk-changes')]") == []  # counted, not listed
+    entry = feedparser.parse(client.get("/summit/schedule/feed.xml").content).entries[0]
+    assert entry.summary == '<p><a href="http://testserver/summit/schedule/">See the schedule.</a></p>'
 
 
 def test_a_change_after_publishing_is_recorded_as_the_next_update(committed, client):
