@@ -288,7 +288,7 @@ def measure(label, database_url, args, workdir):
     manage(env, "migrate", "--noinput")
     manage(env, "collectstatic", "--noinput")
     started = time.perf_counter()
-    manage(env, "import_frab", str(args.data), "--event", EVENT)
+    manage(env, "import_frab", str(args.data), "--event", EVENT, "--publish")
     import_seconds = time.perf_counter() - started
     pages = pages_of(**json.loads(python(env, SETUP % EVENT)))
     if args.pages:

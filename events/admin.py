@@ -16,7 +16,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count
 from django.forms.models import apply_limit_choices_to_to_formfield
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -29,7 +29,7 @@ from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from portal.adminlists import cut
 
-from . import copying, notices, photos, privacy, schedule, signups, times
+from . import copying, matching, notices, photos, privacy, publishing, schedule, signups, times
 from .concurrency import ConcurrentEditsMixin, ShownAtActionForm, unchanged_since_shown
 from .exchange import fetching, programme, reading
 from .forms import CopyEventForm, MailboxField, OrganiserMessageForm
@@ -294,6 +294,15 @@ class TimeZoneInput(forms.TextInput):
         return super().render(name, value, attrs, renderer) + datalist
 
 
+# What the filter of the import page takes (events/matching.py), said where the programme is chosen and beside the
+# talks found.
+MATCH_HELP = _(
+    "Whole words in the title, the abstract, or a speaker’s name or affiliation, e.g. Cilium, in any letter case, "
+    'accents aside. Several words find the talks with any of them; words in double quotes, such as "service '
+    'mesh", find that phrase. Empty: all talks.'
+)
+
+
 class ProgrammeForm(forms.Form):
     """Where the talks to import come from: a file or an address, one of the two."""
 
@@ -326,9 +335,7 @@ class ProgrammeForm(forms.Form):
         label=_("Only talks with"),
         required=False,
         max_length=100,
-        help_text=_(
-            "A word in the title, the abstract, or a speaker’s name or affiliation, e.g. Cilium. Empty: all talks."
-        ),
+        help_text=MATCH_HELP,
     )
 
     def clean(self):
@@ -358,8 +365,12 @@ class ChooseTalksForm(forms.Form):
     changed list cannot be posted back."""
 
     payload = forms.CharField(widget=forms.HiddenInput)
-    draft = forms.BooleanField(
-        label=_("Import new talks as drafts (not shown to attendees until published)"), required=False
+    # New talks are drafts unless ticked, as from the command line (manage.py import_talks --publish).
+    publish = forms.BooleanField(
+        label=_(
+            "Publish the new talks at once (otherwise they are drafts, not shown to attendees until published)"
+        ),
+        required=False,
     )
 
     # A programme is chosen from within a working session, not kept for later.
@@ -381,22 +392,34 @@ class ChooseTalksForm(forms.Form):
 
 @admin.register(Event)
 class EventAdmin(ConcurrentEditsMixin, admin.ModelAdmin):
-    list_display = ["short_name", "start_date", "end_date", "city", "time_zone", "talk_count"]
+    list_display = ["short_name", "status", "start_date", "end_date", "city", "time_zone", "talk_count"]
+    list_filter = ["status"]
     search_fields = ["name", "slug", "city", "venue"]
     prepopulated_fields = {"slug": ["name"]}
     date_hierarchy = "start_date"
     inlines = [RoomInline, TrackInline]
-    actions = ["copy_event"]
+    actions = ["copy_event", "publish_events"]
     fieldsets = [
         (
             None,
-            {"fields": ["name", "slug", "time_zone", ("start_date", "end_date"), "day_change", "language"]},
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "status",
+                    "time_zone",
+                    ("start_date", "end_date"),
+                    "day_change",
+                    "language",
+                ]
+            },
         ),
         (pgettext_lazy("fieldset of an event", "Place"), {"fields": ["venue", "city", "website"]}),
         (_("Description"), {"fields": ["description"], "classes": ["collapse"]}),
         (_("Embedding on other sites"), {"fields": ["embed_origins", "embed_snippet"]}),
     ]
-    readonly_fields = ["embed_snippet"]
+    # Published with the action or the button, never by editing the form (events/publishing.py).
+    readonly_fields = ["status", "embed_snippet"]
 
     class Media:
         css = {"all": ["css/admin-embed.css"]}
@@ -431,6 +454,12 @@ class EventAdmin(ConcurrentEditsMixin, admin.ModelAdmin):
                 )
                 % {"event": event, "copy": copy, "first": copy.start_date, "last": copy.end_date},
             )
+            self.message_user(
+                request,
+                _("%(copy)s is a draft, seen by organisers only: publish it once its texts are this year’s.")
+                % {"copy": copy},
+                messages.WARNING,
+            )
             return redirect("admin:events_event_change", copy.pk)
         return TemplateResponse(
             request,
@@ -451,6 +480,44 @@ class EventAdmin(ConcurrentEditsMixin, admin.ModelAdmin):
                 "submit": pgettext("button", "Copy"),
             },
         )
+
+    @admin.action(description=_("Publish the selected events"), permissions=["change"])
+    def publish_events(self, request, queryset):
+        for event in queryset:
+            self._publish(request, event)
+
+    def _publish(self, request, event):
+        entry = publishing.publish_event(event)
+        if entry is None:
+            self.message_user(
+                request, _("%(event)s was published already.") % {"event": event}, messages.WARNING
+            )
+            return
+        self.message_user(
+            request,
+            ngettext(
+                "%(event)s is published, with %(count)d talk: everybody sees its pages now.",
+                "%(event)s is published, with %(count)d talks: everybody sees its pages now.",
+                entry.talk_count,
+            )
+            % {"event": event, "count": entry.talk_count},
+        )
+
+    def publish_view(self, request, object_id):
+        """The button on a draft's page: POST only, then back to the page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        event = self.get_object(request, unquote(object_id))
+        if event is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, event):
+            raise PermissionDenied
+        self._publish(request, event)
+        return redirect("admin:events_event_change", event.pk)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["is_draft"] = obj is not None and obj.status == Event.Status.DRAFT
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "time_zone":
@@ -500,8 +567,10 @@ class EventAdmin(ConcurrentEditsMixin, admin.ModelAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.import_talks_view)
+        publish = self.admin_site.admin_view(self.publish_view)
         return [
             path("<path:object_id>/import-talks/", view, name="events_event_import_talks"),
+            path("<path:object_id>/publish/", publish, name="events_event_publish"),
             *super().get_urls(),
         ]
 
@@ -543,17 +612,29 @@ class EventAdmin(ConcurrentEditsMixin, admin.ModelAdmin):
             request, "admin/events/event/import_talks.html", {**context, "form": form}, status=status
         )
 
-    def _render_found(self, request, event, context, found, match, chosen=None, error="", status=200):
-        shown = [talk for talk in found if talk.matches(match)]
+    def _render_found(
+        self, request, event, context, found, match, chosen=None, error="", status=200, *, tick_shown=False
+    ):
+        shown = {talk.uid for talk in found if talk.matches(match)}
         # With a filter, what it finds starts ticked; without one, nothing is (a whole conference is long).
-        chosen = chosen if chosen is not None else {talk.uid for talk in shown} if match else set()
+        chosen = chosen if chosen is not None else shown if match else set()
+        if tick_shown:
+            chosen = chosen | shown
         form = ChooseTalksForm(initial={"payload": ChooseTalksForm.sign(event, found)})
         context = {
             **context,
             "choose_form": form,
             "found": found,
-            "shown": [(talk, talk.uid in chosen) for talk in shown],
+            # Every talk is on the page, those the filter leaves out hidden, so that static/js/admin-import.js
+            # can filter again as the organiser types, over the words the server matched (events/matching.py).
+            "rows": [
+                (talk, talk.uid in shown, talk.uid in chosen, matching.haystack(matching.talk_texts(talk)))
+                for talk in found
+            ],
+            "shown_count": len(shown),
+            "ticked_count": len(chosen & {talk.uid for talk in found}),
             "match": match,
+            "match_help": MATCH_HELP,
             "error": error,
         }
         return TemplateResponse(request, "admin/events/event/import_talks.html", context, status=status)
@@ -570,13 +651,18 @@ class EventAdmin(ConcurrentEditsMixin, admin.ModelAdmin):
             return TemplateResponse(request, "admin/events/event/import_talks.html", context, status=400)
         match = request.POST.get("match", "").strip()[:100]
         chosen = set(request.POST.getlist("talks"))
+        # Without JavaScript, “Select all shown” and “Select none” send the form; with it, they tick at once.
+        if "_select_all" in request.POST:
+            return self._render_found(request, event, context, found, match, chosen, tick_shown=True)
+        if "_select_none" in request.POST:
+            return self._render_found(request, event, context, found, match, set())
         if "_import" not in request.POST:
             return self._render_found(request, event, context, found, match)
         talks = [talk for talk in found if talk.uid in chosen]
         if not talks:
             error = _("Tick at least one talk to import.")
             return self._render_found(request, event, context, found, match, chosen, error, status=400)
-        status = Talk.Status.DRAFT if request.POST.get("draft") else Talk.Status.PUBLISHED
+        status = Talk.Status.PUBLISHED if request.POST.get("publish") else Talk.Status.DRAFT
         try:
             result = programme.import_talks(event, talks, status=status)
         except programme.ProgrammeError as exc:

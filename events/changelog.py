@@ -75,33 +75,59 @@ def record_changes_later(event_id, attempt=1):
 
 def record_changes(event_id, now=None):
     """Compare the event's talks that changed since the last recording with what was recorded of them, and add
-    the differences to the event's changelog. Returns the TalkChanges written or updated."""
-    in_speaking_order = Speaker.objects.order_by("talk_speakers__position", "talk_speakers__pk")
+    the differences to the event's changelog. Returns the TalkChanges written or updated. Nothing is recorded of
+    a draft: what it shows becomes news when it is published (record_publication())."""
     with transaction.atomic():
         # One recording at a time per event: each reads what the last one wrote.
-        if not Event.objects.select_for_update().filter(pk=event_id).exists():
+        if not Event.objects.public().select_for_update().filter(pk=event_id).exists():
             return []
-        talks = (
-            Talk.objects.filter(event_id=event_id)
-            .exclude(announced__seen_at=F("updated_at"))
-            .select_related("room", "announced")
-            .prefetch_related(Prefetch("speakers", queryset=in_speaking_order))
-        )
-        changes, seen = [], []
-        for talk in talks:
-            announced = getattr(talk, "announced", None)
-            state = public_state(talk)
-            changes += [(talk, *change) for change in compare(announced and announced.state, state)]
-            seen.append(AnnouncedTalk(talk=talk, state=state, seen_at=talk.updated_at))
-        AnnouncedTalk.objects.bulk_create(
-            seen, update_conflicts=True, unique_fields=["talk"], update_fields=["state", "seen_at"]
-        )
+        talks = Talk.objects.filter(event_id=event_id).exclude(announced__seen_at=F("updated_at"))
+        changes = []
+        for talk, before, after in _announce(talks):
+            changes += [(talk, *change) for change in compare(before, after)]
         if not changes:
             return []
         written = _add(event_id, changes, now or timezone.now())
         # Pages and exports kept for the schedule's version show the changelog: the new entry needs a new one.
         Event.objects.filter(pk=event_id).bump_schedule_version(event_ids=[event_id])
         return written
+
+
+def record_publication(event, now=None):
+    """Write, as `event` is published (events/publishing.py, in its transaction), the one entry that says so,
+    counting the talks the public now sees, and record every talk as it is: edits made while it was a draft are
+    no news, and the next change is compared with the programme as published. Returns the ScheduleUpdate."""
+    now = now or timezone.now()
+    announced = _announce(Talk.objects.filter(event=event))
+    latest = event.schedule_updates.order_by("-number").values_list("number", flat=True).first()
+    return ScheduleUpdate.objects.create(
+        event=event,
+        number=(latest or 0) + 1,
+        kind=ScheduleUpdate.Kind.PUBLISHED,
+        talk_count=sum(1 for _talk, _before, state in announced if state is not None),
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _announce(talks):
+    """Record `talks` as they are now (AnnouncedTalk); returns [(talk, its public state as recorded before, as
+    it is now)]."""
+    in_speaking_order = Speaker.objects.order_by("talk_speakers__position", "talk_speakers__pk")
+    talks = talks.select_related("room", "announced").prefetch_related(
+        Prefetch("speakers", queryset=in_speaking_order)
+    )
+    states = []
+    for talk in talks:
+        announced = getattr(talk, "announced", None)
+        states.append((talk, announced and announced.state, public_state(talk)))
+    AnnouncedTalk.objects.bulk_create(
+        [AnnouncedTalk(talk=talk, state=state, seen_at=talk.updated_at) for talk, _before, state in states],
+        update_conflicts=True,
+        unique_fields=["talk"],
+        update_fields=["state", "seen_at"],
+    )
+    return states
 
 
 def record_removal(talk, now=None):
@@ -171,7 +197,9 @@ def _add(event_id, changes, now, deleted=False):
     """Add `changes` [(talk, kind, before, after)] to the event's open update, or to a new one."""
     update = ScheduleUpdate.objects.filter(event_id=event_id).order_by("-number").first()
     group = dt.timedelta(minutes=settings.CHANGELOG_GROUP_MINUTES)
-    if update is None or update.updated_at < now - group or update.created_at < now - LONGEST_UPDATE:
+    # The entry of a publication stays what it says: the changes after it are the next update's.
+    is_open = update is not None and update.kind == ScheduleUpdate.Kind.CHANGES
+    if not is_open or update.updated_at < now - group or update.created_at < now - LONGEST_UPDATE:
         number = update.number + 1 if update else 1
         update = ScheduleUpdate.objects.create(
             event_id=event_id, number=number, created_at=now, updated_at=now
@@ -277,6 +305,15 @@ def updates_shown(updates):
 def counts_of(update):
     """{kind: number} of an update from updates_shown()."""
     return {kind: getattr(update, f"count_{kind}") for kind in Kind}
+
+
+def headline_of(update):
+    """What an update from updates_shown() did: “Programme published: 943 talks”, or its changes counted."""
+    if update.kind == ScheduleUpdate.Kind.PUBLISHED:
+        return ngettext(
+            "Programme published: %(count)d talk", "Programme published: %(count)d talks", update.talk_count
+        ) % {"count": update.talk_count}
+    return headline(counts_of(update))
 
 
 def headline(counts):

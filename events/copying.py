@@ -10,7 +10,7 @@ from .models import Booth, BoothShift, Event, OfficeHours, Room, Track
 def copy_event(event, *, name, slug, start_date):
     """A new event named `name` at `slug`, `start_date` to as many days as `event` lasts, with copies of its rooms,
     tracks, booths with their shifts and office-hours sessions with their hosts (not their signups); talks are not
-    copied. Times move by whole days at the venue's wall clock, so a 10:00 shift stays at 10:00 across a change of
+    copied. The copy is a draft until it is published (events/publishing.py). Times move by whole days at the venue's wall clock, so a 10:00 shift stays at 10:00 across a change of
     summer time."""
     days = start_date - event.start_date
 
@@ -32,6 +32,8 @@ def copy_event(event, *, name, slug, start_date):
             description=event.description,
             language=event.language,
             website=event.website,
+            # Last year's texts are not this year's: organisers read them over before anyone sees the copy.
+            status=Event.Status.DRAFT,
         )
         Room.objects.bulk_create(
             Room(event=copy, name=room.name, order=room.order) for room in event.rooms.all()

@@ -50,7 +50,7 @@ class ScheduleChangesFeed(Feed):
     def item_title(self, update):
         return _("Update %(number)d: %(headline)s") % {
             "number": update.number,
-            "headline": changelog.headline(changelog.counts_of(update)),
+            "headline": changelog.headline_of(update),
         }
 
     def item_description(self, update):
@@ -66,9 +66,11 @@ class ScheduleChangesFeed(Feed):
                 title = format_html("{}", change.title)
             lines.append((title, sentence))
         more = sum(changelog.counts_of(update).values()) - len(lines)
+        schedule = source.base_url + reverse("events:schedule", kwargs={"event": source.event.slug})
+        if not lines:  # a programme published is counted in the title, not listed
+            return format_html('<p><a href="{}">{}</a></p>', schedule, _("See the schedule."))
         listed = format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", lines))
         if more > 0:
-            schedule = source.base_url + reverse("events:schedule", kwargs={"event": source.event.slug})
             return format_html(
                 '{}<p>{} <a href="{}">{}</a></p>',
                 listed,

@@ -102,6 +102,18 @@ schedule_changed = Signal()
 
 
 class EventQuerySet(models.QuerySet):
+    def public(self):
+        """Events everybody may see: the published ones. A draft is seen only by organisers (visible_to())."""
+        return self.filter(status=Event.Status.PUBLISHED)
+
+    def visible_to(self, user):
+        """Events `user` may open: the public ones, and drafts too for staff who may view events in the admin
+        (organisers, superusers), who see a draft's pages before it is published."""
+        may_view = user.has_perm("events.view_event") or user.has_perm("events.change_event")
+        if user.is_active and user.is_staff and may_view:
+            return self
+        return self.public()
+
     def upcoming(self, now):
         """Events whose last day has not yet ended at `now` in their own zone, soonest first."""
         return self.exclude(self._ended(now)).order_by("start_date")
@@ -134,6 +146,11 @@ class EventQuerySet(models.QuerySet):
 
 
 class Event(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        # Its own words: Spanish says a talk is “publicada”, an event “publicado”.
+        PUBLISHED = "published", pgettext_lazy("the status of an event", "Published")
+
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(
         _("slug"),
@@ -185,6 +202,16 @@ class Event(models.Model):
             "One origin per line, such as https://blog.example.org: these sites may show this event's "
             "embedded schedule in a frame, besides those of the EMBED_ORIGINS setting."
         ),
+    )
+    # A new event (added in the admin, copied, or created by an import) is a draft, seen by organisers only, until
+    # it is published (events/publishing.py): then its programme appears at once, as one entry of the changelog.
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=Status,
+        default=Status.DRAFT,
+        editable=False,
+        help_text=_("A draft is seen only by organisers; publishing it opens every page of it to everybody."),
     )
     # Bumped whenever anything shown in the schedule changes (events/signals.py); keys caches and ETags.
     schedule_version = models.PositiveBigIntegerField(_("schedule version"), default=1, editable=False)
@@ -613,10 +640,23 @@ class ScheduleUpdate(models.Model):
     (within CHANGELOG_GROUP_MINUTES of each other), numbered 1, 2, 3 … per event. events/changelog.py writes
     them."""
 
+    class Kind(models.TextChoices):
+        CHANGES = "changes", _("Changes")
+        PUBLISHED = "published", pgettext_lazy("a programme made public", "Programme published")
+
     event = models.ForeignKey(
         Event, on_delete=models.CASCADE, related_name="schedule_updates", verbose_name=_("event")
     )
     number = models.PositiveIntegerField(_("number"))
+    # The entry of an event's publication counts the talks it showed and lists none: a programme published at
+    # once is one piece of news, not a change per talk.
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.CHANGES)
+    talk_count = models.PositiveIntegerField(
+        _("talks published"),
+        null=True,
+        blank=True,
+        help_text=_("The number of talks the programme showed when it was published."),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
@@ -627,6 +667,18 @@ class ScheduleUpdate(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "number"], name="schedule_update_number_unique_per_event"
+            ),
+            models.UniqueConstraint(
+                fields=["event"],
+                condition=Q(kind="published"),
+                name="schedule_update_published_once_per_event",
+                violation_error_message=_("The changelog of this event already says that it was published."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="published", talk_count__isnull=False)
+                | Q(~Q(kind="published"), talk_count__isnull=True),
+                name="schedule_update_counts_talks_only_when_published",
+                violation_error_message=_("Only the entry of a publication counts the talks published."),
             ),
         ]
 

@@ -45,7 +45,7 @@ def cache_per_schedule_version(variant=_no_query):
 
     `variant(request)` names what the page shows for this request beside its path (for example its filters),
     or returns None to have the view render for this request and keep nothing: query strings a page does not
-    know must not fill the cache. Only for pages that are the same for every visitor: no form, no CSRF token,
+    know must not fill the cache. Nothing of a draft event is kept (events/middleware.py). Only for pages that are the same for every visitor: no form, no CSRF token,
     no message, nothing that depends on the time of the request.
     """
 
@@ -53,7 +53,8 @@ def cache_per_schedule_version(variant=_no_query):
         @wraps(view)
         def cached_view(request, *args, **kwargs):
             name = variant(request) if request.method in ("GET", "HEAD") else None
-            if name is None:
+            # A draft, shown to an organiser, is neither kept nor served from what was kept.
+            if name is None or getattr(request, "previewing_draft", False):
                 return view(request, *args, **kwargs)
             return _serve(request, name, lambda: view(request, *args, **kwargs))
 

@@ -34,12 +34,14 @@ class EventListView(TemplateView):
 
     def get_context_data(self, **kwargs):
         now = timezone.now()
-        upcoming = list(Event.objects.upcoming(now))
+        # The same page for everybody (nginx keeps it), so the public events only, organisers too.
+        events = Event.objects.public()
+        upcoming = list(events.upcoming(now))
         # With one current or next event, the home page leads with it rather than with a list of one.
         return super().get_context_data(
             featured=upcoming[0] if len(upcoming) == 1 else None,
             upcoming=upcoming,
-            past=Event.objects.past(now),
+            past=events.past(now),
             **kwargs,
         )
 
@@ -274,7 +276,7 @@ class ScheduleChangesView(EventMixin, ListView):
         context["entries"] = [
             (
                 update,
-                changelog.headline(changelog.counts_of(update)),
+                changelog.headline_of(update),
                 changelog.described(update.listed_changes, tz),
                 sum(changelog.counts_of(update).values()) - len(update.listed_changes),
             )

@@ -104,6 +104,16 @@ def quick_passwords(settings):
 
 
 @pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Runs a block of edits as if its transaction committed: the changelog records after each commit."""
+
+    def run():
+        return django_capture_on_commit_callbacks(execute=True)
+
+    return run
+
+
+@pytest.fixture
 def organiser(db):
     user = User.objects.create_user("olga", "olga@example.org", ORGANISER_PASSWORD, is_staff=True)
     user.groups.add(Group.objects.get(name="Organisers"))

@@ -1,11 +1,15 @@
 """An axe-core audit of every public page of the fixture in headless Chromium: no serious or critical violations,
 with the system set to light and to dark colours (the stylesheet follows prefers-color-scheme), in English and,
-for the main pages, in Spanish and German."""
+for the main pages, in Spanish and German; and of a draft's pages as an organiser sees them, with their banner."""
 
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.test import Client
 
+from events.models import Event
 from tests.browser import skip_or_fail
 
 pytestmark = pytest.mark.browser
@@ -75,6 +79,24 @@ def test_the_pages_of_a_big_schedule_have_no_serious_accessibility_violations(
     audited_page, live_server, gridcon, path, width
 ):
     audit(audited_page, live_server, path, width)
+
+
+@pytest.mark.parametrize("path", [f"{EVENT}/", f"{EVENT}/schedule/", f"{EVENT}/embed/"])
+@pytest.mark.parametrize("width", [375, 1440])
+def test_a_draft_shown_to_an_organiser_has_no_serious_accessibility_violations(
+    audited_page, live_server, kubecon, path, width
+):
+    Event.objects.filter(pk=kubecon.pk).update(status=Event.Status.DRAFT)
+    signed_in = Client()
+    signed_in.force_login(User.objects.create_superuser("root", "root@example.org", None))
+    session = signed_in.cookies[settings.SESSION_COOKIE_NAME].value
+    audited_page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
+
+    audit(audited_page, live_server, path, width)
+
+    assert audited_page.locator(".draft-banner").is_visible()
 
 
 def audit(audited_page, live_server, path, width):

@@ -1,11 +1,15 @@
 """The organisers' admin in Chromium: lists fit beside the sidebar, a phone keeps a talk's title, time and status,
-and no form carries Django's note about the server's time."""
+no form carries Django's note about the server's time, and the import page filters and ticks as one types (and
+without JavaScript)."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 
+from events import imports
+from events.models import Talk
 from tests.factories import make_event, make_room, make_speaker, make_talk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -110,4 +114,124 @@ def test_no_form_says_how_far_the_browser_is_from_server_time(
         assert page.get_by_text(
             "Read and shown in America/Detroit time: EDT, UTC-04:00 on Mon 24 Oct 2022."
         ).first.is_visible()
+    context.close()
+
+
+# The import page: filtering and ticking as one types, and the same without JavaScript ----------------------
+
+PROGRAMME = Path(__file__).parent / "data" / "sched-programme.ics"
+TITLES = [
+    "Cilium Mesh: Networking Across Clusters",
+    "eBPF for Observability at Scale",
+    "Service Mesh Without Sidecars",
+    "Running Kubernetes Networking in the Wild: a User Panel",
+]
+
+
+def open_programme(page, live_server, event):
+    page.goto(f"{live_server.url}/admin/events/event/{event.pk}/import-talks/")
+    page.set_input_files("#id_file", str(PROGRAMME))
+    page.click("input[type=submit][value='Show the talks']")
+    page.wait_for_selector("table.found-talks")
+
+
+def shown_rows(page):
+    """(ticked, title) of each row of talks found that is visible on the screen."""
+    return [
+        (row.locator("input[name=talks]").is_checked(), row.locator("label").inner_text())
+        for row in page.locator("table.found-talks tbody tr").all()
+        if row.is_visible()
+    ]
+
+
+def count_line(page):
+    return page.locator(".found-count").inner_text()
+
+
+def test_the_import_page_filters_and_ticks_as_one_types_without_sending_anything(page, live_server):
+    event = make_event(slug="kubecon", name="KubeCon EU 2022")
+    sign_in(page, live_server)
+    open_programme(page, live_server, event)
+    posts = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+
+    assert shown_rows(page) == [(False, title) for title in TITLES]
+    assert count_line(page) == "Shown: 4 of 4. Ticked: 0."
+
+    page.fill("#id_match", "CÍLIUM")
+    assert shown_rows(page) == [(False, TITLES[0]), (False, TITLES[2])]  # “Cilium's” in the abstract
+    page.press("#id_match", "Enter")  # the Filter button, the form's first: filters here, sends nothing
+    page.click("button[data-select=all]")
+    assert shown_rows(page) == [(True, TITLES[0]), (True, TITLES[2])]
+    assert count_line(page) == "Shown: 2 of 4. Ticked: 2."
+
+    page.fill("#id_match", "Ciliu")
+    assert shown_rows(page) == []
+    assert page.get_by_text("No talk has these words in its title, abstract or speakers.").is_visible()
+
+    page.fill("#id_match", '"service mesh" Acme')
+    assert shown_rows(page) == [(True, TITLES[2]), (False, TITLES[3])]
+    page.locator("table.found-talks tbody tr", has_text=TITLES[2]).locator("input").uncheck()
+    assert count_line(page) == "Shown: 2 of 4. Ticked: 1."
+    page.click("button[data-select=none]")
+    page.fill("#id_match", "")
+    assert shown_rows(page) == [(False, title) for title in TITLES]
+    assert posts == []
+
+    page.locator("table.found-talks tbody tr", has_text=TITLES[1]).locator("input").check()
+    page.click("input[name=_import]")
+    page.wait_for_url("**/admin/events/talk/**")
+
+    assert list(event.talks.values_list("title", "status")) == [(TITLES[1], Talk.Status.DRAFT)]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["cilium", "Rüst", "mesh", '"service mesh"', "„Service Mesh“", "ana acme", "Ana-Sample", "scale,"],
+)
+def test_the_filter_as_one_types_finds_what_the_server_finds(page, live_server, query):
+    event = make_event(slug="kubecon", name="KubeCon EU 2022")
+    found = imports.read_programme(PROGRAMME.read_bytes(), tz=event.tzinfo)
+    sign_in(page, live_server)
+    open_programme(page, live_server, event)
+
+    page.fill("#id_match", query)
+
+    assert [title for _ticked, title in shown_rows(page)] == [
+        talk.title for talk in found if talk.matches(query)
+    ]
+
+
+def test_the_import_page_works_without_javascript_on_a_phone(chromium, live_server):
+    context = chromium.new_context(
+        viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True, java_script_enabled=False
+    )
+    page = context.new_page()
+    event = make_event(slug="kubecon", name="KubeCon EU 2022")
+    sign_in(page, live_server)
+    open_programme(page, live_server, event)
+
+    page.fill("#id_match", "cilium")
+    page.click("button[name=_filter]")
+    page.wait_for_load_state()
+    assert shown_rows(page) == [(True, TITLES[0]), (True, TITLES[2])]  # what a filter finds starts ticked
+    assert count_line(page) == "Shown: 2 of 4. Ticked: 2."
+
+    page.click("button[name=_select_none]")
+    page.wait_for_load_state()
+    assert shown_rows(page) == [(False, TITLES[0]), (False, TITLES[2])]
+
+    page.fill("#id_match", "panel")
+    page.click("button[name=_filter]")
+    page.wait_for_load_state()
+    page.click("button[name=_select_all]")
+    page.wait_for_load_state()
+    assert shown_rows(page) == [(True, TITLES[3])]
+    assert count_line(page) == "Shown: 1 of 4. Ticked: 1."
+
+    page.check("#id_publish")
+    page.click("input[name=_import]")
+    page.wait_for_url("**/admin/events/talk/**")
+
+    assert list(event.talks.values_list("title", "status")) == [(TITLES[3], Talk.Status.PUBLISHED)]
     context.close()

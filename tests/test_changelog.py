@@ -17,16 +17,6 @@ pytestmark = pytest.mark.django_db
 Kind = TalkChange.Kind
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Runs a block of edits as if its transaction committed: the changelog records after each commit."""
-
-    def run():
-        return django_capture_on_commit_callbacks(execute=True)
-
-    return run
-
-
 def recorded(event):
     """[(update number, kind, title, sentence)] of the event's changelog, oldest first."""
     changes = (

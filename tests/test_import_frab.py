@@ -86,6 +86,10 @@ def test_the_sample_creates_the_event_with_its_rooms_tracks_talks_and_speakers()
         "Event ebpf-summit created. Created: 4 talks, 2 speakers, 2 rooms, 1 tracks. "
         "Updated: 0 talks, 0 speakers, 0 rooms, 0 tracks."
     )
+    assert output.splitlines()[1] == (
+        "ebpf-summit is a draft, seen by organisers only: publish it in the admin, or import with --publish."
+    )
+    assert event.status == Event.Status.DRAFT
 
 
 def test_importing_the_same_file_twice_changes_nothing():
@@ -272,7 +276,7 @@ def test_an_event_survives_a_round_trip_through_frab_xml(client, tmp_path):
     make_talk(event, slug="welcome", starts_at=at(19, 15, 25), ends_at=at(19, 16))
     original = schedule_of(client, event)
 
-    import_frab(export_to_file(client, event, tmp_path), "summit-copy")
+    import_frab(export_to_file(client, event, tmp_path), "summit-copy", "--publish")
     copy = Event.objects.get(slug="summit-copy")
 
     assert schedule_of(client, copy) == original
@@ -363,7 +367,7 @@ def test_a_very_long_track_name_is_cut_and_the_talks_import(tmp_path):
 
 
 def test_renaming_a_shared_speaker_refreshes_every_schedule_they_are_in(client, tmp_path):
-    import_frab(SAMPLE, "first")
+    import_frab(SAMPLE, "first", "--publish")
     first = Event.objects.get(slug="first")
     assert b"Liz Example" in client.get(reverse("events:schedule_xml", kwargs={"event": "first"})).content
     renamed = tmp_path / "renamed.xml"

@@ -178,7 +178,7 @@ def test_the_600_talk_schedule_page_shows_one_day_and_every_public_talk_on_askin
     not SYNTHCON_600.exists(), reason="the 600-talk benchmark conference is not on this machine"
 )
 def test_the_benchmark_conference_renders_every_page_with_few_queries(client, django_assert_max_num_queries):
-    call_command("import_frab", str(SYNTHCON_600), "--event", "synthcon", verbosity=0)
+    call_command("import_frab", str(SYNTHCON_600), "--event", "synthcon", "--publish", verbosity=0)
 
     for path in [
         "/synthcon/schedule/",

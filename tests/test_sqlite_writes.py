@@ -191,7 +191,7 @@ def test_every_speaker_save_with_a_photo_succeeds_and_keeps_the_photo(site, orga
 def test_imports_finish_and_their_changes_reach_the_changelog(site):
     programme = BASE_DIR / "tests" / "data" / "sample-frab.xml"
     for attempt in range(3):
-        result = site.manage("import_frab", str(programme), "--event", f"imported-{attempt}")
+        result = site.manage("import_frab", str(programme), "--event", f"imported-{attempt}", "--publish")
         assert (result.returncode, result.stderr) == (0, ""), result.stderr
 
     # The changelog compared every imported talk with what it had recorded: nothing left to catch up on.

@@ -220,6 +220,47 @@ def test_forms_the_admin_and_cookies_are_never_kept_at_the_edge(stack):
         assert second.headers.get("X-Cache-Status") != "HIT", path
 
 
+def test_a_draft_reaches_its_organisers_only_and_never_from_nginx_s_copy(stack):
+    stack.manage(
+        code=(
+            "import datetime as dt; from django.contrib.auth.models import Group, User; from events import copying;"
+            "from events.models import Event; event = Event.objects.get(slug='kubecon-eu-2022');"
+            "copying.copy_event(event, name='KubeCon EU 2023', slug='kubecon-eu-2023', start_date=dt.date(2023, 4, 18));"
+            "user = User.objects.create_user('olga', 'olga@example.org', 'a-long-organiser-password', is_staff=True);"
+            "user.groups.add(Group.objects.get(name='Organisers'))"
+        )
+    )
+    organiser = Browser()
+    signed_in = organiser.form(
+        stack.url("/admin/login/"),
+        "//form[@id='login-form']",
+        {"username": "olga", "password": "a-long-organiser-password"},
+    )
+    assert signed_in.status == 302
+    path = "/kubecon-eu-2023/schedule/"
+
+    for _ in range(2):  # nginx keeps what it may after the first
+        seen = organiser.request(stack.url(path))
+        assert (seen.status, seen.headers.get("X-Cache-Status")) == (200, "MISS")
+        assert "public" not in seen.headers["Cache-Control"]
+        assert "Draft:" in seen.text
+    for _ in range(2):
+        refused = Browser().request(stack.url(path))
+        assert (refused.status, refused.headers.get("X-Cache-Status")) == (404, "MISS")
+        assert "KubeCon EU 2023" not in refused.text
+
+    stack.manage(
+        code=(
+            "from events import publishing; from events.models import Event;"
+            "publishing.publish_event(Event.objects.get(slug='kubecon-eu-2023'))"
+        )
+    )
+    published = Browser().request(stack.url(path))
+
+    assert (published.status, "Draft:" in published.text) == (200, False)
+    assert "KubeCon EU 2023" in published.text
+
+
 def test_the_admin_sign_in_brake_counts_for_every_worker(stack):
     browser = Browser()
     statuses = []

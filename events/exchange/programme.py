@@ -24,6 +24,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from .. import matching
 from ..models import Event, Room, Speaker, Talk, TalkSpeaker, Track
 from ..times import programme_date, utc_offset
 
@@ -207,11 +208,9 @@ class FoundTalk:
     number: int | None = None
     day: dt.date | None = None
 
-    def matches(self, word):
-        """Whether `word` occurs (any letter case) in the title, the abstract, a speaker's name or affiliation."""
-        word = word.strip().casefold()
-        texts = [self.title, self.abstract, *(f"{s.name} {s.affiliation}" for s in self.speakers)]
-        return not word or any(word in text.casefold() for text in texts)
+    def matches(self, query):
+        """Whether a word or phrase of `query` is in the title, the abstract, a speaker's name or affiliation."""
+        return matching.matches(query, matching.talk_texts(self))
 
     def to_json(self):
         return {

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from events import publishing
 from events.exchange import programme, reading
 from events.models import Event, Room, Speaker, Talk, TalkSpeaker, Track
 
@@ -26,8 +27,13 @@ class Command(BaseCommand):
             "--event", required=True, metavar="SLUG", help="slug of the event to create or update"
         )
         add_reading_options(parser)
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="publish the event after the import (a new event is a draft, seen by organisers only)",
+        )
 
-    def handle(self, *args, file, event, time_zone, strict, **options):
+    def handle(self, *args, file, event, time_zone, strict, publish, **options):
         started = time.monotonic()
         try:
             data = read_file(file)
@@ -45,6 +51,13 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: {str(exc).rstrip('.')}. Nothing was imported.") from exc
         refresh_statistics()
         self.stdout.write(self.style.SUCCESS(str(result)))
+        if publish and (entry := publishing.publish_event(result.event)) is not None:
+            self.stdout.write(f"Published {result.event.slug}: {entry.talk_count} talks.")
+        elif result.event.status == Event.Status.DRAFT:
+            self.stdout.write(
+                f"{result.event.slug} is a draft, seen by organisers only: publish it in the admin, "
+                "or import with --publish."
+            )
         write_notes(self, found.notes, started, read_at)
 
 

@@ -1,4 +1,4 @@
-"""manage.py import_talks FILE --event SLUG [--match WORD]: bring talks from a conference's programme into an event."""
+"""manage.py import_talks FILE --event SLUG [--match WORDS] [--publish]: a conference's talks into an event."""
 
 import time
 
@@ -26,14 +26,19 @@ class Command(BaseCommand):
         parser.add_argument("--event", required=True, metavar="SLUG", help="slug of the event to import into")
         parser.add_argument(
             "--match",
-            metavar="WORD",
+            metavar="WORDS",
             default="",
-            help="import only the talks with WORD in their title, abstract, or a speaker's name or affiliation",
+            help='import only the talks with any of these whole words, or a "quoted phrase", in their title, '
+            "abstract, or a speaker's name or affiliation (any letter case, accents aside)",
         )
-        parser.add_argument("--draft", action="store_true", help="new talks are drafts (default: published)")
+        status = parser.add_mutually_exclusive_group()
+        status.add_argument(
+            "--publish", action="store_true", help="new talks are published (default: drafts)"
+        )
+        status.add_argument("--draft", action="store_true", help="new talks are drafts (the default)")
         add_reading_options(parser)
 
-    def handle(self, *args, file, event, match, draft, time_zone, strict, **options):
+    def handle(self, *args, file, event, match, publish, time_zone, strict, **options):
         found_event = Event.objects.filter(slug=event).first()
         if found_event is None:
             raise CommandError(
@@ -48,7 +53,8 @@ class Command(BaseCommand):
             found = reading.read_programme(data, tz=found_event.tzinfo, time_zone=time_zone, strict=strict)
             read_at = time.monotonic()
             chosen = [talk for talk in found.talks if talk.matches(match)]
-            status = Talk.Status.DRAFT if draft else Talk.Status.PUBLISHED
+            # As in the admin: talks found by words are looked over before attendees see them.
+            status = Talk.Status.PUBLISHED if publish else Talk.Status.DRAFT
             result = programme.import_talks(found_event, chosen, status=status)
         except programme.ProgrammeError as exc:
             raise CommandError(f"{file}: {str(exc).rstrip('.')}. Nothing was imported.") from exc
@@ -60,5 +66,10 @@ class Command(BaseCommand):
                     f"{len(result.outside)} of them start outside the event's days "
                     f"({found_event.start_date} to {found_event.end_date}): {', '.join(result.outside)}."
                 )
+            )
+        if result.created["talks"] and not publish:
+            self.stdout.write(
+                "The new talks are drafts: publish them in the admin (Talks › Publish selected talks), "
+                "or import with --publish."
             )
         write_notes(self, found.notes, started, read_at)
