@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 
-from events import imports
+from events.exchange import reading
 from events.models import Talk
 from tests.factories import make_event, make_room, make_speaker, make_talk
 
@@ -191,7 +191,7 @@ def test_the_import_page_filters_and_ticks_as_one_types_without_sending_anything
 )
 def test_the_filter_as_one_types_finds_what_the_server_finds(page, live_server, query):
     event = make_event(slug="kubecon", name="KubeCon EU 2022")
-    found = imports.read_programme(PROGRAMME.read_bytes(), tz=event.tzinfo)
+    found = reading.read_programme(PROGRAMME.read_bytes(), tz=event.tzinfo).talks
     sign_in(page, live_server)
     open_programme(page, live_server, event)
 

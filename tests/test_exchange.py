@@ -39,7 +39,8 @@ PROGRAMMES = [
 
 def import_frab(path, slug, *options):
     out = io.StringIO()
-    call_command("import_frab", str(path), *options, event=slug, stdout=out)
+    # Published at once: the tests read the event's public pages and exports.
+    call_command("import_frab", str(path), "--publish", *options, event=slug, stdout=out)
     return out.getvalue()
 
 

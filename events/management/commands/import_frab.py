@@ -51,6 +51,7 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: {str(exc).rstrip('.')}. Nothing was imported.") from exc
         refresh_statistics()
         self.stdout.write(self.style.SUCCESS(str(result)))
+        write_notes(self, found.notes)
         if publish and (entry := publishing.publish_event(result.event)) is not None:
             self.stdout.write(f"Published {result.event.slug}: {entry.talk_count} talks.")
         elif result.event.status == Event.Status.DRAFT:
@@ -58,7 +59,7 @@ class Command(BaseCommand):
                 f"{result.event.slug} is a draft, seen by organisers only: publish it in the admin, "
                 "or import with --publish."
             )
-        write_notes(self, found.notes, started, read_at)
+        write_time(self, started, read_at)
 
 
 def add_reading_options(parser):
@@ -82,8 +83,8 @@ def read_file(file):
         raise programme.ProgrammeError(f"the file cannot be read: {exc.strerror}") from None
 
 
-def write_notes(command, notes, started, read_at):
-    """The departures from the format, the skipped entries and the time taken, after an import's summary."""
+def write_notes(command, notes):
+    """The departures from the format and the skipped entries, after an import's summary."""
     deviations = notes.lines()
     if deviations:
         command.stdout.write(
@@ -97,6 +98,10 @@ def write_notes(command, notes, started, read_at):
         command.stdout.write(command.style.WARNING(f"Skipped {len(notes.skipped)} entries:"))
         for line in notes.skipped_lines():
             command.stdout.write(f"  {line}")
+
+
+def write_time(command, started, read_at):
+    """The time an import took, its last line."""
     done = time.monotonic()
     command.stdout.write(
         f"Read in {read_at - started:.1f} s, written in {done - read_at:.1f} s ({done - started:.1f} s in all)."

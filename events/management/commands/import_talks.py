@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from events.exchange import fetching, programme, reading
 from events.models import Event, Talk
 
-from .import_frab import add_reading_options, read_file, write_notes
+from .import_frab import add_reading_options, read_file, write_notes, write_time
 
 
 class Command(BaseCommand):
@@ -67,9 +67,10 @@ class Command(BaseCommand):
                     f"({found_event.start_date} to {found_event.end_date}): {', '.join(result.outside)}."
                 )
             )
+        write_notes(self, found.notes)
         if result.created["talks"] and not publish:
             self.stdout.write(
                 "The new talks are drafts: publish them in the admin (Talks › Publish selected talks), "
                 "or import with --publish."
             )
-        write_notes(self, found.notes, started, read_at)
+        write_time(self, started, read_at)
