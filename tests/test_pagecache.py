@@ -3,7 +3,6 @@ pieces kept per talk so that a render after an edit redoes only the edited talk.
 
 import datetime as dt
 import gzip
-
 import re
 from pathlib import Path
 
