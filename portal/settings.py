@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "portal.middleware.RefuseUnexpectedUploadsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Anonymous requests get ANONYMOUS_REQUEST_TIMEOUT seconds, then the page to try again (portal/errors.py).
+    "portal.deadline.DeadlineMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "events.middleware.EventMiddleware",
 ]
@@ -99,6 +101,9 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal?max_en
 # Pages for every visitor may be kept this many seconds by nginx and any CDN in front (Cache-Control
 # s-maxage); a change shows there after at most this long.
 EDGE_CACHE_SECONDS = env.int("EDGE_CACHE_SECONDS", default=1)
+# Seconds an anonymous request may take before it is stopped and answered with a 503 to try again
+# (portal/deadline.py); 0: no limit. Signed-in staff are limited by gunicorn's timeout (GUNICORN_TIMEOUT).
+ANONYMOUS_REQUEST_TIMEOUT = env.float("ANONYMOUS_REQUEST_TIMEOUT", default=5)
 # Changes to the schedule made within this many minutes of each other are one entry of its public changelog.
 CHANGELOG_GROUP_MINUTES = env.int("CHANGELOG_GROUP_MINUTES", default=10)
 

@@ -28,6 +28,13 @@ def plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def no_request_deadline(settings):
+    # On a machine shared with other test runs a page may take longer than production's few seconds; the tests
+    # of the deadline (tests/test_faults.py) set it themselves.
+    settings.ANONYMOUS_REQUEST_TIMEOUT = 0
+
+
+@pytest.fixture(autouse=True)
 def media_in_a_temporary_folder(settings, tmp_path):
     # Uploads of a test (speaker photos) land beside the test, never in the checkout's media/.
     settings.MEDIA_ROOT = tmp_path / "media"
