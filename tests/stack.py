@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -126,6 +127,27 @@ class Stack:
     def url(self, path, port=None):
         return f"http://127.0.0.1:{port or self.port}{path}"
 
+    def app_master(self, port):
+        """The pid of the gunicorn master serving `port`, as it wrote it (deploy/serve.py passes --pid)."""
+        return int((self.folder / "state" / f"gunicorn-{port}.pid").read_text())
+
+    def wait_for_another_master(self, port, old, seconds=30):
+        """Waits until a master other than `old` serves `port` and its app answers /healthz; returns when."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                if (
+                    self.app_master(port) != old
+                    and Browser().request(self.url("/healthz", port)).status == 200
+                ):
+                    return time.monotonic()
+            except (OSError, ValueError):  # no pid file yet, or half written; refused
+                pass
+            time.sleep(0.05)
+        raise AssertionError(
+            f"no gunicorn serves port {port} again after {seconds} s:\n{self.log_path.read_text()}"
+        )
+
     def manage(self, *args, code=None):
         """manage.py with the stack's settings; `code` runs in its shell."""
         command = [sys.executable, str(BASE_DIR / "manage.py"), *args]
@@ -152,6 +174,52 @@ class Stack:
                 self.process.wait()
         self.log.close()
         return self.process.returncode
+
+
+class Load:
+    """`clients` threads asking for `paths` in turn, each request on a new connection, until the block ends: a
+    crowd on the stack while something breaks. `answers` holds (path, status) for each request: the status, or
+    the name of the error for a request that got no answer. `form(browser, n)`, if given, is sent by one more
+    thread, with n counting up: it returns the status of one form sent."""
+
+    def __init__(self, stack, paths, clients=4, form=None):
+        self.stack, self.paths, self.clients, self.form = stack, paths, clients, form
+        self.answers, self.forms = [], []
+        self.stopping = threading.Event()
+
+    def __enter__(self):
+        self.threads = [threading.Thread(target=self._ask, args=(n,)) for n in range(self.clients)]
+        if self.form is not None:
+            self.threads.append(threading.Thread(target=self._send_forms))
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join()
+
+    def _ask(self, n):
+        browser = Browser()
+        while not self.stopping.is_set():
+            path = self.paths[n % len(self.paths)]
+            n += 1
+            try:
+                status = browser.request(self.stack.url(path)).status
+            except OSError as error:
+                status = type(error).__name__
+            self.answers.append((path, status))
+
+    def _send_forms(self):
+        n = 0
+        while not self.stopping.is_set():
+            try:
+                status = self.form(Browser(), n)
+            except OSError as error:
+                status = type(error).__name__
+            self.forms.append((n, status))
+            n += 1
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
