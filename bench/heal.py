@@ -81,7 +81,7 @@ def main():
 
         def load():
             result["wrk"] = subprocess.run(
-                ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "-s", str(script),
+                ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "10s", "-s", str(script),
                  f"http://127.0.0.1:{args.port}/"],
                 capture_output=True, text=True, check=True,
             ).stdout  # fmt: skip
