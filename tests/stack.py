@@ -164,6 +164,22 @@ class Stack:
         assert result.returncode == 0, result.stderr
         return result.stdout.strip()
 
+    def add_office_hours(self, title, seats_per_slot):
+        """One office-hours session of the fixture's event in a month, of one 15-minute slot: open for signup."""
+        self.manage(
+            code=f"""
+import datetime as dt
+from django.utils import timezone
+from events.models import Event, OfficeHours
+starts = (timezone.now() + dt.timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
+OfficeHours.objects.create(
+    event=Event.objects.get(slug="kubecon-eu-2022"), title={title!r}, starts_at=starts,
+    ends_at=starts + dt.timedelta(minutes=15), slot_minutes=15, seats_per_slot={seats_per_slot},
+    join_url="https://meet.example.org/office-hours",
+)
+"""
+        )
+
     def stop(self):
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)

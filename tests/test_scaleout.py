@@ -53,20 +53,12 @@ def stack(tmp_path_factory):
     running = Stack(folder, env, app_servers=2)
     running.manage(
         code="""
-import datetime as dt
 from django.contrib.auth.models import Group, User
-from django.utils import timezone
-from events.models import Event, OfficeHours
 olga = User.objects.create_user("olga", "olga@example.org", "a-long-organiser-password", is_staff=True)
 olga.groups.add(Group.objects.get(name="Organisers"))
-starts = (timezone.now() + dt.timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
-OfficeHours.objects.create(
-    event=Event.objects.get(slug="kubecon-eu-2022"), title="Scale-out office hours", starts_at=starts,
-    ends_at=starts + dt.timedelta(minutes=15), slot_minutes=15, seats_per_slot=5,
-    join_url="https://meet.example.org/scale-out",
-)
 """
     )
+    running.add_office_hours("Scale-out office hours", seats_per_slot=5)
     yield running
     assert running.stop() == 0
     drop_database(DATABASE)

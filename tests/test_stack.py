@@ -444,19 +444,7 @@ def two_servers(tmp_path_factory):
         {"DATABASE_URL": fresh_database(folder, "portal_stack_healing"), "SIGNUP_RATE_LIMIT": "100000"},
         app_servers=2,
     )
-    running.manage(
-        code="""
-import datetime as dt
-from django.utils import timezone
-from events.models import Event, OfficeHours
-starts = (timezone.now() + dt.timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
-OfficeHours.objects.create(
-    event=Event.objects.get(slug="kubecon-eu-2022"), title="Healing office hours", starts_at=starts,
-    ends_at=starts + dt.timedelta(minutes=15), slot_minutes=15, seats_per_slot=1000,
-    join_url="https://meet.example.org/healing",
-)
-"""
-    )
+    running.add_office_hours("Healing office hours", seats_per_slot=1000)
     yield running
     assert running.stop() == 0
     drop_database("portal_stack_healing")
