@@ -30,6 +30,10 @@ def worker_abort(worker):
     Django's error handler as the portal's own deadline does (portal/errors.py): the visitor gets the portal's
     page to try again, with status 503, and the worker still stops once it is sent (gunicorn has marked it so),
     or is killed a second later by gunicorn if it is stuck where no exception reaches."""
+    if not worker.booted:
+        # Still loading the portal, in no request: gunicorn's own exit, and a new worker. (An exception here
+        # would read as a worker that cannot boot, on which gunicorn stops altogether.)
+        return
     from portal.deadline import RequestTimeout
 
     raise RequestTimeout(f"gunicorn's timeout of {timeout} s")

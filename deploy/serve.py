@@ -6,7 +6,9 @@ DEBUG is off, static files are collected and served by nginx, as are uploads (ME
 database, the shipped fixture is loaded. The database is SQLite unless DATABASE_URL names another. Without
 SECRET_KEY in the environment, a key is generated once into .serve/secret_key (not tracked). nginx's
 configuration is deploy/nginx.conf, filled in and wrapped in a main configuration under .serve/, where its
-logs, temporary files and kept pages live too. Ctrl-C (or SIGTERM) stops everything this started.
+logs, temporary files and kept pages live too (and gunicorn-PORT.pid, each app server's master). Whatever of
+it stops is started again (Service below): an app server or nginx at once, an email worker after 5 s; a part
+that stops 5 times within a minute stops everything. Ctrl-C (or SIGTERM) stops everything this started.
 """
 
 import argparse

@@ -1,10 +1,14 @@
-"""The systemd units of deploy/: each process is started again whatever stopped it, and a crash loop ends in the
-failed state, where `systemctl --failed` shows it, instead of restarting for ever."""
+"""deploy/'s systemd units and make serve (deploy/serve.py): each process is started again whatever stopped it, and
+a crash loop ends in the failed state, where `systemctl --failed` shows it, or stops make serve with a message,
+instead of restarting for ever."""
 
 import configparser
+import importlib.util
 import re
 import shutil
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -57,3 +61,55 @@ def test_systemd_reads_every_line_of_the_unit(name, tmp_path):
     result = subprocess.run([analyze, "verify", str(tmp_path / name)], capture_output=True, text=True)
 
     assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+def serve_module():
+    spec = importlib.util.spec_from_file_location("serve", DEPLOY / "serve.py")
+    serve = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(serve)
+    return serve
+
+
+def test_make_serve_starts_a_part_that_stops_again(capsys):
+    service = serve_module().Service("a part", [sys.executable, "-c", "pass"], env=None)
+    first = service.start()
+    first.wait()
+
+    service.keep_running()
+
+    assert service.process is not first
+    assert "serve: a part (pid" in capsys.readouterr().err
+    service.process.wait()
+
+
+def test_make_serve_stops_on_a_crash_loop_and_says_which_part(capsys):
+    serve = serve_module()
+    service = serve.Service(
+        "gunicorn on 127.0.0.1:1", [sys.executable, "-c", "raise SystemExit(3)"], env=None
+    )
+    service.start()
+    started = time.monotonic()
+
+    with pytest.raises(
+        SystemExit, match=r"gunicorn on 127\.0\.0\.1:1 exited with code 3, its 5th stop within 60 s"
+    ):
+        while time.monotonic() - started < 30:
+            service.keep_running()
+            time.sleep(0.05)
+
+    assert capsys.readouterr().err.count("starting it again") == serve.Service.START_LIMIT_BURST - 1
+
+
+def test_make_serve_starts_an_email_worker_again_however_often_it_stops():
+    service = serve_module().Service(
+        "email worker 1", [sys.executable, "-c", "pass"], env=None, limited=False
+    )
+    processes = [service.start()]
+
+    while len(processes) < 2 * service.START_LIMIT_BURST:  # twice the limit, within seconds: never stops
+        processes[-1].wait()
+        service.keep_running()
+        processes.append(service.process)
+
+    assert len({process.pid for process in processes}) == 2 * service.START_LIMIT_BURST
+    processes[-1].wait()
