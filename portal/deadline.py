@@ -26,6 +26,13 @@ def _interrupt(signum, frame):
     raise RequestTimeout(f"the request took longer than {settings.ANONYMOUS_REQUEST_TIMEOUT} s")
 
 
+def _is_staff(request):
+    """Whether a member of staff is signed in. Without the session cookie nobody is: the session is not asked,
+    which would cost a query and mark the response as varying by cookie (Vary: Cookie), pages for everyone
+    included."""
+    return settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_staff
+
+
 class DeadlineMiddleware:
     """Gives every request but those of signed-in staff ANONYMOUS_REQUEST_TIMEOUT seconds (0: no limit).
     After AuthenticationMiddleware, which tells who is asking."""
@@ -35,7 +42,7 @@ class DeadlineMiddleware:
 
     def __call__(self, request):
         seconds = settings.ANONYMOUS_REQUEST_TIMEOUT
-        if not seconds or request.user.is_staff or threading.current_thread() is not threading.main_thread():
+        if not seconds or _is_staff(request) or threading.current_thread() is not threading.main_thread():
             return self.get_response(request)
         previous = signal.signal(signal.SIGALRM, _interrupt)
         signal.setitimer(signal.ITIMER_REAL, seconds)
