@@ -104,6 +104,11 @@ EDGE_CACHE_SECONDS = env.int("EDGE_CACHE_SECONDS", default=1)
 # Seconds an anonymous request may take before it is stopped and answered with a 503 to try again
 # (portal/deadline.py); 0: no limit. Signed-in staff are limited by gunicorn's timeout (GUNICORN_TIMEOUT).
 ANONYMOUS_REQUEST_TIMEOUT = env.float("ANONYMOUS_REQUEST_TIMEOUT", default=5)
+if ANONYMOUS_REQUEST_TIMEOUT < 0:
+    raise ImproperlyConfigured(
+        f"ANONYMOUS_REQUEST_TIMEOUT is {ANONYMOUS_REQUEST_TIMEOUT:g}: give the seconds an anonymous request may "
+        "take (5 by default), or 0 for no limit."
+    )
 # Changes to the schedule made within this many minutes of each other are one entry of its public changelog.
 CHANGELOG_GROUP_MINUTES = env.int("CHANGELOG_GROUP_MINUTES", default=10)
 

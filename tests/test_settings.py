@@ -114,3 +114,10 @@ def test_an_unknown_media_storage_stops_the_start_with_a_message():
 
     assert result.returncode != 0
     assert "MEDIA_STORAGE is “ftp”: use local (the default) or s3." in result.stderr
+
+
+def test_a_negative_request_deadline_stops_the_start_with_a_message():
+    result = run_check(DEBUG="true", ANONYMOUS_REQUEST_TIMEOUT="-1")
+
+    assert result.returncode != 0
+    assert "ANONYMOUS_REQUEST_TIMEOUT is -1: give the seconds" in result.stderr
