@@ -60,19 +60,25 @@ def postgres_admin(sql):
         connection.execute(sql)
 
 
+def database_name(name):
+    """The name on the PostgreSQL server of this run's database `name`: followed by the test database's name
+    (test_<the name DATABASE_URL gives>), so that two runs sharing a server never drop each other's."""
+    return f"{name}_{settings.DATABASES['default']['NAME']}"[:63]  # PostgreSQL's longest name
+
+
 def fresh_database(folder, name):
     """A new empty database for a stack, of the kind the tests run on: a SQLite file in `folder`, or database
-    `name` on the PostgreSQL server (dropped first if an earlier run left it)."""
+    `name` (database_name()) on the PostgreSQL server (dropped first if an earlier run left it)."""
     if postgres_server() is None:
         return f"sqlite:///{Path(folder) / name}.sqlite3"
-    postgres_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    postgres_admin(f"CREATE DATABASE {name}")
-    return f"{postgres_server()}/{name}"
+    postgres_admin(f"DROP DATABASE IF EXISTS {database_name(name)} WITH (FORCE)")
+    postgres_admin(f"CREATE DATABASE {database_name(name)}")
+    return f"{postgres_server()}/{database_name(name)}"
 
 
 def drop_database(name):
     if postgres_server() is not None:
-        postgres_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        postgres_admin(f"DROP DATABASE IF EXISTS {database_name(name)} WITH (FORCE)")
 
 
 class Stack:

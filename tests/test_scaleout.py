@@ -18,6 +18,7 @@ import redis
 from tests.stack import (
     Browser,
     Stack,
+    database_name,
     drop_database,
     fresh_database,
     postgres_admin,
@@ -143,13 +144,14 @@ def test_thirty_signups_at_once_over_both_servers_never_overbook_a_five_seat_slo
 def test_while_the_database_refuses_connections_kept_pages_are_served_and_the_rest_is_a_503(stack):
     kept, live = f"/{SLUG}/schedule/", f"/{SLUG}/office-hours/"
     Browser().request(stack.url(kept))  # nginx keeps it
-    postgres_admin(f"ALTER DATABASE {DATABASE} ALLOW_CONNECTIONS false")
-    postgres_admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{DATABASE}'")
+    name = database_name(DATABASE)
+    postgres_admin(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+    postgres_admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
     try:
         time.sleep(2.2)  # the kept copy has expired (s-maxage=1; nginx counts whole seconds)
         during = {path: Browser().request(stack.url(path)) for path in [kept, live, "/healthz"]}
     finally:
-        postgres_admin(f"ALTER DATABASE {DATABASE} ALLOW_CONNECTIONS true")
+        postgres_admin(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
     after = [Browser().request(stack.url(path)).status for path in [live, live, live, live, "/healthz"]]
 
     assert during[kept].status == 200
