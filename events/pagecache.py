@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.http import HttpResponse, QueryDict
 from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import urlencode
 from django.utils.text import compress_string
 
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
@@ -50,12 +51,8 @@ def read_query(query_string, names):
         name = name.lower() if name.isascii() else name
         if equals and name in names and name not in first:
             first[name] = value
-    query = QueryDict(mutable=True)
-    for name in names:
-        if name in first:
-            query[name] = QueryDict(f"v={first[name]}")["v"].strip()
-    query._mutable = False
-    return query
+    decoded = [(name, QueryDict(f"v={first[name]}")["v"].strip()) for name in names if name in first]
+    return QueryDict(urlencode(decoded))
 
 
 def as_kept(request, reads):
