@@ -1,6 +1,7 @@
 """The production stack of `make serve` (deploy/serve.py: nginx in front of gunicorn) started for a test, and a
 small HTTP client for talking to it as a browser would: cookies, CSRF tokens, forms, fresh connections."""
 
+import contextlib
 import http.cookiejar
 import os
 import re
@@ -242,6 +243,16 @@ class Load:
                 status = type(error).__name__
             self.forms.append((n, status))
             n += 1
+
+
+@contextlib.contextmanager
+def stack_on_a_fresh_database(folder, name, env=None, app_servers=1):
+    """A Stack on the new database `name` (fresh_database()), with `env`; stopped afterwards, which must go
+    cleanly, and its database dropped."""
+    running = Stack(folder, {"DATABASE_URL": fresh_database(folder, name), **(env or {})}, app_servers)
+    yield running
+    assert running.stop() == 0
+    drop_database(name)
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -17,13 +17,11 @@ import redis
 
 from tests.stack import (
     Browser,
-    Stack,
     database_name,
-    drop_database,
-    fresh_database,
     postgres_admin,
     postgres_server,
     skip_or_fail,
+    stack_on_a_fresh_database,
 )
 
 pytestmark = pytest.mark.stack
@@ -50,19 +48,17 @@ def stack(tmp_path_factory):
 
     redis.Redis.from_url(cache).flushdb()
     folder = tmp_path_factory.mktemp("scaleout")
-    env = {"DATABASE_URL": fresh_database(folder, DATABASE), "CACHE_URL": cache, "SIGNUP_RATE_LIMIT": "1000"}
-    running = Stack(folder, env, app_servers=2)
-    running.manage(
-        code="""
+    env = {"CACHE_URL": cache, "SIGNUP_RATE_LIMIT": "1000"}
+    with stack_on_a_fresh_database(folder, DATABASE, env, app_servers=2) as running:
+        running.manage(
+            code="""
 from django.contrib.auth.models import Group, User
 olga = User.objects.create_user("olga", "olga@example.org", "a-long-organiser-password", is_staff=True)
 olga.groups.add(Group.objects.get(name="Organisers"))
 """
-    )
-    running.add_office_hours("Scale-out office hours", seats_per_slot=5)
-    yield running
-    assert running.stop() == 0
-    drop_database(DATABASE)
+        )
+        running.add_office_hours("Scale-out office hours", seats_per_slot=5)
+        yield running
 
 
 def signed_in(stack, port):

@@ -28,6 +28,7 @@ from tests.stack import (
     fresh_database,
     nginx_path,
     skip_or_fail,
+    stack_on_a_fresh_database,
 )
 
 pytestmark = pytest.mark.stack
@@ -36,13 +37,10 @@ pytestmark = pytest.mark.stack
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     folder = tmp_path_factory.mktemp("stack")
-    running = Stack(
-        folder,
-        {"DATABASE_URL": fresh_database(folder, "portal_stack"), "EMBED_ORIGINS": "https://blog.example.org"},
-    )
-    yield running
-    assert running.stop() == 0
-    drop_database("portal_stack")
+    with stack_on_a_fresh_database(
+        folder, "portal_stack", {"EMBED_ORIGINS": "https://blog.example.org"}
+    ) as running:
+        yield running
 
 
 SLUG = "kubecon-eu-2022"
@@ -439,15 +437,10 @@ def test_make_serve_s_worker_sends_signup_email_and_a_stuck_mail_server_delays_o
 @pytest.fixture(scope="module")
 def two_servers(tmp_path_factory):
     folder = tmp_path_factory.mktemp("healing")
-    running = Stack(
-        folder,
-        {"DATABASE_URL": fresh_database(folder, "portal_stack_healing"), "SIGNUP_RATE_LIMIT": "100000"},
-        app_servers=2,
-    )
-    running.add_office_hours("Healing office hours", seats_per_slot=1000)
-    yield running
-    assert running.stop() == 0
-    drop_database("portal_stack_healing")
+    env = {"SIGNUP_RATE_LIMIT": "100000"}
+    with stack_on_a_fresh_database(folder, "portal_stack_healing", env, app_servers=2) as running:
+        running.add_office_hours("Healing office hours", seats_per_slot=1000)
+        yield running
 
 
 def sign_up(stack, browser, n):
@@ -528,16 +521,18 @@ def hurried(tmp_path_factory):
     """A stack whose anonymous requests get 1 s and whose gunicorn gives up after 6 s (a worker must boot within
     it too), with an event of 20,000 talks, whose calendar takes far longer than that to write."""
     folder = tmp_path_factory.mktemp("hurried")
-    env = {
-        "DATABASE_URL": fresh_database(folder, "portal_stack_hurried"),
-        "ANONYMOUS_REQUEST_TIMEOUT": "1",
-        "GUNICORN_TIMEOUT": "6",
-    }
-    running = Stack(folder, env)
-    running.manage(code=HUGE_EVENT)
-    # Signed in as the admin's form would sign her in, with the key of the stack (make serve generated it).
-    key = (folder / "state" / "secret_key").read_text().strip()
-    running.organiser_session = running.manage(
+    env = {"ANONYMOUS_REQUEST_TIMEOUT": "1", "GUNICORN_TIMEOUT": "6"}
+    with stack_on_a_fresh_database(folder, "portal_stack_hurried", env) as running:
+        running.manage(code=HUGE_EVENT)
+        running.organiser_session = organiser_session(running)
+        yield running
+
+
+def organiser_session(stack):
+    """The session cookie's value of an organiser signed in to `stack`, as the admin's form would sign her in,
+    with the stack's key (make serve generated it)."""
+    key = (stack.folder / "state" / "secret_key").read_text().strip()
+    return stack.manage(
         code=f"""
 from django.conf import settings
 settings.SECRET_KEY = "{key}"
@@ -553,9 +548,6 @@ session.create()
 print(session.session_key)
 """
     )
-    yield running
-    assert running.stop() == 0
-    drop_database("portal_stack_hurried")
 
 
 def test_anonymous_requests_for_a_huge_event_hold_a_worker_a_second_and_get_the_page_to_retry(hurried):
