@@ -6,10 +6,13 @@ DEBUG is off, static files are collected and served by nginx, as are uploads (ME
 database, the shipped fixture is loaded. The database is SQLite unless DATABASE_URL names another. Without
 SECRET_KEY in the environment, a key is generated once into .serve/secret_key (not tracked). nginx's
 configuration is deploy/nginx.conf, filled in and wrapped in a main configuration under .serve/, where its
-logs, temporary files and kept pages live too. Ctrl-C (or SIGTERM) stops everything this started.
+logs, temporary files and kept pages live too (and gunicorn-PORT.pid, each app server's master). Whatever of
+it stops is started again (Service below): an app server or nginx at once, an email worker after 5 s; a part
+that stops 5 times within a minute stops everything. Ctrl-C (or SIGTERM) stops everything this started.
 """
 
 import argparse
+import contextlib
 import getpass
 import os
 import secrets
@@ -115,7 +118,9 @@ def nginx_config(state, port, app_ports, static_root, media_root, access_log):
     portal = (DEPLOY / "nginx.conf").read_text()
     values = {
         "LISTEN": f"127.0.0.1:{port}",
-        "UPSTREAM": "\n    ".join(f"server 127.0.0.1:{app_port};" for app_port in app_ports),
+        # A server that refused a connection is given a rest of 2 s, not nginx's default 10 s: one started again
+        # after a crash takes its share of requests soon (deploy/nginx.conf, upstream).
+        "UPSTREAM": "\n    ".join(f"server 127.0.0.1:{app_port} fail_timeout=2s;" for app_port in app_ports),
         "CACHE_DIR": str(state / "nginx" / "pages"),
         "STATIC_ROOT": str(Path(static_root).resolve()),
         "MEDIA_ROOT": str(Path(media_root).resolve()),
@@ -141,6 +146,101 @@ def _stop_requested(number, frame):
     raise StopRequested
 
 
+def _group_alive(pgid):
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a stranger took the number: ours are gone
+        return False
+    return True
+
+
+def _port_free(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return True
+    return False
+
+
+class Service:
+    """One process of the stack, started again whenever it stops, as systemd's Restart=always does
+    (deploy/portal.service): after `delay` seconds, in a session of its own (signals reach it from here only,
+    never half of them from the terminal: gunicorn and nginx read a hang-up as "reload").
+
+    A master that dies may leave its children running (gunicorn's workers, nginx's): they are told to finish
+    what they are doing (`remnant_signal`) and, once they have let go of the port, the service starts again on
+    it. A service started START_LIMIT_BURST times within START_LIMIT_SECONDS is in a crash loop: the stack
+    stops and says so, rather than hiding it behind endless restarts (systemd's StartLimitBurst). With
+    `limited=False` it is started again forever (the email workers, which stop whenever the database does).
+    """
+
+    START_LIMIT_BURST = 5
+    START_LIMIT_SECONDS = 60
+
+    def __init__(
+        self, name, command, *, env, port=None, delay=0.0, remnant_signal=signal.SIGTERM, limited=True
+    ):
+        self.name, self.command, self.env, self.port = name, command, env, port
+        self.delay, self.remnant_signal, self.limited = delay, remnant_signal, limited
+        self.process, self.starts, self.due = None, [], None
+
+    def start(self):
+        self.starts = [*self.starts, time.monotonic()][-self.START_LIMIT_BURST :]
+        self.process = subprocess.Popen(self.command, cwd=BASE_DIR, env=self.env, start_new_session=True)
+        return self.process
+
+    def keep_running(self):
+        """Starts the process again if it has stopped, once what it left is gone and its delay has passed."""
+        if self.process.poll() is None:
+            return
+        if self.due is None:
+            code = self.process.returncode
+            how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+            recent = [at for at in self.starts if time.monotonic() - at < self.START_LIMIT_SECONDS]
+            if self.limited and len(recent) >= self.START_LIMIT_BURST:
+                raise SystemExit(
+                    f"serve: {self.name} {how}, its {len(recent)}th stop within {self.START_LIMIT_SECONDS} s: "
+                    "stopping everything (its errors are above)."
+                )
+            print(f"serve: {self.name} (pid {self.process.pid}) {how}; starting it again.", file=sys.stderr)
+            sys.stderr.flush()
+            self.end_remnants()
+            self.due = time.monotonic() + self.delay
+        if time.monotonic() >= self.due:
+            self.due = None
+            self.start()
+
+    def end_remnants(self, grace=25):
+        """Asks what is left of the process's group (it leads one) to finish, and waits until it has let go of
+        the port; SIGKILL after `grace` seconds."""
+        pgid = self.process.pid
+        if not _group_alive(pgid):
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, self.remnant_signal)
+        deadline = time.monotonic() + grace
+        while _group_alive(pgid) and time.monotonic() < deadline:
+            # Orphans are reaped by whoever adopted them, maybe late: a port let go of is enough.
+            if self.port is not None and _port_free(self.port):
+                return
+            time.sleep(0.05)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+
+    def stop(self, timeout=25):
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.end_remnants(grace=timeout)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8080, help="nginx listens on 127.0.0.1:PORT")
@@ -163,70 +263,60 @@ def main():
     env = app_environment(state, args.port)
     prepare(env)
 
-    processes = []
+    services = []
 
     def stop():
         for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(number, signal.SIG_IGN)  # a second Ctrl-C must not cut the stopping short
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=25)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        for service in services:
+            if service.process is not None and service.process.poll() is None:
+                service.process.terminate()
+        for service in services:
+            service.stop()
 
     try:
         app_ports = []
+        gunicorn = [sys.executable, "-m", "gunicorn", "--config", str(DEPLOY / "gunicorn.conf.py")]
         for _ in range(args.app_servers):
             port = free_port()
-            gunicorn = [sys.executable, "-m", "gunicorn", "--config", str(DEPLOY / "gunicorn.conf.py")]
-            # Each child in a session of its own: signals reach it from here only, never half of them from the
-            # terminal (gunicorn and nginx read a hang-up as "reload").
-            process = subprocess.Popen(
-                [*gunicorn, "portal.wsgi"],
-                cwd=BASE_DIR,
+            app = Service(
+                f"gunicorn on 127.0.0.1:{port}",
+                # The pid file names the master (of this start) for whoever wants to signal it.
+                [*gunicorn, "--pid", str(state / f"gunicorn-{port}.pid"), "portal.wsgi"],
                 env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
-                start_new_session=True,
+                port=port,
             )
-            processes.append(process)
-            wait_for_port(port, process)
+            services.append(app)
+            wait_for_port(port, app.start())
             app_ports.append(port)
         # One email worker per app server, as each server of a larger setup runs its own: they share the queue
-        # in the database, and each task goes to one of them.
+        # in the database, and each task goes to one of them. A worker stops when the database goes away: it
+        # is started again after 5 s, for as long as that lasts.
         worker = [sys.executable, str(BASE_DIR / "manage.py"), "db_worker", "--no-reload", "-v0"]
-
-        def start_worker():
-            return subprocess.Popen(worker, cwd=BASE_DIR, env=env, start_new_session=True)
-
-        workers = [start_worker() for _ in range(args.app_servers)]
-        processes.extend(workers)
+        for number in range(args.app_servers):
+            service = Service(f"email worker {number + 1}", worker, env=env, delay=5, limited=False)
+            services.append(service)
+            service.start()
         config = nginx_config(
             state, args.port, app_ports, env["STATIC_ROOT"], env["MEDIA_ROOT"], args.access_log
         )
         subprocess.run([nginx, "-t", "-q", "-c", str(config)], check=True)
-        processes.append(subprocess.Popen([nginx, "-c", str(config)], start_new_session=True))
-        wait_for_port(args.port, processes[-1])
+        # nginx's workers finish their requests on SIGQUIT.
+        web = Service(
+            "nginx", [nginx, "-c", str(config)], env=None, port=args.port, remnant_signal=signal.SIGQUIT
+        )
+        services.append(web)
+        wait_for_port(args.port, web.start())
         servers = ", ".join(f"127.0.0.1:{port}" for port in app_ports)
         print(
             f"Serving on http://127.0.0.1:{args.port}/ (nginx, then gunicorn on {servers}; "
             f"{args.app_servers} email worker(s)); Ctrl-C stops."
         )
         sys.stdout.flush()
-        while all(process.poll() is None for process in processes if process not in workers):
-            # A worker stops when the database goes away; like systemd's Restart=always, start it again.
-            for index, process in enumerate(workers):
-                if process.poll() is not None:
-                    print("serve: an email worker stopped; starting it again in 5 s.", file=sys.stderr)
-                    time.sleep(5)
-                    processes.remove(process)
-                    workers[index] = start_worker()
-                    processes.append(workers[index])
-            time.sleep(0.5)
-        print("serve: a process stopped; stopping the others.", file=sys.stderr)
-        sys.exit(1)
+        while True:
+            for service in services:
+                service.keep_running()
+            time.sleep(0.1)
     except StopRequested:
         pass
     finally:

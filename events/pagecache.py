@@ -19,9 +19,10 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import urlencode
 from django.utils.text import compress_string
 
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
@@ -32,31 +33,68 @@ _KEPT_HEADERS = ("Content-Type", "Content-Disposition")
 KEEP_SECONDS = 24 * 60 * 60
 
 
-def _no_query(request):
-    """The variant of a page that shows nothing of its query string: kept only when it has none, since the page
-    carries its own address (the language switcher, its versions in other languages), and one visitor's made-up
-    query string must not be kept for everybody."""
-    return "" if not request.GET else None
+# Every query parameter a kept page reads. nginx's cache key names each of them and nothing else of the query
+# string (deploy/nginx.conf, proxy_cache_key): a parameter a page reads must be here and there, or nginx would
+# answer it with the copy of another value. tests/test_pagecache.py compares the two.
+QUERY_PARAMETERS = ("day", "track", "kind", "room", "q", "page", "talks")
 
 
-def cache_per_schedule_version(variant=_no_query):
+def read_query(query_string, names):
+    """The parameters `names` of `query_string` as nginx reads them for its cache key ($arg_<name>): the first
+    pair `name=value` of each, the name in any case of its ASCII letters, undecoded; absent ones left out.
+    Returned as a QueryDict (values decoded as Django decodes them, stripped of surrounding spaces), in the
+    order of `names`. Read any other way, a query string that nginx's key files under one value (`?DAY=1`,
+    `?day=1&day=2`) could be rendered here with another and kept for everybody under the wrong key."""
+    first = {}
+    for pair in query_string.split("&"):
+        name, equals, value = pair.partition("=")
+        name = name.lower() if name.isascii() else name
+        if equals and name in names and name not in first:
+            first[name] = value
+    decoded = [(name, QueryDict(f"v={first[name]}")["v"].strip()) for name in names if name in first]
+    return QueryDict(urlencode(decoded))
+
+
+def as_kept(request, reads):
+    """Narrows `request` to what a page for every visitor may show of it: the parameters `reads` of its query
+    string (read_query()), and nothing else. The view reads `request.GET`, and the page shows its own address
+    (the language switcher, its versions in other languages, its filter links) from `request.get_full_path()`:
+    both now say the same for `?day=2022-05-16&utm_source=x` as for `?day=2022-05-16`, so that one copy, here
+    and at nginx, answers both, and no visitor's made-up parameter is kept for everybody."""
+    for name in reads:
+        if name not in QUERY_PARAMETERS:
+            raise ValueError(f"“{name}” is missing from pagecache.QUERY_PARAMETERS and nginx's cache key.")
+    query = read_query(request.META.get("QUERY_STRING", ""), reads)
+    request.GET = query
+    request.META["QUERY_STRING"] = query.urlencode()
+    return request
+
+
+def cache_per_schedule_version(reads=(), variant=lambda request: ""):
     """View decorator: a GET of the view is answered from the cache once it has rendered with status 200 for the
     current version of the event's schedule (the event middleware gives `request.event`).
 
-    `variant(request)` names what the page shows for this request beside its path (for example its filters),
-    or returns None to have the view render for this request and keep nothing: query strings a page does not
-    know must not fill the cache. Nothing of a draft event is kept (events/middleware.py). Only for pages that are the same for every visitor: no form, no CSRF token,
-    no message, nothing that depends on the time of the request.
+    The page is told apart by the query parameters it `reads` (a tuple of QUERY_PARAMETERS) and sees no other
+    (as_kept()), so made-up parameters never make it render again; `variant(request)` names what else it shows
+    (the day it opens on while the event runs), or returns None to have the view render for this request and
+    keep nothing (a search: as many as visitors can type). Nothing of a draft event is kept
+    (events/middleware.py). Only for pages that are the same for every visitor: no form, no CSRF token, no
+    message, nothing that depends on the time of the request.
     """
 
     def decorator(view):
         @wraps(view)
         def cached_view(request, *args, **kwargs):
-            name = variant(request) if request.method in ("GET", "HEAD") else None
             # A draft, shown to an organiser, is neither kept nor served from what was kept.
-            if name is None or getattr(request, "previewing_draft", False):
+            if request.method not in ("GET", "HEAD") or getattr(request, "previewing_draft", False):
                 return view(request, *args, **kwargs)
-            return _serve(request, name, lambda: view(request, *args, **kwargs))
+            as_kept(request, reads)
+            name = variant(request)
+            if name is None:
+                return view(request, *args, **kwargs)
+            return _serve(
+                request, f"{request.GET.urlencode()}|{name}", lambda: view(request, *args, **kwargs)
+            )
 
         return cached_view
 
@@ -70,6 +108,9 @@ def shared_at_the_edge(view):
 
     @wraps(view)
     def shared_view(request, *args, **kwargs):
+        if request.method in ("GET", "HEAD"):
+            # Kept by nginx whatever the query string (its key names only QUERY_PARAMETERS): they read none of it.
+            as_kept(request, ())
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.cookies:
             patch_cache_control(response, public=True, max_age=0, s_maxage=settings.EDGE_CACHE_SECONDS)
@@ -85,6 +126,8 @@ def same_for_a_release(view):
 
     @wraps(view)
     def released_view(request, *args, **kwargs):
+        if request.method in ("GET", "HEAD"):
+            as_kept(request, ())
         digest = hashlib.sha256(f"{settings.RENDER_REVISION}|{request.path}".encode()).hexdigest()[:32]
         etag = f'"{digest}"'
         response = get_conditional_response(request, etag=etag) or view(request, *args, **kwargs)

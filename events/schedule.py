@@ -467,16 +467,13 @@ ONE_DAY_AT_A_TIME_FROM = 40
 
 
 def cache_variant(params, today=None):
-    """The filters of a schedule address as text naming its page, or None for a search or when the query string
-    holds anything else (a repeated or unknown parameter, which the filter links keep): such a page is
-    rendered for its visitor and not kept, so made-up query strings cannot fill the cache. `today` is the venue's date while
-    the event runs: the page opens on it."""
-    if not set(params) <= set(FILTER_NAMES) or any(len(params.getlist(name)) > 1 for name in params):
-        return None
+    """What a schedule page shows beside the filters of its address (`params`, which the page cache has narrowed to
+    FILTER_NAMES, see events/pagecache.py), as text naming its kept copy: the venue's date `today` while the event
+    runs, since the page opens on it. None for a search: searches are as many as visitors can type, so such a
+    page is rendered for its visitor and not kept."""
     if params.get("q", "").strip():
-        return None  # searches are as many as visitors can type: rendered for their visitor, not kept
-    filters = "&".join(f"{name}={params.get(name, '').strip()}" for name in FILTER_NAMES)
-    return f"{filters}&today={today or ''}"
+        return None
+    return f"today={today or ''}"
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,8 @@ class EventDetailView(EventMixin, TemplateView):
 
 @method_decorator(
     pagecache.cache_per_schedule_version(
-        lambda request: schedule.cache_variant(request.GET, _running_today(request.event))
+        schedule.FILTER_NAMES,
+        lambda request: schedule.cache_variant(request.GET, _running_today(request.event)),
     ),
     name="dispatch",
 )
@@ -219,9 +220,7 @@ def _is_over(event, now=None):
 
 # Talk pages speak of the past once the event is over: a version kept from before must not answer after.
 @method_decorator(
-    pagecache.cache_per_schedule_version(
-        lambda request: None if request.GET else ("over" if _is_over(request.event) else "")
-    ),
+    pagecache.cache_per_schedule_version(variant=lambda request: "over" if _is_over(request.event) else ""),
     name="dispatch",
 )
 class TalkDetailView(EventMixin, DetailView):
@@ -251,15 +250,7 @@ class TalkDetailView(EventMixin, DetailView):
         )
 
 
-def _page_variant(request):
-    """Cache variant of a paginated page: `?page=N` or nothing; anything else is rendered and not kept."""
-    if not request.GET:
-        return ""
-    page = request.GET.get("page", "")
-    return f"page={page}" if list(request.GET) == ["page"] and page.isdigit() and len(page) < 6 else None
-
-
-@method_decorator(pagecache.cache_per_schedule_version(_page_variant), name="dispatch")
+@method_decorator(pagecache.cache_per_schedule_version(("page",)), name="dispatch")
 class ScheduleChangesView(EventMixin, ListView):
     """The event's changelog, newest update first."""
 
@@ -285,8 +276,11 @@ class ScheduleChangesView(EventMixin, ListView):
         return context
 
 
-# The whole list is kept; a search (or any other query string) is rendered for its visitor, not kept.
-@method_decorator(pagecache.cache_per_schedule_version(), name="dispatch")
+# The whole list is kept; a search is rendered for its visitor, not kept.
+@method_decorator(
+    pagecache.cache_per_schedule_version(("q",), lambda request: None if request.GET.get("q") else ""),
+    name="dispatch",
+)
 class SpeakerListView(EventMixin, TemplateView):
     """The event's speakers by name (case and accents aside), under the letters of an A–Z index, or the ones a
     search (`?q=`) finds by name or affiliation."""
@@ -545,22 +539,12 @@ class SignupEraseView(SignupTokenMixin, TemplateView):
         return redirect(self.signup.get_absolute_url())
 
 
-def _export_variant(request):
-    """What an export address shows beside its path: everything, kept; or None for any query string. The
-    chosen talks of `?talks=a,b` are rendered for each request from the pieces kept per talk, so that lists
-    made up by the thousand cannot push the kept exports out of the cache."""
-    return None if request.GET else ""
-
-
-def _calendar_variant(request):
-    """As _export_variant, and a calendar's `?track=` and `?room=` are kept too: there are only as many as the
-    event has tracks and rooms (a value it does not have gets a 400, which is never kept)."""
-    params = request.GET
-    if not set(params) <= set(exports.CALENDAR_FILTERS) or any(
-        len(params.getlist(name)) > 1 for name in params
-    ):
-        return None
-    return "&".join(f"{name}={params[name]}" for name in exports.CALENDAR_FILTERS if name in params)
+def _chosen_talks_not_kept(request):
+    """The variant of an export: everything, kept; the chosen talks of `?talks=a,b` are rendered for each request
+    from the pieces kept per talk, so that lists made up by the thousand cannot push the kept exports out of the
+    cache. A calendar's `?track=` and `?room=` are kept: there are only as many as the event has tracks and rooms
+    (a value it does not have gets a 400, which is never kept)."""
+    return None if "talks" in request.GET else ""
 
 
 class BaseExportView(View):
@@ -601,12 +585,14 @@ class BaseExportView(View):
         return talks.filter(slug__in=slugs), title, event.slug
 
 
-@method_decorator(pagecache.cache_per_schedule_version(_export_variant), name="dispatch")
+@method_decorator(pagecache.cache_per_schedule_version(("talks",), _chosen_talks_not_kept), name="dispatch")
 class ExportView(BaseExportView):
     """frab XML and c3voc JSON: the published talks."""
 
 
-@method_decorator(pagecache.cache_per_schedule_version(_calendar_variant), name="dispatch")
+@method_decorator(
+    pagecache.cache_per_schedule_version(("track", "room", "talks"), _chosen_talks_not_kept), name="dispatch"
+)
 class CalendarView(BaseExportView):
     """iCalendar of the whole schedule, the chosen talks, a track (`?track=<slug>`) or a room (`?room=<slug>`);
     cancelled talks included (exports.ICalExporter)."""
@@ -627,14 +613,14 @@ class CalendarView(BaseExportView):
         return talks, name, filename
 
 
-@method_decorator(pagecache.cache_per_schedule_version(_export_variant), name="dispatch")
+@method_decorator(pagecache.cache_per_schedule_version(), name="dispatch")
 class TalkCalendarView(BaseExportView):
     """iCalendar of one talk, also once it is cancelled; it takes no filters, so no query string is kept."""
 
     exporter = exports.ICalExporter
 
 
-@method_decorator(pagecache.cache_per_schedule_version(_export_variant), name="dispatch")
+@method_decorator(pagecache.cache_per_schedule_version(), name="dispatch")
 class SpeakerCalendarView(BaseExportView):
     """iCalendar of a speaker's public talks at the event."""
 

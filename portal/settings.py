@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): whether this session was signed in with a second factor (portal/sites.py).
     "django_otp.middleware.OTPMiddleware",
+    # Anonymous requests get ANONYMOUS_REQUEST_TIMEOUT seconds, then the page to try again (portal/errors.py).
+    "portal.deadline.DeadlineMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "events.middleware.EventMiddleware",
 ]
@@ -120,6 +122,14 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal?max_en
 # Pages for every visitor may be kept this many seconds by nginx and any CDN in front (Cache-Control
 # s-maxage); a change shows there after at most this long.
 EDGE_CACHE_SECONDS = env.int("EDGE_CACHE_SECONDS", default=1)
+# Seconds an anonymous request may take before it is stopped and answered with a 503 to try again
+# (portal/deadline.py); 0: no limit. Signed-in staff are limited by gunicorn's timeout (GUNICORN_TIMEOUT).
+ANONYMOUS_REQUEST_TIMEOUT = env.float("ANONYMOUS_REQUEST_TIMEOUT", default=5)
+if ANONYMOUS_REQUEST_TIMEOUT < 0:
+    raise ImproperlyConfigured(
+        f"ANONYMOUS_REQUEST_TIMEOUT is {ANONYMOUS_REQUEST_TIMEOUT:g}: give the seconds an anonymous request may "
+        "take (5 by default), or 0 for no limit."
+    )
 # Changes to the schedule made within this many minutes of each other are one entry of its public changelog.
 CHANGELOG_GROUP_MINUTES = env.int("CHANGELOG_GROUP_MINUTES", default=10)
 

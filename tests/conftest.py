@@ -28,6 +28,14 @@ def plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def generous_request_deadline(settings):
+    # Every request runs under the deadline, as in production, but a page may take longer than production's few
+    # seconds on a machine shared with other test runs; the tests of the deadline (tests/test_faults.py) set
+    # their own.
+    settings.ANONYMOUS_REQUEST_TIMEOUT = 60
+
+
+@pytest.fixture(autouse=True)
 def media_in_a_temporary_folder(settings, tmp_path):
     # Uploads of a test (speaker photos) land beside the test, never in the checkout's media/.
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -1,6 +1,7 @@
 """The production stack of `make serve` (deploy/serve.py: nginx in front of gunicorn) started for a test, and a
 small HTTP client for talking to it as a browser would: cookies, CSRF tokens, forms, fresh connections."""
 
+import contextlib
 import http.cookiejar
 import os
 import re
@@ -9,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -59,19 +61,25 @@ def postgres_admin(sql):
         connection.execute(sql)
 
 
+def database_name(name):
+    """The name on the PostgreSQL server of this run's database `name`: followed by the test database's name
+    (test_<the name DATABASE_URL gives>), so that two runs sharing a server never drop each other's."""
+    return f"{name}_{settings.DATABASES['default']['NAME']}"[:63]  # PostgreSQL's longest name
+
+
 def fresh_database(folder, name):
     """A new empty database for a stack, of the kind the tests run on: a SQLite file in `folder`, or database
-    `name` on the PostgreSQL server (dropped first if an earlier run left it)."""
+    `name` (database_name()) on the PostgreSQL server (dropped first if an earlier run left it)."""
     if postgres_server() is None:
         return f"sqlite:///{Path(folder) / name}.sqlite3"
-    postgres_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    postgres_admin(f"CREATE DATABASE {name}")
-    return f"{postgres_server()}/{name}"
+    postgres_admin(f"DROP DATABASE IF EXISTS {database_name(name)} WITH (FORCE)")
+    postgres_admin(f"CREATE DATABASE {database_name(name)}")
+    return f"{postgres_server()}/{database_name(name)}"
 
 
 def drop_database(name):
     if postgres_server() is not None:
-        postgres_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        postgres_admin(f"DROP DATABASE IF EXISTS {database_name(name)} WITH (FORCE)")
 
 
 class Stack:
@@ -126,6 +134,27 @@ class Stack:
     def url(self, path, port=None):
         return f"http://127.0.0.1:{port or self.port}{path}"
 
+    def app_master(self, port):
+        """The pid of the gunicorn master serving `port`, as it wrote it (deploy/serve.py passes --pid)."""
+        return int((self.folder / "state" / f"gunicorn-{port}.pid").read_text())
+
+    def wait_for_another_master(self, port, old, seconds=30):
+        """Waits until a master other than `old` serves `port` and its app answers /healthz; returns when."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                if (
+                    self.app_master(port) != old
+                    and Browser().request(self.url("/healthz", port)).status == 200
+                ):
+                    return time.monotonic()
+            except (OSError, ValueError):  # no pid file yet, or half written; refused
+                pass
+            time.sleep(0.05)
+        raise AssertionError(
+            f"no gunicorn serves port {port} again after {seconds} s:\n{self.log_path.read_text()}"
+        )
+
     def manage(self, *args, code=None):
         """manage.py with the stack's settings; `code` runs in its shell."""
         command = [sys.executable, str(BASE_DIR / "manage.py"), *args]
@@ -142,6 +171,22 @@ class Stack:
         assert result.returncode == 0, result.stderr
         return result.stdout.strip()
 
+    def add_office_hours(self, title, seats_per_slot):
+        """One office-hours session of the fixture's event in a month, of one 15-minute slot: open for signup."""
+        self.manage(
+            code=f"""
+import datetime as dt
+from django.utils import timezone
+from events.models import Event, OfficeHours
+starts = (timezone.now() + dt.timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
+OfficeHours.objects.create(
+    event=Event.objects.get(slug="kubecon-eu-2022"), title={title!r}, starts_at=starts,
+    ends_at=starts + dt.timedelta(minutes=15), slot_minutes=15, seats_per_slot={seats_per_slot},
+    join_url="https://meet.example.org/office-hours",
+)
+"""
+        )
+
     def stop(self):
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -152,6 +197,62 @@ class Stack:
                 self.process.wait()
         self.log.close()
         return self.process.returncode
+
+
+class Load:
+    """`clients` threads asking for `paths` in turn, each request on a new connection, until the block ends: a
+    crowd on the stack while something breaks. `answers` holds (path, status) for each request: the status, or
+    the name of the error for a request that got no answer. `form(browser, n)`, if given, is sent by one more
+    thread, with n counting up: it returns the status of one form sent."""
+
+    def __init__(self, stack, paths, clients=4, form=None):
+        self.stack, self.paths, self.clients, self.form = stack, paths, clients, form
+        self.answers, self.forms = [], []
+        self.stopping = threading.Event()
+
+    def __enter__(self):
+        self.threads = [threading.Thread(target=self._ask, args=(n,)) for n in range(self.clients)]
+        if self.form is not None:
+            self.threads.append(threading.Thread(target=self._send_forms))
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join()
+
+    def _ask(self, n):
+        browser = Browser()
+        while not self.stopping.is_set():
+            path = self.paths[n % len(self.paths)]
+            n += 1
+            try:
+                status = browser.request(self.stack.url(path)).status
+            except OSError as error:
+                status = type(error).__name__
+            self.answers.append((path, status))
+
+    def _send_forms(self):
+        n = 0
+        while not self.stopping.is_set():
+            try:
+                status = self.form(Browser(), n)
+            except OSError as error:
+                status = type(error).__name__
+            self.forms.append((n, status))
+            n += 1
+
+
+@contextlib.contextmanager
+def stack_on_a_fresh_database(folder, name, env=None, app_servers=1):
+    """A Stack on the new database `name` (fresh_database()), with `env`; stopped afterwards, which must go
+    cleanly, and its database dropped."""
+    running = Stack(folder, {"DATABASE_URL": fresh_database(folder, name), **(env or {})}, app_servers)
+    yield running
+    assert running.stop() == 0
+    drop_database(name)
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -3,15 +3,20 @@ pieces kept per talk so that a render after an edit redoes only the edited talk.
 
 import datetime as dt
 import gzip
+import re
+from pathlib import Path
 
 import icalendar
 import lxml.html
 import pytest
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from events import exports
+from events import exports, pagecache, schedule
 from events.models import Event, Speaker, Talk
-from tests.factories import make_event, make_office_hours, make_room, make_speaker, make_talk, make_track
+from tests.factories import at, make_event, make_office_hours, make_room, make_speaker, make_talk, make_track
 
 pytestmark = pytest.mark.django_db
 
@@ -187,30 +192,114 @@ def test_the_same_page_under_another_host_name_carries_that_hosts_links(client, 
     assert str(event["url"]) == "http://programme.example.org/summit/talks/opening/"
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
-        "?day=2022-05-16&utm_source=x",  # an extra parameter shows up in the filter links
-        "?day=2022-05-16&day=2022-05-17",
-        "?track=no-such-track",  # a 400 page with a message
-        "?day=2022-13-45",
-    ],
-)
-def test_other_query_strings_are_rendered_for_their_visitor_and_not_kept(client, summit, query):
+@pytest.mark.parametrize("query", ["?track=no-such-track", "?day=2022-13-45"])  # a 400 page with a message
+def test_a_filter_value_the_event_does_not_have_is_rendered_for_its_visitor_and_not_kept(
+    client, summit, query
+):
     client.get("/summit/schedule/" + query)
 
     again = client.get("/summit/schedule/" + query)
 
+    assert again.status_code == 400
     assert again.has_header("ETag") is False
 
 
-def test_the_filter_links_keep_an_extra_parameter_of_the_uncached_page(client, summit):
-    response = client.get("/summit/schedule/?utm_source=x")
+@pytest.mark.parametrize("path", CACHED)
+def test_query_parameters_a_page_does_not_read_never_make_it_render_again(client, summit, path):
+    client.get(path)  # renders, and keeps the page
+    with CaptureQueriesContext(connection) as hit:
+        kept = client.get(path)
+    separator = "&" if "?" in path else "?"
+
+    for query in ["x=1", "x=2", "utm_source=newsletter&utm_medium=email", "fbclid=abc&x=3"]:
+        with CaptureQueriesContext(connection) as other:
+            response = client.get(path + separator + query)
+
+        assert len(other) == len(hit), query  # no render: the queries of a hit
+        assert response.content == kept.content
+        assert response["ETag"] == kept["ETag"]
+
+
+def test_distinct_made_up_query_strings_on_the_schedule_render_it_once(client, summit, monkeypatch):
+    renders = []
+    lay_out_page = schedule.lay_out_page
+    monkeypatch.setattr(schedule, "lay_out_page", lambda *a, **k: renders.append(1) or lay_out_page(*a, **k))
+
+    pages = {client.get(f"/summit/schedule.ics?x={n}").content for n in range(5)}
+    pages |= {client.get(f"/summit/schedule/?x={n}").content for n in range(20)}
+
+    assert len(renders) == 1
+    assert len(pages) == 2  # the calendar and the page
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?day=2022-05-17",
+        "?day=2022-05-17&utm_source=x",
+        "?DAY=2022-05-17",  # nginx's $arg_day reads names in any case
+        "?Day=2022-05-17&day=2022-05-16",  # the first one, as nginx reads it
+        "?day=%202022-05-17%20",
+        "?day=2022-05-17&day=2022-05-16",
+    ],
+)
+def test_a_filter_is_read_as_nginx_reads_it_for_its_key_and_shares_its_kept_copy(client, query):
+    event = make_event(slug="week")
+    make_talk(event, title="On Monday", starts_at=at(16, 10))
+    make_talk(event, title="On Tuesday", starts_at=at(17, 10))
+    tuesday = client.get("/week/schedule/?day=2022-05-17")
+
+    response = client.get("/week/schedule/" + query)
+
+    assert titles(response) == ["On Tuesday"]
+    assert response["ETag"] == tuesday["ETag"]
+
+
+def test_a_filter_whose_name_is_percent_encoded_is_no_filter_here_as_at_nginx(client):
+    event = make_event(slug="week")
+    make_talk(event, title="On Monday", starts_at=at(16, 10))
+    make_talk(event, title="On Tuesday", starts_at=at(17, 10))
+
+    response = client.get("/week/schedule/?d%61y=2022-05-17")
+
+    assert titles(response) == ["On Monday", "On Tuesday"]
+
+
+def test_the_page_shows_no_parameter_it_does_not_read_in_its_own_links(client, summit):
+    response = client.get("/summit/schedule/?day=2022-05-16&utm_source=x")
 
     tree = lxml.html.fromstring(response.content.decode())
     assert tree.xpath("//details[@class='filters']//a[text()='All tracks']/@href") == [
-        "/summit/schedule/?utm_source=x"
+        "/summit/schedule/?day=2022-05-16"
     ]
+    assert tree.xpath("//form[@class='language-switch']//input[@name='next']/@value") == [
+        "/summit/schedule/?day=2022-05-16"
+    ]
+    assert tree.xpath("//link[@hreflang='es']/@href") == [
+        "http://testserver/es/summit/schedule/?day=2022-05-16"
+    ]
+
+
+@pytest.mark.parametrize("path", ["/", "/summit/", "/summit/booth/"])
+def test_pages_kept_at_the_edge_show_nothing_of_a_made_up_query_string(client, summit, path):
+    response = client.get(path + "?x=%3Cb%3Eevil")
+
+    assert response.status_code == 200
+    assert b"evil" not in response.content
+    assert "s-maxage=1" in response["Cache-Control"]
+
+
+def test_every_parameter_a_kept_page_reads_is_in_nginx_s_cache_key_in_the_same_order():
+    config = (Path(__file__).resolve().parent.parent / "deploy" / "nginx.conf").read_text()
+    (key,) = re.findall(r"^\s*proxy_cache_key (.+);$", config, re.M)
+
+    assert re.findall(r"(\w+)=\$arg_(\w+)", key) == [(name, name) for name in pagecache.QUERY_PARAMETERS]
+    assert "$request_uri" not in key and "$args" not in key
+
+
+def test_a_page_cannot_read_a_parameter_nginx_s_key_does_not_name():
+    with pytest.raises(ValueError, match="utm_source"):
+        pagecache.as_kept(RequestFactory().get("/summit/schedule/"), ("utm_source",))
 
 
 def test_pages_with_a_form_are_not_cached(client, summit):

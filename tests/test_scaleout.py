@@ -17,12 +17,11 @@ import redis
 
 from tests.stack import (
     Browser,
-    Stack,
-    drop_database,
-    fresh_database,
+    database_name,
     postgres_admin,
     postgres_server,
     skip_or_fail,
+    stack_on_a_fresh_database,
 )
 
 pytestmark = pytest.mark.stack
@@ -49,27 +48,17 @@ def stack(tmp_path_factory):
 
     redis.Redis.from_url(cache).flushdb()
     folder = tmp_path_factory.mktemp("scaleout")
-    env = {"DATABASE_URL": fresh_database(folder, DATABASE), "CACHE_URL": cache, "SIGNUP_RATE_LIMIT": "1000"}
-    running = Stack(folder, env, app_servers=2)
-    running.manage(
-        code="""
-import datetime as dt
+    env = {"CACHE_URL": cache, "SIGNUP_RATE_LIMIT": "1000"}
+    with stack_on_a_fresh_database(folder, DATABASE, env, app_servers=2) as running:
+        running.manage(
+            code="""
 from django.contrib.auth.models import Group, User
-from django.utils import timezone
-from events.models import Event, OfficeHours
 olga = User.objects.create_user("olga", "olga@example.org", "a-long-organiser-password", is_staff=True)
 olga.groups.add(Group.objects.get(name="Organisers"))
-starts = (timezone.now() + dt.timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
-OfficeHours.objects.create(
-    event=Event.objects.get(slug="kubecon-eu-2022"), title="Scale-out office hours", starts_at=starts,
-    ends_at=starts + dt.timedelta(minutes=15), slot_minutes=15, seats_per_slot=5,
-    join_url="https://meet.example.org/scale-out",
-)
 """
-    )
-    yield running
-    assert running.stop() == 0
-    drop_database(DATABASE)
+        )
+        running.add_office_hours("Scale-out office hours", seats_per_slot=5)
+        yield running
 
 
 def signed_in(stack, port):
@@ -151,13 +140,14 @@ def test_thirty_signups_at_once_over_both_servers_never_overbook_a_five_seat_slo
 def test_while_the_database_refuses_connections_kept_pages_are_served_and_the_rest_is_a_503(stack):
     kept, live = f"/{SLUG}/schedule/", f"/{SLUG}/office-hours/"
     Browser().request(stack.url(kept))  # nginx keeps it
-    postgres_admin(f"ALTER DATABASE {DATABASE} ALLOW_CONNECTIONS false")
-    postgres_admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{DATABASE}'")
+    name = database_name(DATABASE)
+    postgres_admin(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+    postgres_admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
     try:
         time.sleep(2.2)  # the kept copy has expired (s-maxage=1; nginx counts whole seconds)
         during = {path: Browser().request(stack.url(path)) for path in [kept, live, "/healthz"]}
     finally:
-        postgres_admin(f"ALTER DATABASE {DATABASE} ALLOW_CONNECTIONS true")
+        postgres_admin(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
     after = [Browser().request(stack.url(path)).status for path in [live, live, live, live, "/healthz"]]
 
     assert during[kept].status == 200

@@ -121,3 +121,10 @@ def test_a_worker_lease_of_no_time_stops_the_start_with_a_message():
 
     assert result.returncode != 0
     assert "WORKER_LEASE_SECONDS is 0: a lease lasts a second or more." in result.stderr
+
+
+def test_a_negative_request_deadline_stops_the_start_with_a_message():
+    result = run_check(DEBUG="true", ANONYMOUS_REQUEST_TIMEOUT="-1")
+
+    assert result.returncode != 0
+    assert "ANONYMOUS_REQUEST_TIMEOUT is -1: give the seconds" in result.stderr

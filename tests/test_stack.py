@@ -1,12 +1,17 @@
 """The production stack as `make serve` runs it: nginx in front of gunicorn with 2 workers, on the database the
 tests run on, tried with real connections as browsers, slow clients and a careless uploader would."""
 
+import contextlib
 import importlib.util
 import json
+import os
 import re
+import signal
 import socket
 import subprocess
+import threading
 import time
+import urllib.parse
 
 import lxml.html
 import pytest
@@ -16,12 +21,14 @@ from tests.mailservers import HangingMailServer, MailServer
 from tests.stack import (
     BASE_DIR,
     Browser,
+    Load,
     Stack,
     drop_database,
     free_port,
     fresh_database,
     nginx_path,
     skip_or_fail,
+    stack_on_a_fresh_database,
 )
 
 pytestmark = pytest.mark.stack
@@ -30,13 +37,10 @@ pytestmark = pytest.mark.stack
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     folder = tmp_path_factory.mktemp("stack")
-    running = Stack(
-        folder,
-        {"DATABASE_URL": fresh_database(folder, "portal_stack"), "EMBED_ORIGINS": "https://blog.example.org"},
-    )
-    yield running
-    assert running.stop() == 0
-    drop_database("portal_stack")
+    with stack_on_a_fresh_database(
+        folder, "portal_stack", {"EMBED_ORIGINS": "https://blog.example.org"}
+    ) as running:
+        yield running
 
 
 SLUG = "kubecon-eu-2022"
@@ -316,17 +320,21 @@ def test_idle_and_slow_clients_do_not_hold_up_anyone_else(stack):
     assert trial["slowest_ms"] < 1000
 
 
-def test_while_gunicorn_is_down_nginx_answers_503_with_the_page_to_retry(tmp_path):
-    """deploy/nginx.conf as make serve fills it in, with no app server behind it."""
+@contextlib.contextmanager
+def nginx_alone(folder, upstream_port, edit=lambda config: config):
+    """deploy/nginx.conf as make serve fills it in (`edit` may change it), in front of `upstream_port`; yields
+    nginx's port."""
     if not nginx_path():
         skip_or_fail("nginx is not installed (apt-get install nginx); .ci/run installs it.")
     spec = importlib.util.spec_from_file_location("serve", BASE_DIR / "deploy" / "serve.py")
     serve = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(serve)
-    for folder in ("nginx/client_body", "nginx/proxy", "nginx/fastcgi", "nginx/uwsgi", "nginx/scgi"):
-        (tmp_path / folder).mkdir(parents=True)
-    port, nobody = free_port(), free_port()
-    config = serve.nginx_config(tmp_path, port, [nobody], tmp_path, tmp_path, "off")
+    for name in ("nginx/client_body", "nginx/proxy", "nginx/fastcgi", "nginx/uwsgi", "nginx/scgi"):
+        (folder / name).mkdir(parents=True)
+    port = free_port()
+    config = serve.nginx_config(folder, port, [upstream_port], folder, folder, "off")
+    portal = folder / "portal.conf"
+    portal.write_text(edit(portal.read_text()))
     nginx = subprocess.Popen([nginx_path(), "-c", str(config)], stderr=subprocess.DEVNULL)
     try:
         for _ in range(50):
@@ -335,16 +343,73 @@ def test_while_gunicorn_is_down_nginx_answers_503_with_the_page_to_retry(tmp_pat
                 break
             except OSError:
                 time.sleep(0.1)
-        response = Browser().request(f"http://127.0.0.1:{port}/{SLUG}/office-hours/")
+        yield port
     finally:
         nginx.terminate()
         nginx.wait(timeout=10)
 
-    assert response.status == 503
-    assert response.headers["Retry-After"] == "60"
-    assert "Try again in a minute" in response.text
-    assert response.headers["X-Frame-Options"] == "DENY"
-    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+SIGNUP_FORM = {"name": "Ada", "email": "ada@example.org", "slot": "20300515T1030Z", "consent": "on"}
+
+
+def test_while_gunicorn_is_down_nginx_answers_503_with_the_page_to_retry_a_form_too(tmp_path):
+    with nginx_alone(tmp_path, free_port()) as port:  # nobody listens there
+        page = Browser().request(f"http://127.0.0.1:{port}/{SLUG}/office-hours/")
+        form = Browser().request(f"http://127.0.0.1:{port}/{SLUG}/office-hours/1/signup/", SIGNUP_FORM)
+
+    for response in (page, form):
+        assert response.status == 503  # for the form too: not the static files' "405 Not Allowed"
+        assert response.headers["Retry-After"] == "60"
+        assert "Try again in a minute" in response.text
+        assert "it has not been saved" in response.text
+        assert '<section lang="es">' in response.text and '<section lang="de">' in response.text
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_an_app_that_does_not_answer_in_time_gets_nginx_s_page_that_it_took_too_long(tmp_path):
+    # A server that takes connections and never answers; nginx waits 1 s for it here, not 60.
+    with socket.create_server(("127.0.0.1", 0), backlog=16) as silent:
+        shorter = lambda config: config.replace("proxy_read_timeout 60s;", "proxy_read_timeout 1s;")  # noqa: E731
+        with nginx_alone(tmp_path, silent.getsockname()[1], shorter) as port:
+            page = Browser().request(f"http://127.0.0.1:{port}/{SLUG}/schedule/")
+            form = Browser().request(f"http://127.0.0.1:{port}/{SLUG}/office-hours/1/signup/", SIGNUP_FORM)
+
+    for response in (page, form):
+        assert response.status == 504
+        assert "This took too long" in response.text
+        assert "it may\n      have arrived" in response.text  # a form: look before sending it again
+        assert response.headers["Cache-Control"] == "no-store"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_nginx_s_own_pages_are_not_addresses_anyone_can_open(stack):
+    assert Browser().request(stack.url("/.portal/503.html")).status == 404
+
+
+def test_nginx_keeps_one_copy_of_a_page_whatever_parameters_it_does_not_read(stack):
+    path = f"/{SLUG}/speakers/"
+    plain = Browser().request(stack.url(path))
+
+    others = [
+        Browser().request(stack.url(path + query)) for query in ("?x=1", "?x=2", "?utm_source=a&fbclid=b")
+    ]
+
+    for response in others:
+        assert (response.status, response.headers["X-Cache-Status"]) == (200, "HIT")
+        assert response.body == plain.body
+
+
+def test_nginx_keeps_a_copy_per_value_of_a_parameter_the_page_reads_named_in_any_case(stack):
+    path = f"/{SLUG}/schedule/?day=2022-05-18"
+    first = Browser().request(stack.url(path))
+    other_day = Browser().request(stack.url(f"/{SLUG}/schedule/?day=2022-05-19"))
+    same_day = Browser().request(stack.url(f"/{SLUG}/schedule/?DAY=2022-05-18&x=1"))
+
+    assert (first.status, other_day.status) == (200, 200)
+    assert other_day.body != first.body
+    assert (same_day.headers["X-Cache-Status"], same_day.body) == ("HIT", first.body)
 
 
 def test_make_serve_s_worker_sends_signup_email_and_a_stuck_mail_server_delays_only_the_email(tmp_path):
@@ -405,3 +470,167 @@ def test_make_serve_s_worker_sends_signup_email_and_a_stuck_mail_server_delays_o
     (envelope,) = server.messages
     assert envelope.rcpt_tos == ["ada@example.org"]
     assert f"http://127.0.0.1:{stack.port}/{SLUG}/office-hours/signups/" in envelope.content.decode()
+
+
+# A stack that heals itself ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_servers(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("healing")
+    env = {"SIGNUP_RATE_LIMIT": "100000"}
+    with stack_on_a_fresh_database(folder, "portal_stack_healing", env, app_servers=2) as running:
+        running.add_office_hours("Healing office hours", seats_per_slot=1000)
+        yield running
+
+
+def sign_up(stack, browser, n):
+    """One visitor opens the office hours and signs up as attendee n: the status of the form's answer (or of
+    the page, when even that did not come)."""
+    url = stack.url(f"/{SLUG}/office-hours/")
+    page = browser.request(url)
+    if page.status != 200:
+        return f"page {page.status}"
+    form = lxml.html.fromstring(page.text).xpath("//form[@class='signup-form']")[-1]
+    fields = dict(form.form_values())
+    fields.update(name=f"Attendee {n}", email=f"healing{n}@example.org", question="Routing?", consent="on")
+    fields["slot"] = form.xpath(".//input[@name='slot']/@value")[0]
+    action = urllib.parse.urljoin(url, form.get("action"))
+    return browser.request(action, fields, headers={"Referer": url}).status
+
+
+def test_a_killed_app_server_is_started_again_while_the_other_answers_and_no_form_is_saved_twice(two_servers):
+    port = two_servers.app_ports[0]
+    master = two_servers.app_master(port)
+    paths = [
+        f"/{SLUG}/office-hours/",
+        "/healthz",
+        f"/{SLUG}/schedule/",
+        f"/{SLUG}/talks/kubernetes-networking-101/",
+    ]
+
+    with Load(
+        two_servers, paths, clients=4, form=lambda browser, n: sign_up(two_servers, browser, n)
+    ) as load:
+        time.sleep(1.5)
+        os.kill(master, signal.SIGKILL)
+        killed = time.monotonic()
+        back = two_servers.wait_for_another_master(port, old=master)
+        time.sleep(1.5)  # the load goes on over both again
+    saved = two_servers.manage(
+        code="from events.models import Signup; print(Signup.objects.filter(email__startswith='healing').count())"
+    )
+
+    failed = [answer for answer in load.answers if answer[1] != 200]
+    assert back - killed < 10
+    assert len(load.answers) >= 100
+    assert len(failed) <= len(load.answers) / 100, failed
+    # Every signup saved was answered as saved (a 302 to its page), and none was saved twice: a form in flight
+    # when its server died is answered with the 503 page ("not saved"), never sent to the other server.
+    assert int(saved) == sum(1 for _n, status in load.forms if status == 302)
+    assert {status for _n, status in load.forms} <= {302, 503}
+    # The stack is whole: both servers answer, and nginx passes to both.
+    assert [
+        Browser().request(two_servers.url("/healthz", port)).status for port in two_servers.app_ports
+    ] == [
+        200,
+        200,
+    ]
+    assert two_servers.process.poll() is None
+
+
+# Bounded work: a huge event ------------------------------------------------------------------------------------
+
+HUGE_EVENT = """
+import datetime as dt
+from events.models import Event, Room, Talk
+event = Event.objects.create(name="Huge", slug="huge", time_zone="UTC", start_date=dt.date(2030, 5, 13),
+                             end_date=dt.date(2030, 5, 17))
+rooms = Room.objects.bulk_create(Room(event=event, name=f"Room {n}") for n in range(20))
+start = dt.datetime(2030, 5, 13, 8, tzinfo=dt.UTC)
+Talk.objects.bulk_create(
+    (Talk(event=event, title=f"Talk {n}", slug=f"talk-{n}", abstract="An abstract.", status="published",
+          starts_at=start + dt.timedelta(days=n % 5, minutes=n // 100), room=rooms[n % 20],
+          ends_at=start + dt.timedelta(days=n % 5, minutes=n // 100 + 30)) for n in range(20000)),
+    batch_size=2000,
+)
+"""
+
+
+@pytest.fixture(scope="module")
+def hurried(tmp_path_factory):
+    """A stack whose anonymous requests get 1 s and whose gunicorn gives up after 6 s (a worker must boot within
+    it too), with an event of 20,000 talks, whose calendar takes far longer than that to write."""
+    folder = tmp_path_factory.mktemp("hurried")
+    env = {"ANONYMOUS_REQUEST_TIMEOUT": "1", "GUNICORN_TIMEOUT": "6"}
+    with stack_on_a_fresh_database(folder, "portal_stack_hurried", env) as running:
+        running.manage(code=HUGE_EVENT)
+        running.organiser_session = organiser_session(running)
+        yield running
+
+
+def organiser_session(stack):
+    """The session cookie's value of an organiser signed in to `stack`, as the admin's form would sign her in,
+    with the stack's key (make serve generated it)."""
+    key = (stack.folder / "state" / "secret_key").read_text().strip()
+    return stack.manage(
+        code=f"""
+from django.conf import settings
+settings.SECRET_KEY = "{key}"
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.models import Group, User
+from django.contrib.sessions.backends.db import SessionStore
+olga = User.objects.create_user("olga", "olga@example.org", "a-long-organiser-password", is_staff=True)
+olga.groups.add(Group.objects.get(name="Organisers"))
+session = SessionStore()
+session.update({{SESSION_KEY: str(olga.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                HASH_SESSION_KEY: olga.get_session_auth_hash()}})
+session.create()
+print(session.session_key)
+"""
+    )
+
+
+def test_anonymous_requests_for_a_huge_event_hold_a_worker_a_second_and_get_the_page_to_retry(hurried):
+    answers, small = {}, []
+
+    def ask(query):
+        started = time.monotonic()
+        response = Browser().request(hurried.url(f"/huge/schedule.ics{query}"))
+        answers[query] = (response, time.monotonic() - started)
+
+    # More of them at once than there are workers (2), each with a query string of its own.
+    threads = [threading.Thread(target=ask, args=(f"?x={n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    small.append(Browser().request(hurried.url(f"/{SLUG}/office-hours/")))
+    small_took = time.monotonic() - started
+    for thread in threads:
+        thread.join()
+
+    for response, took in answers.values():
+        assert response.status == 503
+        assert response.headers["Retry-After"] == "60"
+        assert "This took too long" in response.text
+        assert took < 6  # four requests of 1 s on two workers, and the machine's load
+    assert small[0].status == 200
+    assert small_took < 4  # it waited for a worker a second or two at most, not for the calendar
+
+
+def test_an_organiser_s_request_past_gunicorn_s_timeout_gets_the_portal_s_page_not_gunicorn_s_500(hurried):
+    organiser = Browser()
+    organiser.opener.addheaders = [("Cookie", f"sessionid={hurried.organiser_session}")]
+    assert organiser.request(hurried.url("/admin/")).status == 200  # signed in: no deadline of 1 s
+
+    started = time.monotonic()
+    response = organiser.request(hurried.url("/huge/schedule.ics"))
+    took = time.monotonic() - started
+
+    assert response.status == 503
+    assert "This took too long" in response.text
+    assert "Internal Server Error" not in response.text
+    assert response.headers["X-Frame-Options"] == "DENY"  # the portal's answer, not gunicorn's
+    assert 6 <= took < 15
+    assert Browser().request(hurried.url("/healthz")).status == 200  # gunicorn started a new worker

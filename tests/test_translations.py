@@ -20,13 +20,13 @@ from django.conf import settings
 from tests.untranslated import untranslated
 
 ROOT = Path(__file__).resolve().parent.parent
-# nginx serves 503.html as it is while the portal is down, so it cannot be translated per request: it says
-# the same in every language (test below).
-UNAVAILABLE = ROOT / "templates" / "503.html"
+# nginx serves 503.html as it is while the portal is down, and timeout.html when it is too slow, so they cannot
+# be translated per request: each says the same in every language (test below).
+SERVED_AS_THEY_ARE = [ROOT / "templates" / "503.html", ROOT / "templates" / "timeout.html"]
 TEMPLATES = sorted(
     path
     for path in (ROOT / "templates").rglob("*")
-    if path.suffix in (".html", ".txt") and path != UNAVAILABLE
+    if path.suffix in (".html", ".txt") and path not in SERVED_AS_THEY_ARE
 )
 SHIPPED = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 DOMAINS = ["django", "djangojs"]
@@ -43,8 +43,9 @@ def test_every_word_of_a_template_is_marked_for_translation(template):
     assert untranslated(template) == []
 
 
-def test_the_page_shown_while_the_portal_is_down_speaks_every_shipped_language():
-    html = UNAVAILABLE.read_text()
+@pytest.mark.parametrize("page", SERVED_AS_THEY_ARE, ids=lambda path: path.name)
+def test_the_pages_nginx_shows_for_the_portal_speak_every_shipped_language(page):
+    html = page.read_text()
 
     assert "{%" not in html and "{{" not in html and "{#" not in html, "nginx shows it as it is"
     for code in SHIPPED:
