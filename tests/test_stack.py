@@ -544,7 +544,8 @@ def test_a_killed_app_server_is_started_again_while_the_other_answers_and_no_for
 HUGE_EVENT = """
 import datetime as dt
 from events.models import Event, Room, Talk
-event = Event.objects.create(name="Huge", slug="huge", time_zone="UTC", start_date=dt.date(2030, 5, 13),
+event = Event.objects.create(name="Huge", slug="huge", status="published", time_zone="UTC",
+                             start_date=dt.date(2030, 5, 13),
                              end_date=dt.date(2030, 5, 17))
 rooms = Room.objects.bulk_create(Room(event=event, name=f"Room {n}") for n in range(20))
 start = dt.datetime(2030, 5, 13, 8, tzinfo=dt.UTC)
