@@ -156,8 +156,9 @@ class Notes:
         """The notes as lines of text for a summary: each kind of deviation counted, with its first lines."""
         lines = []
         for kind, numbers in sorted(self.deviations.items(), key=lambda item: (-len(item[1]), item[0])):
-            shown = ", ".join(str(number) for number in numbers[: self.SHOWN_LINES] if number)
-            more = "…" if len(numbers) > self.SHOWN_LINES else ""
+            known = [number for number in numbers if number]  # 0: the line is not known
+            shown = ", ".join(str(number) for number in known[: self.SHOWN_LINES])
+            more = "…" if len(known) > self.SHOWN_LINES else ""
             where = (
                 ngettext("line %(lines)s%(more)s", "lines %(lines)s%(more)s", len(numbers))
                 % {"lines": shown, "more": more}
@@ -166,6 +167,14 @@ class Notes:
             )
             lines.append(f"{len(numbers)} × {kind}" + (f" ({where})" if where else ""))
         return lines
+
+    def first(self):
+        """(line, kind) of the departure met first in the file (those of unknown line last), or None."""
+        return min(
+            ((min(numbers, key=lambda n: (n == 0, n)), kind) for kind, numbers in self.deviations.items()),
+            key=lambda item: (item[0] == 0, item[0]),
+            default=None,
+        )
 
     def skipped_lines(self):
         return [
@@ -312,11 +321,128 @@ def choose_day_change(talks, tz, candidates):
     return minute.replace(second=0, microsecond=0)
 
 
-def note_days(programme, tz):
-    """Note the talks that fall on another day than the file lists them under, with the day change chosen."""
+def day_change_candidates(days, tz):
+    """What a programme's days say of their change, for choose_day_change: the ends of the days that run past
+    their date, latest first, then the earliest start. `days` are (date, start, end); a time without a UTC
+    offset is read in `tz`, a missing one is None."""
+    starts, ends = [], []
+    for date, start, end in days:
+        if date is None:
+            continue
+        if start is not None:
+            starts.append(_local(start, tz).time().replace(microsecond=0))
+        if end is not None and _local(end, tz).date() > date:
+            ends.append(_local(end, tz).time().replace(microsecond=0))
+    return [*sorted(ends, reverse=True), min(starts, default=None)]
+
+
+def _local(moment, tz):
+    return moment.astimezone(tz) if moment.tzinfo else moment
+
+
+def settle_days(programme, tz, candidates):
+    """Choose the programme's day change (choose_day_change) and note the talks that then fall on another day
+    than the file lists them under."""
+    programme.day_change = choose_day_change(programme.talks, tz, candidates)
     for talk in programme.talks:
         if talk.day is not None and programme_date(talk.starts_at, tz, programme.day_change) != talk.day:
             programme.notes.deviate(_("talk listed under a day it does not take place on"), talk.line)
+
+
+# Pieces of an entry that frab XML and c3voc JSON write alike -----------------------------------------------
+
+# A link's or attachment's type, and the talk's field it fills.
+LINK_FIELDS = {"slides": "slides_url", "media": "video_url", "video": "video_url", "recording": "video_url"}
+_LENGTH = re.compile(r"(\d{1,3}):(\d{2})(?::(\d{1,2}))?")
+
+
+def read_length(text):
+    """The length written as frab's <duration> ("00:45", "01:30:00"), or None."""
+    match = _LENGTH.fullmatch(text.strip())
+    if not match:
+        return None
+    hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return dt.timedelta(hours=hours, minutes=minutes, seconds=seconds)
+
+
+def joined_text(abstract, description):
+    """The talk's one text: the abstract, then the description where it says more."""
+    if description and description != abstract.strip():
+        return f"{abstract}\n\n{description}" if abstract else description
+    return abstract
+
+
+def event_uid(guid, *, source, fallback, notes, line):
+    """The talk's UUID: the file's `guid`, or one derived from it when it is not a UUID, or from `fallback` (the
+    event's id, else its day, room and title) when there is none; the file's departure is noted."""
+    if as_uuid(guid):
+        return as_uuid(guid)
+    if guid:
+        notes.deviate(_("event guid that is not a UUID (a UUID is derived from it)"), line)
+        return derived_uuid(source, f"event-guid-{guid}")
+    notes.deviate(_("event without a guid (one is derived from its id)"), line)
+    return derived_uuid(source, f"event-{fallback}")
+
+
+def person_key(source, *, guid, number, name):
+    """A speaker's key: the file's guid where it is a UUID, else a UUID derived from its guid, id or name."""
+    if as_uuid(guid):
+        return as_uuid(guid)
+    if guid:
+        return derived_uuid(source, f"person-guid-{guid}")
+    if number:
+        return derived_uuid(source, f"person-{number}")
+    return derived_uuid(source, f"person-name-{name}")
+
+
+def add_room(rooms, name, guid, line, notes):
+    """Collect the room `name` and its guid into `rooms` (name → guid or None, in the file's order). A guid that
+    another room already has is noted and dropped, so the room gets one of its own: pretalx has given two rooms
+    one guid."""
+    if guid and any(other_guid == guid and other != name for other, other_guid in rooms.items()):
+        notes.deviate(_("room guid that another room already has"), line)
+        guid = None
+    if name not in rooms or (guid and not rooms[name]):
+        rooms[name] = guid
+
+
+def found_talk(notes, *, line, label, title, starts_at, length, **values):
+    """The entry as a FoundTalk, or None when it lacks a title, a start or a length or its span cannot be a
+    talk: then it is skipped and listed with its line (and, without a title, its `label`: slug or id)."""
+    title = " ".join(title.split())
+    if not title:
+        notes.skip(line, label or "?", _("it has no title."))
+        return None
+    if len(title) > Talk._meta.get_field("title").max_length:
+        notes.deviate(_("title longer than 300 characters, cut"), line)
+        title = title[: Talk._meta.get_field("title").max_length]
+    if starts_at is None:
+        notes.skip(line, title, _("it has no start (<date>, or its day's date and <start>)."))
+        return None
+    if length is None:
+        notes.skip(line, title, _("it has no length (<duration> such as 00:45)."))
+        return None
+    ends_at = starts_at + length if starts_at <= LATEST - length else LATEST + length
+    if problem := check_range(starts_at, ends_at):
+        notes.skip(line, title, problem)
+        return None
+    return FoundTalk(title=title, starts_at=starts_at, ends_at=ends_at, line=line, **values)
+
+
+def drop_repeated_guids(talks, notes):
+    """The talks but those that repeat an earlier one's guid, which are skipped and listed with their line."""
+    first, kept = {}, []
+    for talk in talks:
+        if talk.uid in first:
+            notes.skip(
+                talk.line,
+                talk.title,
+                _("it repeats the guid of the event on line %(line)d.") % {"line": first[talk.uid]},
+            )
+        else:
+            first[talk.uid] = talk.line
+            kept.append(talk)
+    return kept
 
 
 def offsets_of(values):
