@@ -57,12 +57,15 @@ def import_frab(path, slug, *options):
 def listed(path):
     """(title, start instant, length, room, people, listed day) of every event of a programme, read with lxml or
     json alone, as an app would read it; titles as a page shows them, runs of white space as one space."""
-    return sorted(listed_json(path) if path.suffix == ".json" else listed_xml(path))
+    if path.suffix == ".json":
+        return json_rows(json.loads(path.read_text()))
+    return xml_rows(etree.parse(str(path)).getroot(), ZONES.get(path.name))
 
 
-def listed_xml(path):
-    document = etree.parse(str(path))
-    tz = ZoneInfo(document.findtext("conference/time_zone_name") or ZONES[path.name])
+def xml_rows(document, zone=None):
+    """The events of a frab schedule.xml, each on its <day>; without <date>, at its <start> on that day (the
+    night after, before <day_change>) in the file's zone or `zone`."""
+    tz = ZoneInfo(document.findtext("conference/time_zone_name") or zone)
     change = document.findtext("conference/day_change")
     rows = []
     for day in document.iterfind("day"):
@@ -84,13 +87,13 @@ def listed_xml(path):
                     tuple(" ".join(p.text.split()) for p in event.iterfind("persons/person")),
                     date,
                 ))  # fmt: skip
-    return rows
+    return sorted(rows)
 
 
-def listed_json(path):
-    """The schedule.json's events by day and room, or the hub's schedule2 events, each on the conference day
+def json_rows(document):
+    """The events of a schedule.json by day and room, or of the hub's schedule2, each on the conference day
     whose start and end enclose it."""
-    schedule = json.loads(path.read_text())["schedule"]
+    schedule = document["schedule"]
     days = schedule["conference"]["days"]
     rows = []
     for day in days:
@@ -120,45 +123,19 @@ def listed_json(path):
             tuple(person["name"] for person in item["participants"]),
             dt.date.fromisoformat(date),
         ))  # fmt: skip
-    return rows
+    return sorted(rows)
 
 
 def exported_frab(client, event):
-    document = etree.fromstring(
-        client.get(reverse("events:schedule_xml", kwargs={"event": event.slug})).content
+    return xml_rows(
+        etree.fromstring(client.get(reverse("events:schedule_xml", kwargs={"event": event.slug})).content)
     )
-    rows = []
-    for day in document.iterfind("day"):
-        for room in day.iterfind("room"):
-            for item in room.iterfind("event"):
-                hours, minutes = item.findtext("duration").split(":")
-                rows.append((
-                    item.findtext("title"),
-                    dt.datetime.fromisoformat(item.findtext("date")).astimezone(dt.UTC),
-                    dt.timedelta(hours=int(hours), minutes=int(minutes)),
-                    room.get("name"),
-                    tuple(p.text for p in item.iterfind("persons/person")),
-                    dt.date.fromisoformat(day.get("date")),
-                ))  # fmt: skip
-    return sorted(rows)
 
 
 def exported_json(client, event):
-    document = json.loads(client.get(reverse("events:schedule_json", kwargs={"event": event.slug})).content)
-    rows = []
-    for day in document["schedule"]["conference"]["days"]:
-        for room, items in day["rooms"].items():
-            for item in items:
-                hours, minutes = item["duration"].split(":")
-                rows.append((
-                    " ".join(item["title"].split()),
-                    dt.datetime.fromisoformat(item["date"]).astimezone(dt.UTC),
-                    dt.timedelta(hours=int(hours), minutes=int(minutes)),
-                    room,
-                    tuple(person["name"] for person in item["persons"]),
-                    dt.date.fromisoformat(day["date"]),
-                ))  # fmt: skip
-    return sorted(rows)
+    return json_rows(
+        json.loads(client.get(reverse("events:schedule_json", kwargs={"event": event.slug})).content)
+    )
 
 
 def exported_ical(client, event):
