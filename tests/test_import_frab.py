@@ -554,6 +554,33 @@ def test_with_strict_a_schedule_json_is_refused_at_its_first_departure_and_nothi
     assert Event.objects.count() == 0
 
 
+def test_a_schedule_json_nested_too_deeply_is_refused_and_nothing_is_written(tmp_path):
+    path = tmp_path / "schedule.json"
+    path.write_text('{"schedule": {"conference": {"days": ' + "[" * 100_000 + "]" * 100_000 + "}}}")
+
+    with pytest.raises(CommandError) as error:
+        import_frab(path, "deep")
+
+    assert (
+        str(error.value)
+        == f"{path}: line 1: the file is not valid JSON: it is nested too deeply. Nothing was imported."
+    )
+    assert Event.objects.count() == 0
+
+
+def test_a_day_at_the_end_of_time_is_noted_and_the_rest_of_the_file_imports(tmp_path):
+    path = broken(
+        tmp_path,
+        '<day index="2" date="2022-09-29" start="2022-09-29T04:00:00+02:00" end="2022-09-30T03:59:00+02:00">',
+        '<day index="2" date="9999-12-31" start="9999-12-31T04:00:00-12:00" end="9999-12-31T23:59:00-12:00">',
+    )
+
+    output = import_frab(path, "ebpf-summit")
+
+    assert Event.objects.get().talks.count() == 4
+    assert "  1 × day without a date (line 72)" in output.splitlines()
+
+
 def test_departures_of_unknown_line_are_counted_and_the_known_lines_shown():
     notes = Notes()
     for line in [0, 0, 0, 0, 0, 0, 40, 41]:

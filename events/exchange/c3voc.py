@@ -40,6 +40,7 @@ from .programme import (
     joined_text,
     offsets_of,
     person_key,
+    read_date,
     read_length,
     read_type,
     settle_days,
@@ -82,6 +83,8 @@ def read(data, *, source_key, time_zone=None):
     try:
         text = data.decode("utf-8-sig")
         document = json.loads(text)
+    except RecursionError:
+        raise ProgrammeError(_("line 1: the file is not valid JSON: it is nested too deeply.")) from None
     except (UnicodeDecodeError, ValueError) as exc:
         line = getattr(exc, "lineno", 1)
         raise ProgrammeError(
@@ -197,10 +200,7 @@ def _track(value, tracks):
 
 
 def _day_date(day):
-    try:
-        return dt.date.fromisoformat(_str(day.get("date")))
-    except ValueError:
-        return None
+    return read_date(_str(day.get("date")))
 
 
 def _enclosing_day(moment, days, tz):

@@ -42,6 +42,7 @@ from .programme import (
     joined_text,
     offsets_of,
     person_key,
+    read_date,
     read_length,
     read_type,
     settle_days,
@@ -247,11 +248,10 @@ def _aware_text(value):
 
 
 def _day_date(day, notes):
-    try:
-        return dt.date.fromisoformat(day.get("date") or "")
-    except ValueError:
+    date = read_date(day.get("date") or "")
+    if date is None:
         notes.deviate(_("day without a date"), day.sourceline)
-        return None
+    return date
 
 
 def _room(room, rooms, notes):

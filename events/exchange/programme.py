@@ -293,6 +293,15 @@ def check_range(starts_at, ends_at):
     return None
 
 
+def read_date(text):
+    """The date written as YYYY-MM-DD (a <day>'s date), or None, also for one outside EARLIEST to LATEST."""
+    try:
+        date = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return date if EARLIEST.date() <= date < LATEST.date() else None
+
+
 def choose_day_change(talks, tz, candidates):
     """The time the programme's days change at: the first of `candidates` (the file's day_change, its days'
     start and end times) under which every talk falls on the day the file lists it under, else the earliest
@@ -327,16 +336,23 @@ def day_change_candidates(days, tz):
     offset is read in `tz`, a missing one is None."""
     starts, ends = [], []
     for date, start, end in days:
+        start, end = (_local(moment, tz) for moment in (start, end))
         if date is None:
             continue
         if start is not None:
-            starts.append(_local(start, tz).time().replace(microsecond=0))
-        if end is not None and _local(end, tz).date() > date:
-            ends.append(_local(end, tz).time().replace(microsecond=0))
+            starts.append(start.time().replace(microsecond=0))
+        if end is not None and end.date() > date:
+            ends.append(end.time().replace(microsecond=0))
     return [*sorted(ends, reverse=True), min(starts, default=None)]
 
 
 def _local(moment, tz):
+    """`moment` in `tz`, or None when it is none or too far off to be shown in every zone."""
+    if (
+        moment is None
+        or not EARLIEST <= (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)) <= LATEST
+    ):
+        return None
     return moment.astimezone(tz) if moment.tzinfo else moment
 
 
