@@ -42,6 +42,7 @@ from .programme import (
     person_key,
     read_date,
     read_length,
+    read_moment,
     read_type,
     settle_days,
     venue_zone,
@@ -55,13 +56,6 @@ _COLOUR = re.compile(r"#[0-9a-f]{6}")
 _GUID_KEY = re.compile(r'"guid"\s*:\s*"([^"\\]*)"')
 # The hub's schedule2 names the talk's page at the conference by a link of this type.
 _ORIGIN = "origin"
-
-
-def _moment(value):
-    try:
-        return dt.datetime.fromisoformat(str(value or "").strip())
-    except ValueError:
-        return None
 
 
 def _str(value):
@@ -101,8 +95,8 @@ def read(data, *, source_key, time_zone=None):
     days = [
         (
             _day_date(day),
-            _moment(day.get("day_start", day.get("start"))),
-            _moment(day.get("day_end", day.get("end"))),
+            read_moment(day.get("day_start", day.get("start"))),
+            read_moment(day.get("day_end", day.get("end"))),
         )
         for day in _dicts(conference.get("days"))
     ]
@@ -217,7 +211,7 @@ def _enclosing_day(moment, days, tz):
 
 
 def _conference_date(value, tz):
-    moment = _moment(value)
+    moment = read_moment(value)
     if moment is None or not EARLIEST <= moment.replace(tzinfo=dt.UTC) <= LATEST:
         return None
     return timezone.localtime(moment, tz).date() if moment.tzinfo else moment.date()
@@ -225,7 +219,7 @@ def _conference_date(value, tz):
 
 def _start_moment(item):
     """The event's start as written: "date" (schedule.json) or "start" (schedule2; schedule.json's is a clock)."""
-    return _moment(item.get("date")) or _moment(item.get("start"))
+    return read_moment(item.get("date")) or read_moment(item.get("start"))
 
 
 def _start(item, day_date, tz, line, notes):
@@ -244,7 +238,7 @@ def _length(item, starts_at, tz):
     """The event's "duration", or (schedule2) the time from its start to its "end"."""
     if "duration" in item or starts_at is None:
         return read_length(_str(item.get("duration")))
-    end = _moment(item.get("end"))
+    end = read_moment(item.get("end"))
     if end is not None and end.tzinfo is None:
         end = timezone.make_aware(end, tz)
     return end - starts_at if end is not None and end > starts_at else None

@@ -44,6 +44,7 @@ from .programme import (
     person_key,
     read_date,
     read_length,
+    read_moment,
     read_type,
     settle_days,
     venue_zone,
@@ -210,7 +211,7 @@ def read(data, *, source_key, time_zone=None, strict=False):
     rooms, talks, days = {}, [], []
     for day in root.iter("day"):
         day_date = _day_date(day, notes)
-        days.append((day_date, _aware_text(day.get("start")), _aware_text(day.get("end"))))
+        days.append((day_date, read_moment(day.get("start")), read_moment(day.get("end"))))
         for room in day.findall("room"):
             name = _room(room, rooms, notes)
             for element in room.findall("event"):
@@ -237,14 +238,7 @@ def _date(moment, tz):
 
 
 def _aware(element):
-    return _aware_text(element.text) or dt.datetime(2000, 1, 1)
-
-
-def _aware_text(value):
-    try:
-        return dt.datetime.fromisoformat((value or "").strip())
-    except ValueError:
-        return None
+    return read_moment(element.text) or dt.datetime(2000, 1, 1)
 
 
 def _day_date(day, notes):
@@ -281,7 +275,7 @@ def _room(room, rooms, notes):
 def _start(element, day_date, tz, declared_change, notes):
     """The event's start: its <date>, or (pentabarf) its day's date and <start>, read in the venue's zone."""
     text = _text(element, "date")
-    moment = _aware_text(text) if text else None
+    moment = read_moment(text) if text else None
     if text and moment is None:
         notes.deviate(_("<date> that is not an ISO 8601 date and time"), element.find("date").sourceline)
     if moment is not None:

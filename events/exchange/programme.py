@@ -293,6 +293,14 @@ def check_range(starts_at, ends_at):
     return None
 
 
+def read_moment(value):
+    """The date and time written in ISO 8601 (with or without a UTC offset), or None."""
+    try:
+        return dt.datetime.fromisoformat(str(value or "").strip())
+    except ValueError:
+        return None
+
+
 def read_date(text):
     """The date written as YYYY-MM-DD (a <day>'s date), or None, also for one outside EARLIEST to LATEST."""
     try:
