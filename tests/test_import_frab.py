@@ -581,6 +581,22 @@ def test_a_day_at_the_end_of_time_is_noted_and_the_rest_of_the_file_imports(tmp_
     assert "  1 × day without a date (line 72)" in output.splitlines()
 
 
+def test_with_strict_a_departure_of_unknown_line_is_named_without_a_line(tmp_path):
+    def edit(schedule):
+        del schedule["events"][0]["guid"]  # and with its title its line is gone
+        del schedule["events"][0]["title"]
+
+    path = edited_json(tmp_path, "38c3-hub-schedule2.json", edit)
+
+    with pytest.raises(CommandError) as error:
+        import_frab(path, "38c3", "--strict")
+
+    assert str(error.value) == (
+        f"{path}: the file departs from its format: event without a guid (one is derived from its id). "
+        "Nothing was imported."
+    )
+
+
 def test_departures_of_unknown_line_are_counted_and_the_known_lines_shown():
     notes = Notes()
     for line in [0, 0, 0, 0, 0, 0, 40, 41]:

@@ -38,6 +38,10 @@ def read_programme(
         programme = ical.read(data, tz=tz, time_zone=time_zone)
     if strict and (first := programme.notes.first()):
         line, departure = first
+        if not line:  # a JSON object whose place in the file was not found
+            raise ProgrammeError(
+                _("the file departs from its format: %(departure)s.") % {"departure": departure}
+            )
         raise ProgrammeError(
             _("line %(line)d: the file departs from its format: %(departure)s.")
             % {"line": line, "departure": departure}
