@@ -541,6 +541,18 @@ def test_events_of_a_schedule_json_without_a_title_or_a_length_are_skipped_and_l
     assert Event.objects.get(slug="38c3").talks.count() == 0
 
 
+def test_a_schedule_json_with_values_of_the_wrong_shape_imports_what_it_can(tmp_path):
+    def edit(schedule):
+        schedule["events"][1]["participants"] = "Sebastian Schwarz"  # a string, not a list of people
+        schedule["conference"]["days"][0]["end"] = "9999-12-31T23:59:00-12:00"  # beyond every zone's calendar
+
+    output = import_frab(edited_json(tmp_path, "38c3-hub-schedule2.json", edit), "38c3")
+
+    talk = Talk.objects.get(title="A Competitive Time-Trial AI for Need for Speed:")
+    assert output.startswith("Event 38c3 created. Created: 2 talks")
+    assert list(talk.speakers.all()) == []
+
+
 def test_with_strict_a_schedule_json_is_refused_at_its_first_departure_and_nothing_is_written():
     path = DATA / "pretalx-democon-2020.json"  # pretalx gave its two rooms one guid
 

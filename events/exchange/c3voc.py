@@ -38,6 +38,7 @@ from .programme import (
     found_talk,
     http,
     joined_text,
+    local_moment,
     offsets_of,
     person_key,
     read_date,
@@ -62,8 +63,12 @@ def _str(value):
     return str(value).strip() if isinstance(value, str | int | float) else ""
 
 
+def _list(value):
+    return value if isinstance(value, list) else []
+
+
 def _dicts(value):
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+    return [item for item in _list(value) if isinstance(item, dict)]
 
 
 def _name(value):
@@ -92,14 +97,6 @@ def read(data, *, source_key, time_zone=None):
             _("line 1: this JSON is not a c3voc schedule.json: it has no “schedule” with a “conference”.")
         )
     notes = Notes()
-    days = [
-        (
-            _day_date(day),
-            read_moment(day.get("day_start", day.get("start"))),
-            read_moment(day.get("day_end", day.get("end"))),
-        )
-        for day in _dicts(conference.get("days"))
-    ]
     # (the day it is listed under, or None for schedule2, its room's name, the event)
     events = [
         (_day_date(day), room, item)
@@ -111,6 +108,14 @@ def read(data, *, source_key, time_zone=None):
     offsets = offsets_of(moment for _day, _room, item in events if (moment := _start_moment(item)))
     zone = venue_zone(declared, time_zone, [o for o in offsets if o])
     tz = zoneinfo.ZoneInfo(zone)
+    days = [
+        (
+            _day_date(day),
+            local_moment(read_moment(day.get("day_start", day.get("start"))), tz),
+            local_moment(read_moment(day.get("day_end", day.get("end"))), tz),
+        )
+        for day in _dicts(conference.get("days"))
+    ]
     acronym = _str(conference.get("acronym"))
     source = _str(schedule.get("base_url")) or (f"acronym:{acronym}" if acronym else source_key)
     tracks = _tracks(conference)
@@ -140,7 +145,7 @@ def read(data, *, source_key, time_zone=None):
         tracks={name: colour for name, (_slug, colour) in tracks.items()},
         rooms=list(rooms.items()),
     )
-    settle_days(programme, tz, day_change_candidates(days, tz))
+    settle_days(programme, tz, day_change_candidates(days))
     return programme
 
 
@@ -199,14 +204,10 @@ def _day_date(day):
 
 def _enclosing_day(moment, days, tz):
     """The date of the conference day whose start and end enclose `moment` (schedule2), or None."""
-    if moment is None:
-        return None
-    moment = moment if moment.tzinfo else timezone.make_aware(moment, tz)
+    moment = local_moment(moment, tz)
     for date, start, end in days:
-        if date and start and end:
-            start, end = (m if m.tzinfo else timezone.make_aware(m, tz) for m in (start, end))
-            if start <= moment < end:
-                return date
+        if moment and date and start and end and start <= moment < end:
+            return date
     return None
 
 
@@ -297,7 +298,7 @@ def _persons(item, source):
     """The event's people: "persons" (frab-style or pretalx-style, or plain names) or schedule2's
     "participants", in the file's order."""
     persons = []
-    for person in [*(item.get("persons") or []), *(item.get("participants") or [])]:
+    for person in [*_list(item.get("persons")), *_list(item.get("participants"))]:
         if isinstance(person, str):
             person = {"name": person}
         if not isinstance(person, dict):

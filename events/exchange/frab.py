@@ -40,6 +40,7 @@ from .programme import (
     found_talk,
     http,
     joined_text,
+    local_moment,
     offsets_of,
     person_key,
     read_date,
@@ -211,7 +212,7 @@ def read(data, *, source_key, time_zone=None, strict=False):
     rooms, talks, days = {}, [], []
     for day in root.iter("day"):
         day_date = _day_date(day, notes)
-        days.append((day_date, read_moment(day.get("start")), read_moment(day.get("end"))))
+        days.append((day_date, *(local_moment(read_moment(day.get(key)), tz) for key in ("start", "end"))))
         for room in day.findall("room"):
             name = _room(room, rooms, notes)
             for element in room.findall("event"):
@@ -229,7 +230,7 @@ def read(data, *, source_key, time_zone=None, strict=False):
         tracks=_tracks(root, conference),
         rooms=list(rooms.items()),
     )
-    settle_days(programme, tz, [declared_change, *day_change_candidates(days, tz)])
+    settle_days(programme, tz, [declared_change, *day_change_candidates(days)])
     return programme
 
 

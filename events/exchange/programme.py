@@ -338,13 +338,12 @@ def choose_day_change(talks, tz, candidates):
     return minute.replace(second=0, microsecond=0)
 
 
-def day_change_candidates(days, tz):
+def day_change_candidates(days):
     """What a programme's days say of their change, for choose_day_change: the ends of the days that run past
-    their date, latest first, then the earliest start. `days` are (date, start, end); a time without a UTC
-    offset is read in `tz`, a missing one is None."""
+    their date, latest first, then the earliest start. `days` are (date, start, end), the times in the venue's
+    zone (local_moment) or None."""
     starts, ends = [], []
     for date, start, end in days:
-        start, end = (_local(moment, tz) for moment in (start, end))
         if date is None:
             continue
         if start is not None:
@@ -354,14 +353,15 @@ def day_change_candidates(days, tz):
     return [*sorted(ends, reverse=True), min(starts, default=None)]
 
 
-def _local(moment, tz):
-    """`moment` in `tz`, or None when it is none or too far off to be shown in every zone."""
+def local_moment(moment, tz):
+    """`moment` in the venue's zone `tz` (read there when it has no UTC offset), or None when there is none or it
+    is too far off to be shown in every zone."""
     if (
         moment is None
         or not EARLIEST <= (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)) <= LATEST
     ):
         return None
-    return moment.astimezone(tz) if moment.tzinfo else moment
+    return moment.astimezone(tz) if moment.tzinfo else timezone.make_aware(moment, tz)
 
 
 def settle_days(programme, tz, candidates):
