@@ -105,7 +105,7 @@ def json_rows(document):
                     dt.datetime.fromisoformat(item["date"]).astimezone(dt.UTC),
                     dt.timedelta(hours=int(hours), minutes=int(minutes)),
                     room,
-                    tuple(person.get("public_name") or person["name"] for person in item["persons"]),
+                    tuple(" ".join((p.get("public_name") or p["name"]).split()) for p in item["persons"]),
                     dt.date.fromisoformat(day["date"]),
                 ))  # fmt: skip
     for item in schedule.get("events", []):
@@ -120,7 +120,7 @@ def json_rows(document):
             start.astimezone(dt.UTC),
             end - start,
             item["room"]["name"],
-            tuple(person["name"] for person in item["participants"]),
+            tuple(" ".join(person["name"].split()) for person in item["participants"]),
             dt.date.fromisoformat(date),
         ))  # fmt: skip
     return sorted(rows)
@@ -142,6 +142,8 @@ def exported_ical(client, event):
     calendar = icalendar.Calendar.from_ical(
         client.get(reverse("events:schedule_ics", kwargs={"event": event.slug})).content
     )
+    # LOCATION is the room, then the venue and city (ical.talk_location); a room's name may hold a comma.
+    place = "".join(f", {part}" for part in [event.venue, event.city] if part)
     rows = []
     for entry in calendar.walk("VEVENT"):
         contacts = entry.get("CONTACT", [])
@@ -151,7 +153,7 @@ def exported_ical(client, event):
             str(entry["SUMMARY"]),
             start,
             entry["DTEND"].dt - start,
-            str(entry["LOCATION"]).split(", ")[0] if entry.get("LOCATION") else None,
+            str(entry["LOCATION"]).removesuffix(place) if entry.get("LOCATION") else None,
             tuple(str(contact) for contact in contacts),
             event.programme_date(start),
         ))  # fmt: skip
