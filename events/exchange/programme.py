@@ -2,9 +2,11 @@
 
 Every reader (events/exchange/frab.py, c3voc.py, ical.py) turns a file into a `Programme`: the conference's
 name, dates, zone, day change, rooms and tracks, its talks as `FoundTalk`s, and `Notes` (where the file departs
-from its format, and the entries it skips). The writers here put it into an event: `import_schedule` copies a
-whole conference (manage.py import_frab), `import_talks` picks talks into an existing event (manage.py
-import_talks, the admin's import page). Both write everything in one transaction, or nothing.
+from its format, and the entries it skips); what frab XML and c3voc JSON read alike (lengths, guids, people's
+keys, which entries are skipped, the days' bounds) is here once. The writers here put it into an event:
+`import_schedule` copies a whole conference (manage.py import_frab), `import_talks` picks talks into an
+existing event (manage.py import_talks, the admin's import page). Both write everything in one transaction,
+or nothing.
 """
 
 import colorsys
