@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import json
 import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ from django.db import connection
 from django.urls import reverse
 from lxml import etree
 
+from events.exchange.programme import Notes
 from events.models import Event, Room, Speaker, Talk, TalkSpeaker, Track
 from tests.factories import SYNTHCON_600, at, make_event, make_room, make_speaker, make_talk, make_track
 
@@ -405,12 +407,6 @@ def test_after_an_import_postgresql_plans_with_the_imported_rows():
             "line 56, <room>: “room to be announced” is how exports name talks without a room: "
             "write “Room to be announced”.",
         ),
-        (
-            'name="Workshop Room" guid="6a1f0d52-5f0e-4b8c-9d7e-1c2b3a4d5e70"',
-            'name="Workshop Room" guid="6a1f0d52-5f0e-4b8c-9d7e-1c2b3a4d5e6f"',
-            "line 56, <room>: the guid 6a1f0d52-5f0e-4b8c-9d7e-1c2b3a4d5e6f is already the guid of the room "
-            "“Main Stage” (line 18).",
-        ),
     ],
 )
 def test_times_out_of_range_and_rooms_the_database_would_refuse_are_errors_by_line(
@@ -423,6 +419,22 @@ def test_times_out_of_range_and_rooms_the_database_would_refuse_are_errors_by_li
 
     assert str(error.value) == f"{path}: {message.rstrip('.')}. Nothing was imported."
     assert Event.objects.count() == 0
+
+
+def test_a_room_that_repeats_another_rooms_guid_gets_its_own_and_the_file_imports_with_a_note(tmp_path):
+    path = broken(
+        tmp_path,
+        'name="Workshop Room" guid="6a1f0d52-5f0e-4b8c-9d7e-1c2b3a4d5e70"',
+        'name="Workshop Room" guid="6a1f0d52-5f0e-4b8c-9d7e-1c2b3a4d5e6f"',
+    )
+
+    output = import_frab(path, "ebpf-summit")
+
+    rooms = {room.name: str(room.uuid) for room in Event.objects.get().rooms.all()}
+    assert rooms["Main Stage"] == "6a1f0d52-5f0e-4b8c-9d7e-1c2b3a4d5e6f"
+    assert rooms["Workshop Room"] != rooms["Main Stage"]
+    assert Talk.objects.filter(room__name="Workshop Room").count() == 1
+    assert "  1 × room guid that another room already has (line 56)" in (output.splitlines())
 
 
 @pytest.mark.parametrize(
@@ -500,6 +512,117 @@ def test_departures_from_the_schema_are_counted_by_kind_with_their_lines_and_the
         "  1 × not as the c3voc schema has it: Element 'event': The attribute 'guid' is required but missing (line 58)",
         "  1 × not as the c3voc schema has it: Element 'venue': This element is not expected (line 7)",
     ])  # fmt: skip
+
+
+def edited_json(tmp_path, name, edit):
+    """A copy of the real programme `name` (tests/data) with `edit(schedule)` applied."""
+    document = json.loads((DATA / name).read_text())
+    edit(document["schedule"])
+    path = tmp_path / name
+    # One key per line, as the hub writes it, so that the events keep lines of their own.
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False))
+    return path
+
+
+def test_events_of_a_schedule_json_without_a_title_or_a_length_are_skipped_and_listed_by_line(tmp_path):
+    def edit(schedule):
+        first, second = schedule["events"]
+        first["title"] = " "
+        del second["end"]
+
+    path = edited_json(tmp_path, "38c3-hub-schedule2.json", edit)
+    text = path.read_text()
+    guid_lines = [
+        text[: text.index(f'"guid": "{guid}"')].count("\n") + 1
+        for guid in ["270fa44c-821a-577f-8ca3-33e8d4a8c2a7", "b1740c2f-0c44-5f1b-89ed-456a9eecf0b8"]
+    ]
+
+    output = import_frab(path, "38c3")
+
+    assert output.splitlines()[-4:-1] == [
+        "Skipped 2 entries:",
+        f"  line {guid_lines[0]}: “38c3-opening-ceremony”: it has no title.",
+        f"  line {guid_lines[1]}: “A Competitive Time-Trial AI for Need for Speed:”: it has no length (<duration> "
+        "such as 00:45).",
+    ]
+    assert Event.objects.get(slug="38c3").talks.count() == 0
+
+
+def test_a_schedule_json_with_values_of_the_wrong_shape_imports_what_it_can(tmp_path):
+    def edit(schedule):
+        schedule["events"][1]["participants"] = "Sebastian Schwarz"  # a string, not a list of people
+        schedule["conference"]["days"][0]["end"] = "9999-12-31T23:59:00-12:00"  # beyond every zone's calendar
+
+    output = import_frab(edited_json(tmp_path, "38c3-hub-schedule2.json", edit), "38c3")
+
+    talk = Talk.objects.get(title="A Competitive Time-Trial AI for Need for Speed:")
+    assert output.startswith("Event 38c3 created. Created: 2 talks")
+    assert list(talk.speakers.all()) == []
+
+
+def test_with_strict_a_schedule_json_is_refused_at_its_first_departure_and_nothing_is_written():
+    path = DATA / "pretalx-democon-2020.json"  # pretalx gave its two rooms one guid
+
+    with pytest.raises(CommandError) as error:
+        import_frab(path, "democon", "--strict")
+
+    assert str(error.value) == (
+        f"{path}: line 23: the file departs from its format: room guid that another room already has. "
+        "Nothing was imported."
+    )
+    assert Event.objects.count() == 0
+
+
+def test_a_schedule_json_nested_too_deeply_is_refused_and_nothing_is_written(tmp_path):
+    path = tmp_path / "schedule.json"
+    path.write_text('{"schedule": {"conference": {"days": ' + "[" * 100_000 + "]" * 100_000 + "}}}")
+
+    with pytest.raises(CommandError) as error:
+        import_frab(path, "deep")
+
+    assert (
+        str(error.value)
+        == f"{path}: line 1: the file is not valid JSON: it is nested too deeply. Nothing was imported."
+    )
+    assert Event.objects.count() == 0
+
+
+def test_a_day_at_the_end_of_time_is_noted_and_the_rest_of_the_file_imports(tmp_path):
+    path = broken(
+        tmp_path,
+        '<day index="2" date="2022-09-29" start="2022-09-29T04:00:00+02:00" end="2022-09-30T03:59:00+02:00">',
+        '<day index="2" date="9999-12-31" start="9999-12-31T04:00:00-12:00" end="9999-12-31T23:59:00-12:00">',
+    )
+
+    output = import_frab(path, "ebpf-summit")
+
+    assert Event.objects.get().talks.count() == 4
+    assert "  1 × day without a date (line 72)" in output.splitlines()
+
+
+def test_with_strict_a_departure_of_unknown_line_is_named_without_a_line(tmp_path):
+    def edit(schedule):
+        del schedule["events"][0]["guid"]  # and with its title its line is gone
+        del schedule["events"][0]["title"]
+
+    path = edited_json(tmp_path, "38c3-hub-schedule2.json", edit)
+
+    with pytest.raises(CommandError) as error:
+        import_frab(path, "38c3", "--strict")
+
+    assert str(error.value) == (
+        f"{path}: the file departs from its format: event without a guid (one is derived from its id). "
+        "Nothing was imported."
+    )
+
+
+def test_departures_of_unknown_line_are_counted_and_the_known_lines_shown():
+    notes = Notes()
+    for line in [0, 0, 0, 0, 0, 0, 40, 41]:
+        notes.deviate("event without a guid", line)
+
+    assert notes.lines() == ["8 × event without a guid (lines 40, 41)"]
+    assert notes.first() == (40, "event without a guid")
 
 
 def test_a_file_without_a_zone_needs_one_and_a_zone_against_the_files_is_refused(tmp_path):

@@ -22,31 +22,37 @@ from django.utils.translation import gettext as _
 from lxml import etree
 
 from .. import changelog
-from ..models import Room, Talk
+from ..models import Room
 from . import exporting
 from .programme import (
     EARLIEST,
     LATEST,
+    LINK_FIELDS,
     FoundSpeaker,
-    FoundTalk,
     Notes,
     Programme,
     ProgrammeError,
+    add_room,
     as_uuid,
-    check_range,
-    choose_day_change,
-    derived_uuid,
+    day_change_candidates,
+    drop_repeated_guids,
+    event_uid,
+    found_talk,
     http,
-    note_days,
+    joined_text,
+    local_moment,
     offsets_of,
+    person_key,
+    read_date,
+    read_length,
+    read_moment,
     read_type,
+    settle_days,
     venue_zone,
 )
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "formats" / "schedule.xml.xsd"
-_DURATION = re.compile(r"(\d{1,3}):(\d{2})(?::(\d{1,2}))?")
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
-_LINK_FIELDS = {"slides": "slides_url", "media": "video_url", "video": "video_url", "recording": "video_url"}
 _VIDEO_FILE = re.compile(r"\.(webm|mp4|mkv|ogv|m4v)$", re.IGNORECASE)
 # What the schema checker's messages say, with the values that differ from one line to the next left out, so
 # that 112 guids that are not UUIDs count as one kind of departure.
@@ -203,34 +209,17 @@ def read(data, *, source_key, time_zone=None, strict=False):
     base_url = _text(conference, "base_url")
     source = base_url or (f"acronym:{acronym}" if acronym else source_key)
     declared_change = _clock(_text(conference, "day_change"))
-    rooms, talks, guids = {}, [], {}
-    day_ends, day_starts = [], []
+    rooms, talks, days = {}, [], []
     for day in root.iter("day"):
         day_date = _day_date(day, notes)
-        for name, times in (("start", day_starts), ("end", day_ends)):
-            moment = _aware_text(day.get(name))
-            if moment is not None and day_date is not None:
-                local = moment.astimezone(tz)
-                if name == "start" or local.date() > day_date:
-                    times.append(local.time().replace(microsecond=0))
+        days.append((day_date, *(local_moment(read_moment(day.get(key)), tz) for key in ("start", "end"))))
         for room in day.findall("room"):
             name = _room(room, rooms, notes)
             for element in room.findall("event"):
-                talk = _read_event(element, day_date, name, source, tz, declared_change, notes)
-                if talk is None:
-                    continue
-                if talk.uid in guids:
-                    notes.skip(
-                        talk.line,
-                        talk.title,
-                        _("it repeats the guid of the event on line %(line)d.") % {"line": guids[talk.uid]},
-                    )
-                    continue
-                guids[talk.uid] = talk.line
-                talks.append(talk)
+                talks.append(_read_event(element, day_date, name, source, tz, declared_change, notes))
     start, end = _conference_date(conference, "start"), _conference_date(conference, "end")
     programme = Programme(
-        talks=talks,
+        talks=drop_repeated_guids([talk for talk in talks if talk], notes),
         notes=notes,
         title=_text(conference, "title"),
         acronym=acronym,
@@ -239,12 +228,9 @@ def read(data, *, source_key, time_zone=None, strict=False):
         end=end and _date(end, tz),
         website=http(_text(conference, "url")),
         tracks=_tracks(root, conference),
-        rooms=[(name, guid) for name, (guid, _line) in rooms.items()],
+        rooms=list(rooms.items()),
     )
-    programme.day_change = choose_day_change(
-        talks, tz, [declared_change, *sorted(day_ends, reverse=True), min(day_starts, default=None)]
-    )
-    note_days(programme, tz)
+    settle_days(programme, tz, [declared_change, *day_change_candidates(days)])
     return programme
 
 
@@ -253,27 +239,18 @@ def _date(moment, tz):
 
 
 def _aware(element):
-    return _aware_text(element.text) or dt.datetime(2000, 1, 1)
-
-
-def _aware_text(value):
-    try:
-        return dt.datetime.fromisoformat((value or "").strip())
-    except ValueError:
-        return None
+    return read_moment(element.text) or dt.datetime(2000, 1, 1)
 
 
 def _day_date(day, notes):
-    try:
-        return dt.date.fromisoformat(day.get("date") or "")
-    except ValueError:
+    date = read_date(day.get("date") or "")
+    if date is None:
         notes.deviate(_("day without a date"), day.sourceline)
-        return None
+    return date
 
 
 def _room(room, rooms, notes):
-    """The room's name ("" for the exports' placeholder: no room), checked against the rooms before it;
-    `rooms` collects name → (guid, line)."""
+    """The room's name ("" for the exports' placeholder: no room); `rooms` collects name → guid (add_room)."""
     name = (room.get("name") or "").strip()
     if name == exporting.PLACEHOLDER_ROOM:
         return ""
@@ -292,22 +269,14 @@ def _room(room, rooms, notes):
     guid = as_uuid(room.get("guid")) if room.get("guid") else None
     if room.get("guid") and guid is None:
         notes.deviate(_("room guid that is not a UUID"), room.sourceline)
-    for other, (other_guid, line) in rooms.items():
-        if guid and other_guid == guid and other != name:
-            _fail(
-                room,
-                _("the guid %(guid)s is already the guid of the room “%(other)s” (line %(line)s).")
-                % {"guid": guid, "other": other, "line": line},
-            )
-    if name not in rooms or (guid and not rooms[name][0]):
-        rooms[name] = (guid, room.sourceline)
+    add_room(rooms, name, guid, room.sourceline, notes)
     return name
 
 
 def _start(element, day_date, tz, declared_change, notes):
     """The event's start: its <date>, or (pentabarf) its day's date and <start>, read in the venue's zone."""
     text = _text(element, "date")
-    moment = _aware_text(text) if text else None
+    moment = read_moment(text) if text else None
     if text and moment is None:
         notes.deviate(_("<date> that is not an ISO 8601 date and time"), element.find("date").sourceline)
     if moment is not None:
@@ -327,44 +296,24 @@ def _start(element, day_date, tz, declared_change, notes):
     return timezone.make_aware(dt.datetime.combine(date, clock), tz)
 
 
-def _uid(element, source, day_date, room, title, notes):
-    guid = element.get("guid")
-    if guid:
-        if as_uuid(guid):
-            return as_uuid(guid)
-        notes.deviate(_("event guid that is not a UUID (a UUID is derived from it)"), element.sourceline)
-        return derived_uuid(source, f"event-guid-{guid}")
-    notes.deviate(_("event without a guid (one is derived from its id)"), element.sourceline)
-    if element.get("id"):
-        return derived_uuid(source, f"event-{element.get('id')}")
-    return derived_uuid(source, f"event-{day_date}-{room}-{title}")
-
-
 def _persons(element, source):
     persons = []
     for person in element.iterfind("persons/person"):
         name = " ".join((person.text or person.get("name") or "").split())
-        if not name:
-            continue
-        if as_uuid(person.get("guid")):
-            key = as_uuid(person.get("guid"))
-        elif person.get("guid"):
-            key = derived_uuid(source, f"person-guid-{person.get('guid')}")
-        elif person.get("id"):
-            key = derived_uuid(source, f"person-{person.get('id')}")
-        else:
-            key = derived_uuid(source, f"person-name-{name}")
-        persons.append(FoundSpeaker(name[:200], key=key))
+        if name:
+            key = person_key(source, guid=person.get("guid"), number=person.get("id"), name=name)
+            persons.append(FoundSpeaker(name[:200], key=key))
     return persons
 
 
 def _links(element):
-    """Slides and recording: typed <link>s (c3voc), typed <attachment>s, and FOSDEM's untyped video files."""
+    """Slides and recording: typed <link>s and <attachment>s (the type an attribute, or since 39C3 an element),
+    and FOSDEM's untyped video files."""
     links = {}
     for link in [*element.iterfind("links/link"), *element.iterfind("attachments/attachment")]:
         href = http(link.get("href"))
-        kind = (link.get("type") or "").lower()
-        target = _LINK_FIELDS.get(kind)
+        kind = (link.get("type") or link.findtext("type") or "").strip().lower()
+        target = LINK_FIELDS.get(kind)
         if target is None and not kind and _VIDEO_FILE.search(href.split("?")[0]):
             target = "video_url"
         if target and href:
@@ -375,49 +324,33 @@ def _links(element):
 def _read_event(element, day_date, room, source, tz, declared_change, notes):
     """The event as a FoundTalk, or None (noted as skipped) when it lacks what the portal needs."""
     line = element.sourceline
-    title = " ".join(_text(element, "title").split())
-    if not title:
-        notes.skip(line, _text(element, "slug") or element.get("id") or "?", _("it has no title."))
-        return None
-    if len(title) > Talk._meta.get_field("title").max_length:
-        notes.deviate(_("title longer than 300 characters, cut"), line)
-        title = title[:300]
-    starts_at = _start(element, day_date, tz, declared_change, notes)
-    if starts_at is None:
-        notes.skip(line, title, _("it has no start (<date>, or its day's date and <start>)."))
-        return None
-    match = _DURATION.fullmatch(_text(element, "duration"))
-    if not match:
-        notes.skip(line, title, _("it has no length (<duration> such as 00:45)."))
-        return None
-    hours, minutes, seconds = (int(part or 0) for part in match.groups())
-    length = dt.timedelta(hours=hours, minutes=minutes, seconds=seconds)
-    ends_at = starts_at + length if starts_at <= LATEST - length else LATEST + length
-    if problem := check_range(starts_at, ends_at):
-        notes.skip(line, title, problem)
-        return None
-    abstract = (element.findtext("abstract") or "").strip("\n")
-    description = _text(element, "description")
-    if description and description != abstract.strip():
-        abstract = f"{abstract}\n\n{description}" if abstract else description
+    title = _text(element, "title")
     kind, programme_type = read_type(_text(element, "type"))
     links = _links(element)
     number = element.get("id")
-    return FoundTalk(
-        uid=_uid(element, source, day_date, room, title, notes),
+    return found_talk(
+        notes,
+        line=line,
+        label=_text(element, "slug") or number,
         title=title,
-        starts_at=starts_at,
-        ends_at=ends_at,
+        starts_at=_start(element, day_date, tz, declared_change, notes) if title else None,
+        length=read_length(_text(element, "duration")),
+        uid=event_uid(
+            element.get("guid"),
+            source=source,
+            fallback=number or f"{day_date}-{room}-{' '.join(title.split())}",
+            notes=notes,
+            line=line,
+        ),
         room=room,
         track=_text(element, "track")[:200],
         kind=kind,
         programme_type=programme_type,
-        abstract=abstract,
+        abstract=joined_text((element.findtext("abstract") or "").strip("\n"), _text(element, "description")),
         speakers=_persons(element, source),
         conference_url=http(_text(element, "origin_url")) or http(_text(element, "url")),
         slides_url=links.get("slides_url", ""),
         video_url=links.get("video_url", ""),
-        line=line,
         slug=_text(element, "slug"),
         number=int(number) if number and number.isdigit() else None,
         day=day_date,

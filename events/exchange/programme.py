@@ -2,9 +2,11 @@
 
 Every reader (events/exchange/frab.py, c3voc.py, ical.py) turns a file into a `Programme`: the conference's
 name, dates, zone, day change, rooms and tracks, its talks as `FoundTalk`s, and `Notes` (where the file departs
-from its format, and the entries it skips). The writers here put it into an event: `import_schedule` copies a
-whole conference (manage.py import_frab), `import_talks` picks talks into an existing event (manage.py
-import_talks, the admin's import page). Both write everything in one transaction, or nothing.
+from its format, and the entries it skips); what frab XML and c3voc JSON read alike (lengths, guids, people's
+keys, which entries are skipped, the days' bounds) is here once. The writers here put it into an event:
+`import_schedule` copies a whole conference (manage.py import_frab), `import_talks` picks talks into an
+existing event (manage.py import_talks, the admin's import page). Both write everything in one transaction,
+or nothing.
 """
 
 import colorsys
@@ -157,8 +159,9 @@ class Notes:
         """The notes as lines of text for a summary: each kind of deviation counted, with its first lines."""
         lines = []
         for kind, numbers in sorted(self.deviations.items(), key=lambda item: (-len(item[1]), item[0])):
-            shown = ", ".join(str(number) for number in numbers[: self.SHOWN_LINES] if number)
-            more = "…" if len(numbers) > self.SHOWN_LINES else ""
+            known = [number for number in numbers if number]  # 0: the line is not known
+            shown = ", ".join(str(number) for number in known[: self.SHOWN_LINES])
+            more = "…" if len(known) > self.SHOWN_LINES else ""
             where = (
                 ngettext("line %(lines)s%(more)s", "lines %(lines)s%(more)s", len(numbers))
                 % {"lines": shown, "more": more}
@@ -167,6 +170,14 @@ class Notes:
             )
             lines.append(f"{len(numbers)} × {kind}" + (f" ({where})" if where else ""))
         return lines
+
+    def first(self):
+        """(line, kind) of the departure met first in the file (those of unknown line last), or None."""
+        return min(
+            ((min(numbers, key=lambda n: (n == 0, n)), kind) for kind, numbers in self.deviations.items()),
+            key=lambda item: (item[0] == 0, item[0]),
+            default=None,
+        )
 
     def skipped_lines(self):
         return [
@@ -283,6 +294,23 @@ def check_range(starts_at, ends_at):
     return None
 
 
+def read_moment(value):
+    """The date and time written in ISO 8601 (with or without a UTC offset), or None."""
+    try:
+        return dt.datetime.fromisoformat(str(value or "").strip())
+    except ValueError:
+        return None
+
+
+def read_date(text):
+    """The date written as YYYY-MM-DD (a <day>'s date), or None, also for one outside EARLIEST to LATEST."""
+    try:
+        date = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return date if EARLIEST.date() <= date < LATEST.date() else None
+
+
 def choose_day_change(talks, tz, candidates):
     """The time the programme's days change at: the first of `candidates` (the file's day_change, its days'
     start and end times) under which every talk falls on the day the file lists it under, else the earliest
@@ -311,11 +339,135 @@ def choose_day_change(talks, tz, candidates):
     return minute.replace(second=0, microsecond=0)
 
 
-def note_days(programme, tz):
-    """Note the talks that fall on another day than the file lists them under, with the day change chosen."""
+def day_change_candidates(days):
+    """What a programme's days say of their change, for choose_day_change: the ends of the days that run past
+    their date, latest first, then the earliest start. `days` are (date, start, end), the times in the venue's
+    zone (local_moment) or None."""
+    starts, ends = [], []
+    for date, start, end in days:
+        if date is None:
+            continue
+        if start is not None:
+            starts.append(start.time().replace(microsecond=0))
+        if end is not None and end.date() > date:
+            ends.append(end.time().replace(microsecond=0))
+    return [*sorted(ends, reverse=True), min(starts, default=None)]
+
+
+def local_moment(moment, tz):
+    """`moment` in the venue's zone `tz` (read there when it has no UTC offset), or None when there is none or it
+    is too far off to be shown in every zone."""
+    if (
+        moment is None
+        or not EARLIEST <= (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)) <= LATEST
+    ):
+        return None
+    return moment.astimezone(tz) if moment.tzinfo else timezone.make_aware(moment, tz)
+
+
+def settle_days(programme, tz, candidates):
+    """Choose the programme's day change (choose_day_change) and note the talks that then fall on another day
+    than the file lists them under."""
+    programme.day_change = choose_day_change(programme.talks, tz, candidates)
     for talk in programme.talks:
         if talk.day is not None and programme_date(talk.starts_at, tz, programme.day_change) != talk.day:
             programme.notes.deviate(_("talk listed under a day it does not take place on"), talk.line)
+
+
+# Pieces of an entry that frab XML and c3voc JSON write alike -----------------------------------------------
+
+# A link's or attachment's type, and the talk's field it fills.
+LINK_FIELDS = {"slides": "slides_url", "media": "video_url", "video": "video_url", "recording": "video_url"}
+_LENGTH = re.compile(r"(\d{1,3}):(\d{2})(?::(\d{1,2}))?")
+
+
+def read_length(text):
+    """The length written as frab's <duration> ("00:45", "01:30:00"), or None."""
+    match = _LENGTH.fullmatch(text.strip())
+    if not match:
+        return None
+    hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return dt.timedelta(hours=hours, minutes=minutes, seconds=seconds)
+
+
+def joined_text(abstract, description):
+    """The talk's one text: the abstract, then the description where it says more."""
+    if description and description != abstract.strip():
+        return f"{abstract}\n\n{description}" if abstract else description
+    return abstract
+
+
+def event_uid(guid, *, source, fallback, notes, line):
+    """The talk's UUID: the file's `guid`, or one derived from it when it is not a UUID, or from `fallback` (the
+    event's id, else its day, room and title) when there is none; the file's departure is noted."""
+    if as_uuid(guid):
+        return as_uuid(guid)
+    if guid:
+        notes.deviate(_("event guid that is not a UUID (a UUID is derived from it)"), line)
+        return derived_uuid(source, f"event-guid-{guid}")
+    notes.deviate(_("event without a guid (one is derived from its id)"), line)
+    return derived_uuid(source, f"event-{fallback}")
+
+
+def person_key(source, *, guid, number, name):
+    """A speaker's key: the file's guid where it is a UUID, else a UUID derived from its guid, id or name."""
+    if as_uuid(guid):
+        return as_uuid(guid)
+    if guid:
+        return derived_uuid(source, f"person-guid-{guid}")
+    if number:
+        return derived_uuid(source, f"person-{number}")
+    return derived_uuid(source, f"person-name-{name}")
+
+
+def add_room(rooms, name, guid, line, notes):
+    """Collect the room `name` and its guid into `rooms` (name → guid or None, in the file's order). A guid that
+    another room already has is noted and dropped, so the room gets one of its own: pretalx has given two rooms
+    one guid."""
+    if guid and any(other_guid == guid and other != name for other, other_guid in rooms.items()):
+        notes.deviate(_("room guid that another room already has"), line)
+        guid = None
+    if name not in rooms or (guid and not rooms[name]):
+        rooms[name] = guid
+
+
+def found_talk(notes, *, line, label, title, starts_at, length, **values):
+    """The entry as a FoundTalk, or None when it lacks a title, a start or a length or its span cannot be a
+    talk: then it is skipped and listed with its line (and, without a title, its `label`: slug or id)."""
+    title = " ".join(title.split())
+    if not title:
+        notes.skip(line, label or "?", _("it has no title."))
+        return None
+    if len(title) > Talk._meta.get_field("title").max_length:
+        notes.deviate(_("title longer than 300 characters, cut"), line)
+        title = title[: Talk._meta.get_field("title").max_length]
+    if starts_at is None:
+        notes.skip(line, title, _("it has no start (<date>, or its day's date and <start>)."))
+        return None
+    if length is None:
+        notes.skip(line, title, _("it has no length (<duration> such as 00:45)."))
+        return None
+    ends_at = starts_at + length if starts_at <= LATEST - length else LATEST + length
+    if problem := check_range(starts_at, ends_at):
+        notes.skip(line, title, problem)
+        return None
+    return FoundTalk(title=title, starts_at=starts_at, ends_at=ends_at, line=line, **values)
+
+
+def drop_repeated_guids(talks, notes):
+    """The talks but those that repeat an earlier one's guid, which are skipped and listed with their line."""
+    first, kept = {}, []
+    for talk in talks:
+        if talk.uid in first:
+            notes.skip(
+                talk.line,
+                talk.title,
+                _("it repeats the guid of the event on line %(line)d.") % {"line": first[talk.uid]},
+            )
+        else:
+            first[talk.uid] = talk.line
+            kept.append(talk)
+    return kept
 
 
 def offsets_of(values):

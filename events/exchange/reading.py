@@ -25,15 +25,28 @@ def read_programme(
 ):
     """The Programme of a frab schedule.xml, c3voc schedule.json or iCalendar file given as bytes, among
     `formats`. Times without a zone are read in `time_zone` (which must agree with the file's own zone) or, for
-    iCalendar's floating times, in `tz`; `strict` keeps the frab schema check that refuses the file."""
+    iCalendar's floating times, in `tz`. `strict` refuses the file at its first departure from its format: a
+    schedule.xml's from the c3voc schema, and any the reader notes."""
     kind = sniff(data)
     if kind not in formats:
         raise ProgrammeError(_not_a_programme(data, kind, formats))
     if kind == "xml":
-        return frab.read(data, source_key=source_key, time_zone=time_zone, strict=strict)
-    if kind == "json":
-        return c3voc.read(data, source_key=source_key, time_zone=time_zone)
-    return ical.read(data, tz=tz, time_zone=time_zone)
+        programme = frab.read(data, source_key=source_key, time_zone=time_zone, strict=strict)
+    elif kind == "json":
+        programme = c3voc.read(data, source_key=source_key, time_zone=time_zone)
+    else:
+        programme = ical.read(data, tz=tz, time_zone=time_zone)
+    if strict and (first := programme.notes.first()):
+        line, departure = first
+        if not line:  # a JSON object whose place in the file was not found
+            raise ProgrammeError(
+                _("the file departs from its format: %(departure)s.") % {"departure": departure}
+            )
+        raise ProgrammeError(
+            _("line %(line)d: the file departs from its format: %(departure)s.")
+            % {"line": line, "departure": departure}
+        )
+    return programme
 
 
 def _not_a_programme(data, kind, formats):

@@ -16,7 +16,7 @@ class Command(BaseCommand):
     help = (
         "Create or update the event SLUG, its rooms, tracks, talks and speakers from a frab schedule.xml "
         "(as pentabarf, frab, pretalx, FOSDEM or this portal export it) or a c3voc schedule.json. Rows are "
-        "matched by guid; departures from the c3voc schema are listed and imported anyway (--strict refuses "
+        "matched by guid; departures from the format are listed and imported anyway (--strict refuses "
         "them); an event without a title, start or length is skipped and listed. A file that cannot be "
         "imported changes nothing."
     )
@@ -71,8 +71,8 @@ def add_reading_options(parser):
     parser.add_argument(
         "--strict",
         action="store_true",
-        help="refuse a frab schedule.xml at its first departure from the c3voc schema (default: import it, "
-        "listing the departures)",
+        help="refuse the file at its first departure from its format (a schedule.xml's from the c3voc schema; "
+        "default: import it, listing the departures)",
     )
 
 
