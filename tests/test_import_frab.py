@@ -539,7 +539,9 @@ def test_events_of_a_schedule_json_without_a_title_or_a_length_are_skipped_and_l
 
     output = import_frab(path, "38c3")
 
-    assert output.splitlines()[-4:-1] == [
+    lines = output.splitlines()
+    skipped_at = lines.index("Skipped 2 entries:")
+    assert lines[skipped_at : skipped_at + 3] == [
         "Skipped 2 entries:",
         f"  line {guid_lines[0]}: “38c3-opening-ceremony”: it has no title.",
         f"  line {guid_lines[1]}: “A Competitive Time-Trial AI for Need for Speed:”: it has no length (<duration> "
