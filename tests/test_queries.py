@@ -170,8 +170,8 @@ def test_a_track_or_room_calendar_takes_the_same_queries_whatever_the_event_hold
 def test_the_600_talk_schedule_page_shows_one_day_and_every_public_talk_on_asking(client):
     build_conference(600)
 
-    assert client.get("/big/schedule/").content.count(b'<h3 class="talk-title">') == 120
-    assert client.get("/big/schedule/?day=all").content.count(b'<h3 class="talk-title">') == 600
+    assert client.get("/big/schedule/").content.count(b' class="talk-title">') == 120
+    assert client.get("/big/schedule/?day=all").content.count(b' class="talk-title">') == 600
 
 
 @pytest.mark.skipif(
