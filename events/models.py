@@ -398,6 +398,11 @@ class TalkQuerySet(models.QuerySet):
         Event.objects.filter(pk__in=event_ids).bump_schedule_version(event_ids=event_ids)
         return count
 
+    def holding_room(self, room, starts_at, ends_at):
+        """Talks that hold `room` for part of [starts_at, ends_at): the clashes a booking there would make
+        (cancelled talks have freed their room)."""
+        return self.filter(room=room).overlapping(starts_at, ends_at).exclude(status=Talk.Status.CANCELLED)
+
     def for_clash_check(self):
         """Talks that can clash (cancelled ones free their room and speakers), with what the check reads."""
         return self.exclude(status=Talk.Status.CANCELLED).select_related("room").prefetch_related("speakers")
