@@ -742,7 +742,13 @@ class TalkAdminForm(LocalTimesForm):
     def clean(self):
         cleaned = super().clean()
         room, starts_at, ends_at = cleaned.get("room"), cleaned.get("starts_at"), cleaned.get("ends_at")
-        if room is None or not starts_at or not ends_at or starts_at >= ends_at or cleaned.get("book_room_twice"):
+        if (
+            room is None
+            or not starts_at
+            or not ends_at
+            or starts_at >= ends_at
+            or cleaned.get("book_room_twice")
+        ):
             return cleaned
         if cleaned.get("status") == Talk.Status.CANCELLED:
             return cleaned
@@ -761,7 +767,8 @@ class TalkAdminForm(LocalTimesForm):
                 % {
                     "room": room.name,
                     "others": ", ".join(
-                        f"“{other.title}” ({times.span_text(other.starts_at, other.ends_at, tz)})" for other in others
+                        f"“{other.title}” ({times.span_text(other.starts_at, other.ends_at, tz)})"
+                        for other in others
                     ),
                 },
             )
