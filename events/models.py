@@ -451,6 +451,17 @@ class TalkQuerySet(models.QuerySet):
     def in_schedule_order(self):
         return self.order_by("starts_at", "room__order", "room__name", "title")
 
+    def for_schedule(self, *, searching=False):
+        """with_details(), reading only what the schedule's cards show: the talks without their links, record
+        and (unless `searching`, which matches and quotes it) abstract, the speakers by name and affiliation. A
+        FOSDEM day reads a thousand talks and their speakers, and the page is rendered again after every change."""
+        unused = ["conference_url", "slides_url", "video_url", "source_uid", "created_at", "sequence"]
+        in_order = Speaker.objects.order_by("talk_speakers__position", "talk_speakers__pk").only(
+            "name", "slug", "affiliation"
+        )
+        talks = self.defer(*unused) if searching else self.defer("abstract", *unused)
+        return talks.prefetch_related("room", "track", models.Prefetch("speakers", queryset=in_order))
+
     def with_details(self):
         """Talks with their room, track and speakers, the speakers in speaking order (`talk.speakers.all()`), in
         a fixed number of queries: what the schedule, the talk pages and the exports show of a talk."""

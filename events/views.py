@@ -109,7 +109,7 @@ class ScheduleView(EventMixin, TemplateView):
         talks = event.talks.public()
         page = schedule.lay_out_page(
             event,
-            talks.with_details().in_schedule_order(),
+            talks.for_schedule(searching=bool(request.GET.get("q", "").strip())).in_schedule_order(),
             tracks=event.tracks.all(),
             rooms=event.rooms.all(),
             extras=_happenings(event),

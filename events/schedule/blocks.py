@@ -1,6 +1,7 @@
 """A day laid out by time alone: blocks of talks that overlap, each talk in a lane of its block."""
 
 import datetime as dt
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from .clashes import assign_lanes, overlap
@@ -47,13 +48,19 @@ def _place(talks):
     ends_at = max(talk.ends_at for talk in talks)
     lanes, count = assign_lanes(talks)
     span = ends_at - starts_at
+    starts = [talk.starts_at for talk in talks]  # in order
     items = tuple(
         PlacedTalk(
             talk=talk,
             lane=lane,
             offset=_percent(talk.starts_at - starts_at, span),
             width=_percent(talk.duration, span),
-            parallel=tuple(other for other in talks if other is not talk and overlap(talk, other)),
+            # Only talks starting before this one ends can share its time.
+            parallel=tuple(
+                other
+                for other in talks[: bisect_left(starts, talk.ends_at)]
+                if other is not talk and overlap(talk, other)
+            ),
         )
         for talk, lane in zip(talks, lanes, strict=True)
     )

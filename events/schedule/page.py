@@ -20,38 +20,42 @@ ONE_DAY_AT_A_TIME_FROM = 40
 @dataclass(frozen=True)
 class ScheduleDay:
     date: dt.date
-    blocks: tuple
+    blocks: tuple  # blocks of parallel talks, where the day is not laid out by room
     grid: object = None  # a DayGrid when the day is laid out by room
     extras: tuple = ()  # what else happens that day: (starts_at, ends_at, what, address)
+    talks: tuple = ()  # in start order
 
     @property
     def talk_count(self):
-        return sum(len(block.items) for block in self.blocks)
+        return len(self.talks)
 
     @property
     def first_start(self):
-        return self.blocks[0].starts_at if self.blocks else self.extras[0][0]
+        return self.talks[0].starts_at if self.talks else self.extras[0][0]
 
-    @property
-    def talks(self):
-        return [item.talk for block in self.blocks for item in block.items]
+
+def lay_out_day(day, talks, rooms, extras):
+    """One day: a grid by room where the event has `rooms` and the day fits one, else blocks of parallel talks."""
+    grid = lay_out_grid(talks, rooms) if rooms and talks else None
+    return ScheduleDay(
+        date=day,
+        blocks=() if grid else tuple(lay_out_blocks(talks)),
+        grid=grid,
+        extras=tuple(extras),
+        talks=tuple(talks),
+    )
 
 
 def lay_out_schedule(talks, event, rooms=(), extras=()):
-    """The schedule of `event` by day, each day laid out in blocks of parallel talks and, where the event has
-    `rooms`, as a grid by room. `extras` [(starts_at, ends_at, what, address)] are the other things that
-    happen (office hours, booth shifts): their days are schedule days too."""
+    """The schedule of `event` by day, each day laid out as a grid by room where the event has `rooms`, else
+    (or where the day does not fit a grid) in blocks of parallel talks. `extras` [(starts_at, ends_at, what,
+    address)] are the other things that happen (office hours, booth shifts): their days are schedule days too."""
     by_day = dict(group_by_day(talks, event))
     extras_by_day = defaultdict(list)
     for extra in sorted(extras, key=lambda extra: extra[0]):
         extras_by_day[day_of(event, extra[0])].append(extra)
     return [
-        ScheduleDay(
-            date=day,
-            blocks=tuple(lay_out_blocks(by_day.get(day, []))),
-            grid=lay_out_grid(by_day[day], rooms) if rooms and day in by_day else None,
-            extras=tuple(extras_by_day.get(day, ())),
-        )
+        lay_out_day(day, by_day.get(day, []), rooms, extras_by_day.get(day, ()))
         for day in sorted(set(by_day) | set(extras_by_day))
     ]
 
