@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 
+from tests.browser import wider_than_the_screen
+
 pytestmark = pytest.mark.browser
 
 SATURDAY = "/fosdem/schedule/?day=2025-02-01"
@@ -208,11 +210,26 @@ def test_no_public_page_of_a_fosdem_sized_event_or_the_600_talk_conference_scrol
     paths = public_pages("fosdem", "talk-0", "hacker-0", ["2025-02-01", "2025-02-02"]) + public_pages(
         "synthcon", talk.slug, talk.speakers.first().slug, [day.isoformat() for day in synthcon.days()]
     )
-    wide = []
-    for path in paths:
-        page.goto(live_server.url + path)
-        for width in [375, 768, 1024, 1440]:
-            page.set_viewport_size({"width": width, "height": 900})
-            if page.evaluate("document.documentElement.scrollWidth") > width:
-                wide.append((path, width))
-    assert wide == []
+    assert wider_than_the_screen(page, live_server.url, paths) == []
+
+
+def test_a_visitor_without_javascript_follows_two_rooms_at_once(chromium, live_server, fosdem):
+    context = chromium.new_context(java_script_enabled=False, viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(live_server.url + SATURDAY)
+        page.get_by_text("Search and filter").click()
+        page.get_by_label("H.1309 (Van Rijn)").check()
+        page.get_by_label("K.3.201").check()
+        page.get_by_role("button", name="Follow these rooms").click()
+
+        assert "room=h1309-van-rijn" in page.url and "room=k3201" in page.url and "day=2025-02-01" in page.url
+        assert page.locator(".grid-room").all_inner_texts() == ["K.3.201", "H.1309 (Van Rijn)"]
+        assert (
+            page.locator(".followed")
+            .inner_text()
+            .startswith("Following these rooms: K.3.201, H.1309 (Van Rijn).")
+        )
+    finally:
+        context.close()

@@ -5,6 +5,8 @@ import datetime as dt
 
 import pytest
 
+from tests.browser import wider_than_the_screen
+
 pytestmark = pytest.mark.browser
 
 GRID = "/gridcon/schedule/"
@@ -140,11 +142,4 @@ PAGES = [
 
 
 def test_no_public_page_of_either_conference_scrolls_sideways(page, live_server, gridcon, kubecon):
-    wide = []
-    for path in PAGES:
-        page.goto(live_server.url + path)
-        for width in [375, 768, 1024, 1440]:
-            page.set_viewport_size({"width": width, "height": 900})
-            if page.evaluate("document.documentElement.scrollWidth") > width:
-                wide.append((path, width))
-    assert wide == []
+    assert wider_than_the_screen(page, live_server.url, PAGES) == []
