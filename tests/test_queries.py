@@ -189,7 +189,7 @@ def test_the_benchmark_conference_renders_every_page_with_few_queries(client, dj
     ]:
         with django_assert_max_num_queries(9):
             assert client.get(path).status_code == 200
-    assert client.get("/synthcon/schedule/?day=all").content.count(b'<h3 class="talk-title">') == 600
+    assert client.get("/synthcon/schedule/?day=all").content.count(b' class="talk-title">') == 600
 
 
 @pytest.mark.parametrize("talk_count", [24, 240])
