@@ -294,6 +294,16 @@ def measure(label, database_url, args, workdir):
     if args.pages:
         pages = [page for page in pages if page[0] in args.pages]
     probe = json.loads(python(env, PROBE, json.dumps(pages)))
+    grid_day = None
+    if "grid" in args.modes:
+        print(f"[{label}] a FOSDEM-sized day (bench/grid_day.py) ...", file=sys.stderr)
+        grid_day = json.loads(
+            subprocess.run(
+                [PYTHON, "bench/grid_day.py"], cwd=ROOT, env=env, check=True, text=True, capture_output=True
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
     rows = []
     for mode, app, extra in [
         ("first", "portal.wsgi", {"CACHE_URL": "dummycache://"}),
@@ -353,6 +363,7 @@ def measure(label, database_url, args, workdir):
                 }
     return {
         "label": label,
+        "grid_day": grid_day,
         "rows": rows,
         "probe": probe,
         "ceilings": ceilings,
@@ -395,6 +406,15 @@ def report(result, args):
         f"Worker resident memory after the runs: {', '.join(f'{mb:.0f} MB' for mb in result['rss'])}.",
         "",
     ]
+    if result["grid_day"]:
+        day = result["grid_day"]
+        lines += [
+            f"A FOSDEM-sized day (bench/grid_day.py: {day['rooms']} rooms, {day['talks']} talks, "
+            f"`/fosdem/schedule/?day=2025-02-01`): {day['bytes']:,} bytes of HTML, {day['queries']} queries; "
+            f"render after a change to one talk {day['after_change_ms']:.0f} ms (median), "
+            f"with nothing cached {day['first_ms']:.0f} ms.",
+            "",
+        ]
     if result["slow"]:
         lines += [
             f"Normal requests for the schedule page, one each half second for {result['slow_seconds']} s, while 200 idle "
@@ -428,8 +448,9 @@ def main():
     parser.add_argument(
         "--modes",
         type=lambda value: value.split(","),
-        default=["first", "cold", "warm", "edge"],
-        help="first, cold, warm, edge or several, comma-separated (default: all four)",
+        default=["first", "cold", "warm", "edge", "grid"],
+        help="first, cold, warm, edge, grid (a FOSDEM-sized day's render) or several, comma-separated "
+        "(default: all five)",
     )
     parser.add_argument(
         "--slow-clients",

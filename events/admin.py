@@ -856,9 +856,54 @@ class TalkSpeakerInline(admin.TabularInline):
 
 
 class TalkAdminForm(LocalTimesForm):
+    """The talk, checked before it is saved for another talk in its room at that time: a double booking the
+    organiser confirms (two short talks sharing a slot, a panel beside its room's talk) is kept, and the public
+    grid shows both side by side in the room's column."""
+
+    book_room_twice = forms.BooleanField(
+        label=_("Keep both talks in this room at once"),
+        required=False,
+        help_text=_("Tick to save the talk although another one holds its room at that time."),
+    )
+
     class Meta:
         model = Talk
         fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        room, starts_at, ends_at = cleaned.get("room"), cleaned.get("starts_at"), cleaned.get("ends_at")
+        if (
+            room is None
+            or not starts_at
+            or not ends_at
+            or starts_at >= ends_at
+            or cleaned.get("book_room_twice")
+        ):
+            return cleaned
+        if cleaned.get("status") == Talk.Status.CANCELLED:
+            return cleaned
+        others = Talk.objects.holding_room(room, starts_at, ends_at).exclude(pk=self.instance.pk)
+        if others:
+            tz = room.event.tzinfo
+            self.add_error(
+                "room",
+                ngettext(
+                    "%(room)s is already taken at that time by %(others)s. Tick “Keep both talks in this room at "
+                    "once” to save the talk anyway, or choose another room or time.",
+                    "%(room)s is already taken at that time by %(others)s. Tick “Keep both talks in this room at "
+                    "once” to save the talk anyway, or choose another room or time.",
+                    len(others),
+                )
+                % {
+                    "room": room.name,
+                    "others": ", ".join(
+                        f"“{other.title}” ({times.span_text(other.starts_at, other.ends_at, tz)})"
+                        for other in others
+                    ),
+                },
+            )
+        return cleaned
 
 
 @admin.register(Talk)
@@ -884,7 +929,7 @@ class TalkAdmin(ConcurrentEditsMixin, TitleColumnMixin, EventLocalTimesMixin, ad
     readonly_fields = ["uuid", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["event", "title", "slug", "status", ("kind", "programme_type")]}),
-        (_("When and where"), {"fields": [("starts_at", "ends_at"), "room", "track"]}),
+        (_("When and where"), {"fields": [("starts_at", "ends_at"), "room", "book_room_twice", "track"]}),
         (pgettext_lazy("a talk's summary", "Abstract"), {"fields": ["abstract"]}),
         (_("Links"), {"fields": ["conference_url", "slides_url", "video_url"], "classes": ["collapse"]}),
         (

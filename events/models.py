@@ -446,6 +446,11 @@ class TalkQuerySet(models.QuerySet):
         Event.objects.filter(pk__in=event_ids).bump_schedule_version(event_ids=event_ids)
         return count
 
+    def holding_room(self, room, starts_at, ends_at):
+        """Talks that hold `room` for part of [starts_at, ends_at): the clashes a booking there would make
+        (cancelled talks have freed their room)."""
+        return self.filter(room=room).overlapping(starts_at, ends_at).exclude(status=Talk.Status.CANCELLED)
+
     def for_clash_check(self):
         """Talks that can clash (cancelled ones free their room and speakers), with what the check reads."""
         return self.exclude(status=Talk.Status.CANCELLED).select_related("room").prefetch_related("speakers")
@@ -493,6 +498,17 @@ class TalkQuerySet(models.QuerySet):
 
     def in_schedule_order(self):
         return self.order_by("starts_at", "room__order", "room__name", "title")
+
+    def for_schedule(self, *, searching=False):
+        """with_details(), reading only what the schedule's cards show: the talks without their links, record
+        and (unless `searching`, which matches and quotes it) abstract, the speakers by name and affiliation. A
+        FOSDEM day reads a thousand talks and their speakers, and the page is rendered again after every change."""
+        unused = ["conference_url", "slides_url", "video_url", "source_uid", "created_at", "sequence"]
+        in_order = Speaker.objects.order_by("talk_speakers__position", "talk_speakers__pk").only(
+            "name", "slug", "affiliation"
+        )
+        talks = self.defer(*unused) if searching else self.defer("abstract", *unused)
+        return talks.prefetch_related("room", "track", models.Prefetch("speakers", queryset=in_order))
 
     def with_details(self):
         """Talks with their room, track and speakers, the speakers in speaking order (`talk.speakers.all()`), in

@@ -36,7 +36,7 @@ KEEP_SECONDS = 24 * 60 * 60
 # Every query parameter a kept page reads. nginx's cache key names each of them and nothing else of the query
 # string (deploy/nginx.conf, proxy_cache_key): a parameter a page reads must be here and there, or nginx would
 # answer it with the copy of another value. tests/test_pagecache.py compares the two.
-QUERY_PARAMETERS = ("day", "track", "kind", "room", "q", "page", "talks")
+QUERY_PARAMETERS = ("day", "track", "kind", "room", "q", "page", "talks", "tz", "times")
 
 
 def read_query(query_string, names):
@@ -70,14 +70,16 @@ def as_kept(request, reads):
     return request
 
 
-def cache_per_schedule_version(reads=(), variant=lambda request: ""):
+def cache_per_schedule_version(reads=(), variant=lambda request: "", several=()):
     """View decorator: a GET of the view is answered from the cache once it has rendered with status 200 for the
     current version of the event's schedule (the event middleware gives `request.event`).
 
     The page is told apart by the query parameters it `reads` (a tuple of QUERY_PARAMETERS) and sees no other
     (as_kept()), so made-up parameters never make it render again; `variant(request)` names what else it shows
     (the day it opens on while the event runs), or returns None to have the view render for this request and
-    keep nothing (a search: as many as visitors can type). Nothing of a draft event is kept
+    keep nothing (a search: as many as visitors can type). A request that repeats one of the parameters `several`
+    (which the page reads as a list) is rendered for its visitor, with all of them, and nothing kept: nginx
+    passes such requests by its cache too (deploy/nginx.conf). Nothing of a draft event is kept
     (events/middleware.py). Only for pages that are the same for every visitor: no form, no CSRF token, no
     message, nothing that depends on the time of the request.
     """
@@ -87,6 +89,8 @@ def cache_per_schedule_version(reads=(), variant=lambda request: ""):
         def cached_view(request, *args, **kwargs):
             # A draft, shown to an organiser, is neither kept nor served from what was kept.
             if request.method not in ("GET", "HEAD") or getattr(request, "previewing_draft", False):
+                return view(request, *args, **kwargs)
+            if any(len(request.GET.getlist(name)) > 1 for name in several):
                 return view(request, *args, **kwargs)
             as_kept(request, reads)
             name = variant(request)

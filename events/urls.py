@@ -11,6 +11,7 @@ urlpatterns = [
     path("<slug:event>/", views.EventDetailView.as_view(), name="event_detail"),
     path("<slug:event>/schedule/", views.ScheduleView.as_view(), name="schedule"),
     path("<slug:event>/schedule/now/", views.schedule_now, name="schedule_now"),
+    path("<slug:event>/time-zone/", views.TimeZoneView.as_view(), name="time_zone"),
     path("<slug:event>/embed/", views.ScheduleEmbedView.as_view(), name="schedule_embed"),
     path("<slug:event>/my-schedule/", views.MyScheduleView.as_view(), name="my_schedule"),
     path("<slug:event>/schedule/changes/", views.ScheduleChangesView.as_view(), name="schedule_changes"),

@@ -10,11 +10,12 @@ from functools import wraps
 
 from django.conf import settings
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -25,7 +26,7 @@ from portal import ratelimit
 
 from . import changelog, exports, notices, pagecache, privacy, schedule, signups
 from .forms import SignupForm, undecodable_fields
-from .models import BoothShift, Event, OfficeHours, Signup, Speaker
+from .models import BoothShift, Event, OfficeHours, Signup, Speaker, Talk
 
 
 @method_decorator(pagecache.shared_at_the_edge, name="dispatch")
@@ -89,9 +90,7 @@ class EventDetailView(EventMixin, TemplateView):
         talks = list(event.talks.public().in_schedule_order())
         now = timezone.now()
         return super().get_context_data(
-            days=schedule.lay_out_schedule(
-                talks, event.tzinfo, extras=_happenings(event), day_change=event.day_change
-            ),
+            days=schedule.lay_out_schedule(talks, event, extras=_happenings(event)),
             whats_on=schedule.whats_on(talks, now),
             is_over=_is_over(event, now),
             **kwargs,
@@ -100,8 +99,10 @@ class EventDetailView(EventMixin, TemplateView):
 
 @method_decorator(
     pagecache.cache_per_schedule_version(
-        schedule.FILTER_NAMES,
+        (*schedule.FILTER_NAMES, *schedule.ZONE_PARAMS),
         lambda request: schedule.cache_variant(request.GET, _running_today(request.event)),
+        # Several rooms followed at once (?room=a&room=b): as many pages as there are sets of rooms.
+        several=("room",),
     ),
     name="dispatch",
 )
@@ -113,7 +114,7 @@ class ScheduleView(EventMixin, TemplateView):
         talks = event.talks.public()
         page = schedule.lay_out_page(
             event,
-            talks.with_details().in_schedule_order(),
+            talks.for_schedule(searching=bool(request.GET.get("q", "").strip())).in_schedule_order(),
             tracks=event.tracks.all(),
             rooms=event.rooms.all(),
             extras=_happenings(event),
@@ -124,7 +125,12 @@ class ScheduleView(EventMixin, TemplateView):
         # What the blocks of talks are kept under ({% cache %}), beside their talks' change times.
         kept = {"seconds": pagecache.KEEP_SECONDS, "revision": settings.RENDER_REVISION}
         context = self.get_context_data(page=page, kept=kept, **kwargs)
-        return self.render_to_response(context, status=page.status)
+        response = self.render_to_response(context, status=page.status)
+        if page.zone.instead:
+            # Every time of the page in the visitor's chosen zone: the zone is active while it renders.
+            with timezone.override(page.zone.tzinfo):
+                response.render()
+        return response
 
 
 def framed_by_the_event_s_sites(view):
@@ -177,7 +183,7 @@ class MyScheduleView(EventMixin, TemplateView):
         clashes = schedule.find_clashes(talks)
         days = [
             (day, [(talk, clashes.get(talk.pk, [])) for talk in day_talks])
-            for day, day_talks in schedule.group_by_day(talks, event.tzinfo, event.day_change)
+            for day, day_talks in schedule.group_by_day(talks, event)
         ]
         query = ",".join(talk.slug for talk in talks)
         return self.render_to_response(
@@ -194,23 +200,66 @@ class MyScheduleView(EventMixin, TemplateView):
 
 
 def schedule_now(request, event):
-    """“Jump to now”, without JavaScript: today's page of the schedule at the first talk running now or next,
-    the schedule's first page outside the event. Depends on the time, so nothing keeps it."""
+    """“Jump to now”, without JavaScript: today's page of the schedule at the first talk running now or next
+    among those its filters (rooms, track, kind) choose, with those filters; the schedule's first page outside
+    the event. Depends on the time, so nothing keeps it."""
     event = request.event
     url = reverse("events:schedule", kwargs={"event": event.slug})
+    query = request.GET.copy()
+    for name in ("day", "q"):
+        query.pop(name, None)
     now = timezone.now()
     today = _running_today(event, now)
     if today is None:
-        return redirect(url)
-    on_today = [
-        talk
-        for talk in event.talks.published().on_day(today, event.tzinfo, event.day_change).in_schedule_order()
+        return redirect(url + (f"?{query.urlencode()}" if query else ""))
+    query["day"] = today.isoformat()
+    try:
+        filters = schedule.read_filters(
+            query,
+            days=[today],
+            track_slugs={track.slug for track in event.tracks.all()},
+            kinds=Talk.Kind.values,
+            room_slugs={room.slug for room in event.rooms.all()},
+        )
+    except schedule.FilterError:
+        filters = schedule.Filters(day=today)  # the schedule page itself says what is wrong
+    on_today = (
+        event.talks.published().on_day(today, event.tzinfo, event.day_change).select_related("room", "track")
+    )
+    current = [
+        t for t in schedule.filter_talks(on_today.in_schedule_order(), filters, event) if t.ends_at > now
     ]
-    current = [talk for talk in on_today if talk.ends_at > now]
     anchor = f"#talk-{current[0].slug}" if current else ""
-    response = redirect(f"{url}?day={today.isoformat()}{anchor}")
+    response = redirect(f"{url}?{query.urlencode()}{anchor}")
     response["Cache-Control"] = "no-store"
     return response
+
+
+class TimeZoneView(EventMixin, TemplateView):
+    """The choice of a time zone for the event's pages: a plain form that goes back to the page it came from
+    (`?next=`, a path of this site) with `tz=<zone>` and `times=beside|instead` in its address, so the page
+    stays one that every visitor with that choice shares. static/js/portal.js offers the browser's zone first
+    and remembers the choice for the pages opened later."""
+
+    template_name = "events/time_zone.html"
+
+    def get_context_data(self, **kwargs):
+        event = self.request.event
+        target = self.request.GET.get("next", "")
+        if not target.startswith("/") or not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+            target = reverse("events:schedule", kwargs={"event": event.slug})
+        path, _sep, query = target.partition("?")
+        params = QueryDict(query, mutable=True)
+        zone, _problems = schedule.read_zone(params, event.time_zone)
+        kept = [
+            (name, value)
+            for name, values in params.lists()
+            if name not in schedule.ZONE_PARAMS
+            for value in values
+        ]
+        return super().get_context_data(
+            action=path, kept=kept, zone=zone, zones=schedule.known_zones(), **kwargs
+        )
 
 
 def _is_over(event, now=None):

@@ -65,6 +65,18 @@ def phone_page(chromium):
     context.close()
 
 
+def wider_than_the_screen(page, base_url, paths, widths=(375, 768, 1024, 1440)):
+    """(path, width) of each page of `paths` that scrolls sideways at a common screen width."""
+    wide = []
+    for path in paths:
+        page.goto(base_url + path)
+        for width in widths:
+            page.set_viewport_size({"width": width, "height": 900})
+            if page.evaluate("document.documentElement.scrollWidth") > width:
+                wide.append((path, width))
+    return wide
+
+
 # The service worker, for the offline tests.
 
 

@@ -202,4 +202,24 @@ def gridcon(db):
     return event
 
 
+@pytest.fixture
+def fosdem(db):
+    """A FOSDEM-sized weekend (tests/factories.py): 29 rooms of ~470 talks on Saturday, a double booking."""
+    from tests.factories import make_fosdem_like_event
+
+    return make_fosdem_like_event()
+
+
+@pytest.fixture
+def synthcon(db):
+    """The 600-talk benchmark conference (6 rooms, 5 days), imported from its frab file; skipped without it."""
+    from events.models import Event
+    from tests.factories import SYNTHCON_600
+
+    if not SYNTHCON_600.exists():
+        pytest.skip("the 600-talk benchmark conference is not on this machine (BENCH_DATA)")
+    call_command("import_frab", str(SYNTHCON_600), "--event", "synthcon", verbosity=0)
+    return Event.objects.get(slug="synthcon")
+
+
 from tests.browser import chromium, page, phone_page  # noqa: E402,F401  (browser fixtures)

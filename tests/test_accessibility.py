@@ -99,6 +99,24 @@ def test_a_draft_shown_to_an_organiser_has_no_serious_accessibility_violations(
     assert audited_page.locator(".draft-banner").is_visible()
 
 
+# A FOSDEM-sized day: the grid of 29 rooms, buildings, a double booking, a chosen zone, the zone's form.
+BIG_PAGES = [
+    "/fosdem/schedule/",
+    "/fosdem/schedule/?day=2025-02-02&tz=Asia/Tokyo",
+    "/fosdem/schedule/?room=h1309-van-rijn&room=k3201&day=2025-02-01",
+    "/fosdem/time-zone/",
+]
+
+
+@pytest.mark.parametrize("path", BIG_PAGES)
+@pytest.mark.parametrize("width", [375, 1440])
+def test_the_pages_of_a_fosdem_sized_day_have_no_serious_accessibility_violations(
+    audited_page, live_server, fosdem, path, width
+):
+    audited_page.set_default_timeout(60_000)
+    audit(audited_page, live_server, path, width)
+
+
 def audit(audited_page, live_server, path, width):
     audited_page.set_viewport_size({"width": width, "height": 900})
     response = audited_page.goto(live_server.url + path)

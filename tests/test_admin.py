@@ -244,17 +244,43 @@ def test_the_talk_list_shows_times_with_the_zone_abbreviation(organiser_client):
     assert "Mon 16 May, 10:45–11:15 CEST" in response.content.decode()
 
 
-def test_saving_a_talk_warns_when_its_room_is_taken(organiser_client):
+def test_a_talk_in_a_taken_room_is_held_back_before_saving_naming_the_other_talk(organiser_client):
+    event = make_event()
+    room = make_room(event, name="Hall 1")
+    make_talk(event, title="Already there", room=room, starts_at=at(16, 10, 30))
+
+    response = organiser_client.post(reverse("admin:events_talk_add"), talk_form(event, room=room.pk))
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["room"] == [
+        "Hall 1 is already taken at that time by “Already there” (Monday 16 May 2022, 10:30–11:00 CEST). "
+        "Tick “Keep both talks in this room at once” to save the talk anyway, or choose another room or time."
+    ]
+    assert Talk.objects.count() == 1
+
+
+def test_an_organiser_can_confirm_a_double_booking_and_is_reminded_after_saving(organiser_client):
     event = make_event()
     room = make_room(event, name="Hall 1")
     make_talk(event, title="Already there", room=room, starts_at=at(16, 10, 30))
 
     response = organiser_client.post(
-        reverse("admin:events_talk_add"), talk_form(event, room=room.pk), follow=True
+        reverse("admin:events_talk_add"), talk_form(event, room=room.pk, book_room_twice="on"), follow=True
     )
 
     messages = [str(m) for m in response.context["messages"]]
     assert "Room Hall 1 is already taken at that time by “Already there”." in messages
+    assert Talk.objects.filter(room=room).count() == 2
+
+
+def test_a_cancelled_talk_frees_its_room_for_another(organiser_client):
+    event = make_event()
+    room = make_room(event, name="Hall 1")
+    make_talk(event, title="Called off", room=room, starts_at=at(16, 10, 30), status=Talk.Status.CANCELLED)
+
+    organiser_client.post(reverse("admin:events_talk_add"), talk_form(event, room=room.pk))
+
+    assert Talk.objects.filter(room=room).count() == 2
 
 
 def test_saving_a_talk_warns_when_a_speaker_is_elsewhere_at_that_time(organiser_client):

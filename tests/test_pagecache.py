@@ -35,7 +35,10 @@ CACHED = [
 
 def titles(response):
     tree = lxml.html.fromstring(response.content.decode())
-    return [" ".join(a.text_content().split()) for a in tree.xpath("//li[contains(@class, 'talk')]//h3/a")]
+    return [
+        " ".join(a.text_content().split())
+        for a in tree.xpath("//li[contains(@class, 'talk')]//*[contains(@class, 'talk-title')]/a")
+    ]
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Read logic of the schedule, without HTTP: blocks of parallel talks, filters, what is on now."""
 
 import datetime as dt
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,6 +11,7 @@ from events import schedule
 from events.models import Talk, Track
 
 MADRID = ZoneInfo("Europe/Madrid")
+VENUE = SimpleNamespace(tzinfo=MADRID)  # what the day functions read of an event
 UTC = dt.UTC
 
 
@@ -92,7 +94,7 @@ def test_the_schedule_is_laid_out_by_day_in_the_events_zone():
     late_night = talk("Night", 17, "00:30", "01:00")
     morning = talk("Morning", 16, "10:45", "11:15")
 
-    days = schedule.lay_out_schedule([late_night, morning], MADRID)
+    days = schedule.lay_out_schedule([late_night, morning], VENUE)
 
     assert [(day.date, day.talk_count) for day in days] == [
         (dt.date(2022, 5, 16), 1),
@@ -152,7 +154,7 @@ def test_filters_keep_only_the_talks_matching_all_of_them():
     talks = [monday_talk, friday_tutorial, friday_talk]
 
     def kept(filters):
-        return [t.title for t in schedule.filter_talks(talks, filters, MADRID)]
+        return [t.title for t in schedule.filter_talks(talks, filters, VENUE)]
 
     assert kept(schedule.Filters()) == ["Monday talk", "Friday tutorial", "Friday talk"]
     assert kept(schedule.Filters(day=dt.date(2022, 5, 20))) == ["Friday tutorial", "Friday talk"]
@@ -282,15 +284,39 @@ def test_talks_without_a_room_get_a_last_column_and_a_lone_break_spans_every_roo
     ]
 
 
-def test_a_room_with_two_talks_at_once_leaves_the_day_in_blocks():
+def test_two_talks_at_once_in_one_room_sit_side_by_side_in_its_column_and_the_day_stays_a_grid():
     talks = [
         in_room(talk("One", 16, "09:00", "10:00"), HALL_A),
         in_room(talk("Two", 16, "09:30", "10:30"), HALL_A),
+        in_room(talk("After", 16, "10:30", "11:00"), HALL_A),
+        in_room(talk("Beside", 16, "09:00", "10:00"), HALL_B),
+    ]
+
+    grid = schedule.lay_out_grid(talks, [HALL_A, HALL_B])
+
+    # Hall A takes two columns (lines 2 and 3), Hall B starts at line 4.
+    assert [(column.name, column.line, column.lanes) for column in grid.columns] == [
+        ("Hall A", 2, 2),
+        ("Hall B", 4, 1),
+    ]
+    assert [(item.talk.title, item.column, item.span) for item in grid.items] == [
+        ("One", 2, 1),
+        ("Beside", 4, 1),
+        ("Two", 3, 1),
+        ("After", 2, 2),  # alone in the room again: as wide as the room
+    ]
+    assert [[other.title for other in item.clashes] for item in grid.items] == [["Two"], [], ["One"], []]
+    day = schedule.lay_out_schedule(talks, VENUE, [HALL_A, HALL_B])[0]
+    assert day.grid is not None and day.grid.has_clashes
+
+
+def test_more_talks_at_once_in_a_room_than_the_grid_places_leave_the_day_in_blocks():
+    talks = [
+        in_room(talk(f"T{n}", 16, "09:00", "10:00"), HALL_A) for n in range(schedule.grid.GRID_MAX_LANES + 1)
     ]
 
     assert schedule.lay_out_grid(talks, [HALL_A]) is None
-    day = schedule.lay_out_schedule(talks, MADRID, [HALL_A])[0]
-    assert day.grid is None and len(day.blocks) == 1
+    assert schedule.lay_out_schedule(talks, VENUE, [HALL_A])[0].grid is None
 
 
 @pytest.mark.django_db

@@ -98,7 +98,7 @@ def test_every_day_on_asking_and_the_room_grid_keeps_rooms_in_their_columns(clie
         columns = {
             words.split("talk ")[1]: li.get("class").split()[1]
             for li, words in zip(
-                tree.xpath(grid + "/li[@data-talk]"), texts(tree, grid + "/li[@data-talk]//h3"), strict=True
+                tree.xpath(grid + "/li[@data-talk]"), texts(tree, grid + "/li[@data-talk]//h4/a"), strict=True
             )
         }
         assert columns["0"] == columns["3"] == "c-2" and columns["1"] == "c-3" and columns["2"] == "c-4"
@@ -273,3 +273,68 @@ def test_the_talk_page_tells_the_script_its_room_as_the_schedule_does(client):
     tree = parse(client.get(talk.get_absolute_url()))
 
     assert tree.xpath("//article[@class='talk-detail']/@data-room") == ["Hall E"]
+
+
+def test_a_rooms_page_is_titled_and_headed_with_the_rooms_name(client, big):
+    tree = parse(client.get("/big/schedule/?room=hall-b&day=2022-05-16"))
+
+    assert texts(tree, "//title") == ["Monday 16 May · Hall B · Schedule · Big"]
+    assert texts(tree, "//h1") == ["Hall B"]
+
+
+def test_several_rooms_are_followed_at_once_and_such_a_page_is_rendered_for_its_visitor(client, big):
+    response = client.get("/big/schedule/?room=hall-a&room=hall-c&day=2022-05-16")
+
+    tree = parse(response)
+    assert talk_titles(tree) == [f"Day 16 talk {n}" for n in (0, 2, 3, 5, 6, 8, 9, 11)]
+    assert texts(tree, "//p[@class='followed']")[0].startswith("Following these rooms: Hall A, Hall C.")
+    assert texts(tree, "//ol[contains(@class, 'grid')]/li[contains(@class, 'grid-room')]") == [
+        "Hall A",
+        "Hall C",
+    ]
+    assert "ETag" not in response  # as many pages as sets of rooms: not kept
+
+
+def test_jump_to_now_keeps_the_rooms_followed(client, big):
+    with during(18, 10):
+        response = client.get("/big/schedule/now/?room=hall-c")
+
+    assert response["Location"] == "/big/schedule/?room=hall-c&day=2022-05-18#talk-d18-5"
+
+
+def test_a_chosen_zone_writes_every_time_of_the_page_in_it(client, big):
+    tree = parse(client.get("/big/schedule/?day=2022-05-16&tz=America/New_York&times=instead"))
+
+    # 09:00 in Valencia (CEST) is 03:00 in New York (EDT).
+    assert texts(tree, "//li[contains(@class, 'grid-time')]")[0] == "03:00"
+    assert texts(tree, "//li[@id='talk-d16-0']//p[@class='talk-time']")[0].startswith("03:00–03:30 EDT")
+    beside = parse(client.get("/big/schedule/?day=2022-05-16&tz=America/New_York"))
+    assert texts(beside, "//li[@id='talk-d16-0']//p[@class='talk-time']")[0].startswith("09:00–09:30 CEST")
+    assert texts(beside, "//li[@id='talk-d16-0']//span[@class='local-time']") == ["03:00–03:30 EDT"]
+
+
+def test_an_unknown_zone_is_a_400_with_a_message(client, big):
+    response = client.get("/big/schedule/?tz=Mars/Olympus")
+
+    assert response.status_code == 400
+    assert (
+        "“Mars/Olympus” is not a time zone this site knows."
+        in texts(parse(response), "//div[@role='alert']")[0]
+    )
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "big/schedule/"])
+def test_the_zone_form_goes_back_only_to_a_page_of_this_site(client, big, target):
+    tree = parse(client.get("/big/time-zone/", {"next": target}))
+
+    assert tree.xpath("//form[@data-zone-form]/@action") == ["/big/schedule/"]
+
+
+def test_the_zone_form_goes_back_to_the_page_it_came_from_with_its_filters(client, big):
+    tree = parse(
+        client.get("/big/time-zone/", {"next": "/big/schedule/?day=2022-05-17&room=hall-a&tz=Asia/Tokyo"})
+    )
+
+    assert tree.xpath("//form[@data-zone-form]/@action") == ["/big/schedule/"]
+    assert tree.xpath("//form[@data-zone-form]/input[@type='hidden']/@name") == ["day", "room"]
+    assert tree.xpath("//select[@name='tz']/option[@selected]/text()") == ["Asia/Tokyo"]

@@ -45,7 +45,7 @@ def texts(tree, xpath):
 
 
 def talk_titles(tree, within=""):
-    return texts(tree, f"{within}//li[{cls('talk')}]//h3/a")
+    return texts(tree, f"{within}//li[{cls('talk')}]//*[{cls('talk-title')}]/a")
 
 
 def day_blocks(tree, day):

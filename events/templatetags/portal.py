@@ -110,3 +110,19 @@ def webcal_url(context, path):
     """The subscription address of the calendar at `path` on this host: webcal:// makes the visitor's calendar
     app subscribe to it (and fetch it again as it changes) instead of importing it once."""
     return f"webcal://{context['request'].get_host()}{path}"
+
+
+@register.simple_tag
+def beside_zone(starts_at, ends_at, zone):
+    """The times of a span in the visitor's chosen zone, to stand beside the venue's (`zone`, a
+    schedule.ZoneChoice with `times=beside`): `<span class="local-time">04:30–04:55 EST</span>`; nothing where
+    no zone was chosen, or the page shows the chosen zone's times instead of the venue's."""
+    if not zone or not zone.is_set or zone.instead:
+        return ""
+    start = starts_at.astimezone(zone.tzinfo)
+    text = f"{start:%H:%M}"
+    if start.date() != timezone.localtime(starts_at).date():
+        text = times.local_date(start, "D j M, H:i")
+    if ends_at:
+        text += f"–{ends_at.astimezone(zone.tzinfo):%H:%M}"
+    return format_html('<span class="local-time">{} {}</span>', text, start.tzname())

@@ -41,58 +41,152 @@
     return node;
   }
 
-  // ----- Times in the visitor's own zone -------------------------------------------------------
+  // ----- Times in another zone ----------------------------------------------------------------
 
+  // The visitor's choice: {zone, instead}, instead meaning the chosen zone's times replace the venue's. The
+  // switch offers the browser's zone; the time-zone page (/<event>/time-zone/) any zone. Remembered here, so
+  // every page opened later shows it; a page the server already rendered for a zone (?tz=) is left as it is.
   var visitorZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   // Dates in the pages' own style ("Mon 16 May"); the zone's abbreviation as the visitor's browser names it.
   var dayFormat = new Intl.DateTimeFormat(dateLanguage, { weekday: "short", day: "numeric", month: "short" });
   var timeFormat = new Intl.DateTimeFormat("en-US", { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-  var zoneFormat = new Intl.DateTimeFormat("en-US", { timeZoneName: "short" });
 
-  function zoneName(date) {
-    var part = zoneFormat.formatToParts(date).find(function (p) { return p.type === "timeZoneName"; });
-    return part ? part.value : visitorZone;
+  function zoneChoice() {
+    var choice = load("zone", null);
+    if (choice && choice.zone) return choice;
+    return load("local-time", false) === true ? { zone: visitorZone, instead: false } : null;
   }
 
-  function localTime(starts, ends) {
-    var text = dayFormat.format(starts).replace(",", "") + ", " + timeFormat.format(starts);
-    if (ends) text += "–" + timeFormat.format(ends);
-    var line = el("span", "local-time", text + " " + zoneName(starts) + " ");
+  function formats(zone) {
+    return {
+      day: new Intl.DateTimeFormat(dateLanguage, { weekday: "short", day: "numeric", month: "short", timeZone: zone }),
+      time: new Intl.DateTimeFormat("en-US", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone }),
+      zone: new Intl.DateTimeFormat("en-US", { timeZoneName: "short", timeZone: zone })
+    };
+  }
+
+  function zoneName(date, zone, format) {
+    var part = format.zone.formatToParts(date).find(function (p) { return p.type === "timeZoneName"; });
+    return part ? part.value : zone;
+  }
+
+  function localTime(starts, ends, zone) {
+    var format = formats(zone);
+    var text = format.day.format(starts).replace(",", "") + ", " + format.time.format(starts);
+    if (ends) text += "–" + format.time.format(ends);
+    var line = el("span", "local-time", text + " " + zoneName(starts, zone, format) + " ");
     // On a narrow screen the line breaks before "(your time)" rather than inside it.
-    line.appendChild(el("span", "local-time-note", gettext("(your time)")));
+    line.appendChild(el("span", "local-time-note", zone === visitorZone ? gettext("(your time)") : "(" + zone + ")"));
     return line;
   }
 
-  // Every `.when[data-starts]` (with `data-ends` for a range) gets the visitor's time on a line of its own,
-  // at the end of the nearest element marked `data-local-time-host` (or the talk time, dd or li around it).
-  function showLocalTimes(on) {
+  // A card of the room grid names its times in <time> elements alone.
+  function timesOf(node) {
+    var found = node.querySelectorAll(".talk-time time[datetime]");
+    return found.length ? [new Date(found[0].getAttribute("datetime")), found[1] && new Date(found[1].getAttribute("datetime"))] : null;
+  }
+
+  // Beside: every `.when[data-starts]` (with `data-ends` for a range) gets the time in the chosen zone on a
+  // line of its own, at the end of the nearest element marked `data-local-time-host` (or the talk time, dd or
+  // li around it); so do the grid's cards and its time headings.
+  function showTimesBeside(zone) {
     document.querySelectorAll(".when[data-starts]").forEach(function (when) {
       var host = when.closest("[data-local-time-host], .talk-time, dd, li") || when;
-      var existing = host.querySelector(".local-time");
-      if (existing) existing.remove();
-      if (on) {
-        var ends = when.dataset.ends ? new Date(when.dataset.ends) : null;
-        host.appendChild(localTime(new Date(when.dataset.starts), ends));
-      }
+      var ends = when.dataset.ends ? new Date(when.dataset.ends) : null;
+      host.appendChild(localTime(new Date(when.dataset.starts), ends, zone));
+    });
+    document.querySelectorAll(".grid .talk-time").forEach(function (host) {
+      if (host.querySelector(".when")) return;
+      var span = timesOf(host.parentNode);
+      if (span) host.appendChild(localTime(span[0], span[1], zone));
+    });
+    var format = formats(zone);
+    document.querySelectorAll(".grid-time time[datetime]").forEach(function (time) {
+      var moment = new Date(time.getAttribute("datetime"));
+      time.parentNode.appendChild(el("span", "local-time", format.time.format(moment) + " " + zoneName(moment, zone, format)));
     });
   }
 
+  // Instead: every time of the page written in the chosen zone, its abbreviation too.
+  function showTimesInstead(zone) {
+    var format = formats(zone);
+    document.querySelectorAll("time[datetime]").forEach(function (time) {
+      var value = time.getAttribute("datetime");
+      if (value.indexOf("T") < 0) return;
+      var moment = new Date(value);
+      var timeOnly = /^\s*\d\d:\d\d\s*$/.test(time.textContent);
+      time.textContent = (timeOnly ? "" : format.day.format(moment).replace(",", "") + ", ") + format.time.format(moment);
+    });
+    document.querySelectorAll("abbr.zone, .zone abbr").forEach(function (abbr) {
+      var host = abbr.closest(".when, .talk, li, p, dd, h2, small");
+      var time = host && host.querySelector("time[datetime]");
+      var when = host && host.querySelector(".when[data-starts]");
+      var moment = new Date(time ? time.getAttribute("datetime") : when ? when.dataset.starts : Date.now());
+      abbr.textContent = zoneName(moment, zone, format);
+      abbr.title = zone;
+      var zoneSpan = abbr.closest(".zone");
+      if (zoneSpan && zoneSpan !== abbr && zoneSpan.lastChild !== abbr) zoneSpan.lastChild.textContent = "";
+    });
+  }
+
+  function showLocalTimes(choice) {
+    document.querySelectorAll(".local-time").forEach(function (line) { line.remove(); });
+    if (!choice) return;
+    if (choice.instead) showTimesInstead(choice.zone);
+    else showTimesBeside(choice.zone);
+  }
+
   function setUpLocalTimeSwitch() {
+    var shown = document.querySelector("[data-shown-zone]");
+    if (shown) {
+      // The server wrote this page's times for the zone in its address: that is the visitor's choice now.
+      save("zone", shown.dataset.shownZone ? { zone: shown.dataset.shownZone, instead: "shownInstead" in shown.dataset } : null);
+      if (shown.dataset.shownZone) return;
+    }
+    var choice = zoneChoice();
     var button = document.querySelector("[data-local-time-toggle]");
-    var on = load("local-time", false) === true;
     if (button) {
+      var on = !!choice;
       button.closest(".js-tools").hidden = false;
       button.setAttribute("aria-pressed", String(on));
-      button.textContent = interpolate(gettext("Also show times in my time zone (%(zone)s)"), { zone: visitorZone });
+      button.textContent = choice && choice.zone !== visitorZone
+        ? interpolate(gettext("Also show times in %(zone)s"), { zone: choice.zone })
+        : interpolate(gettext("Also show times in my time zone (%(zone)s)"), { zone: visitorZone });
       button.addEventListener("click", function () {
+        var wasInstead = !!(choice && choice.instead);
         on = !on;
-        save("local-time", on);
+        choice = on ? { zone: (choice && choice.zone) || visitorZone, instead: false } : null;
+        save("zone", choice);
+        save("local-time", false);
         button.setAttribute("aria-pressed", String(on));
-        showLocalTimes(on);
+        // Times written over in another zone come back as the server wrote them.
+        if (wasInstead) { window.location.reload(); return; }
+        showLocalTimes(choice);
       });
     }
     // One choice for every page: made on the schedule or office hours, it carries over to talks, booth and signups.
-    if (on) showLocalTimes(true);
+    if (choice) showLocalTimes(choice);
+  }
+
+  // The time-zone page: the browser's zone first, and the choice remembered as the form is sent.
+  function setUpZoneForm() {
+    var form = document.querySelector("[data-zone-form]");
+    if (!form) return;
+    var select = form.querySelector("[data-zone-select]");
+    var current = Array.prototype.find.call(select.options, function (option) { return option.value === visitorZone; });
+    if (current && !select.querySelector("option[selected]:not(:first-child)")) {
+      var mine = el("option", "", interpolate(gettext("%(zone)s (your browser's)"), { zone: visitorZone }));
+      mine.value = visitorZone;
+      select.insertBefore(mine, select.options[1] || null);
+      select.value = visitorZone;
+    }
+    form.addEventListener("submit", function () {
+      var venue = select.options[0].value;
+      var instead = form.querySelector("input[name='times']:checked");
+      save("zone", select.value === venue ? null : { zone: select.value, instead: !!instead && instead.value === "instead" });
+    });
+    var reset = form.querySelector("[data-zone-reset]");
+    if (reset) reset.addEventListener("click", function () { save("zone", null); save("local-time", false); });
   }
 
   // ----- Stars and "My schedule" ---------------------------------------------------------------
@@ -100,17 +194,29 @@
   function starsKey(event) { return "stars:" + event; }
 
   // What a star remembers of its talk: also what the visitor last saw of it, to tell them when it changed.
+  // A card of the room grid carries only its slug and time in words: the rest is read from the card itself.
   function starInfo(node) {
+    var link = node.querySelector(".talk-title a");
+    var room = node.querySelector(".talk-room");
+    var span = node.dataset.starts ? null : timesOf(node);
     return {
-      title: node.dataset.title,
-      url: node.dataset.url,
+      title: node.dataset.title || (link ? link.textContent : ""),
+      url: node.dataset.url || (link ? link.getAttribute("href") : ""),
       when: node.dataset.when,
-      starts: node.dataset.starts,
-      ends: node.dataset.ends,
-      room: node.dataset.room || "",
+      starts: node.dataset.starts || (span ? isoOf(node, 0) : ""),
+      ends: node.dataset.ends || (span ? isoOf(node, 1) : ""),
+      room: node.dataset.room !== undefined ? node.dataset.room : room ? room.firstChild.textContent.replace(/ · $/, "") : "",
       cancelled: node.hasAttribute("data-cancelled")
     };
   }
+
+  function isoOf(node, index) {
+    var time = node.querySelectorAll(".talk-time time[datetime]")[index];
+    return time ? time.getAttribute("datetime") : "";
+  }
+
+  function startsOf(node) { return new Date(node.dataset.starts || isoOf(node, 0)); }
+  function endsOf(node) { return new Date(node.dataset.ends || isoOf(node, 1)); }
 
   // What changed in a starred talk since the visitor last looked, in words; [] when nothing did. Stars saved
   // before rooms were remembered have no `room`: those are not compared.
@@ -143,7 +249,7 @@
       } else {
         button.textContent = starred ? "★" : "☆";
         var label = starred ? gettext("Starred: %(title)s") : gettext("Star: %(title)s");
-        button.setAttribute("aria-label", interpolate(label, { title: node.dataset.title }));
+        button.setAttribute("aria-label", interpolate(label, { title: starInfo(node).title }));
       }
     }
     button.addEventListener("click", function () {
@@ -243,40 +349,51 @@
     return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
   }
 
-  // The talks on the page narrow down while the visitor types; Enter searches every day on the server.
+  // The talks on the page narrow down while the visitor types, to those the server's search finds for what is
+  // typed (the same search Enter runs, over the same days): one count, whichever way the visitor searches.
   function setUpSearchAsYouType() {
     var input = document.querySelector("[data-search-as-you-type]");
     var container = document.querySelector(".schedule[data-event]");
-    if (!input || !container) return;
-    var hint = input.form.querySelector("[data-search-hint]");
+    if (!input || !container || !window.fetch) return;
+    var form = input.form;
+    var hint = form.querySelector("[data-search-hint]");
     var talks = Array.prototype.slice.call(container.querySelectorAll(".talk[data-talk]"));
-    function wordsOf(text) { return fold(text).split(/[^\p{L}\p{N}]+/u).filter(Boolean); }
-    // As the server's search: each typed word must begin a word of the talk's title, speakers, room or text.
-    var texts = talks.map(function (node) {
-      var card = node.cloneNode(true);
-      card.querySelectorAll(".talk-time, button").forEach(function (part) { part.remove(); });
-      return wordsOf(card.textContent);
-    });
-    input.addEventListener("input", function () {
-      var words = wordsOf(input.value);
-      var shown = 0;
-      talks.forEach(function (node, index) {
-        var match = words.every(function (word) {
-          return texts[index].some(function (candidate) { return candidate.indexOf(word) === 0; });
-        });
-        node.hidden = !match;
-        if (match) shown += 1;
-      });
-      container.querySelectorAll(".extras").forEach(function (list) { list.hidden = words.length > 0; });
-      hint.hidden = !words.length;
+    var timer = null;
+    var asked = 0;
+    function show(found, count) {
+      talks.forEach(function (node) { node.hidden = found !== null && !found[node.dataset.talk]; });
+      container.querySelectorAll(".extras, .grid-time").forEach(function (part) { part.hidden = found !== null; });
+      hint.hidden = found === null;
+      if (found === null) return;
+      var here = talks.filter(function (node) { return found[node.dataset.talk]; }).length;
       hint.textContent = interpolate(
         ngettext(
-          "%(count)s talk on this page matches. Press Enter to search every day.",
-          "%(count)s talks on this page match. Press Enter to search every day.",
-          shown
+          "%(count)s talk matches (%(here)s of them on this page). Press Enter to list it.",
+          "%(count)s talks match (%(here)s of them on this page). Press Enter to list them.",
+          count
         ),
-        { count: shown }
+        { count: count, here: here }
       );
+    }
+    input.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      var words = input.value.trim();
+      if (words.length < 2) { asked += 1; show(null, 0); return; }
+      timer = window.setTimeout(function () {
+        var ask = ++asked;
+        var query = new URLSearchParams(new FormData(form)).toString();
+        fetch(form.action + "?" + query, { credentials: "same-origin" })
+          .then(function (response) { return response.text(); })
+          .then(function (html) {
+            if (ask !== asked) return; // the visitor has typed on since
+            var page = new DOMParser().parseFromString(html, "text/html");
+            var found = {};
+            var results = page.querySelectorAll(".results .talk[data-talk]");
+            results.forEach(function (node) { found[node.dataset.talk] = true; });
+            show(found, results.length);
+          })
+          .catch(function () { /* offline or refused: the form still searches on Enter */ });
+      }, 250);
     });
   }
 
@@ -295,13 +412,13 @@
     link.addEventListener("click", function (event) {
       var now = new Date();
       var talks = Array.prototype.slice.call(container.querySelectorAll(".talk[data-talk]"))
-        .filter(function (node) { return !("cancelled" in node.dataset) && new Date(node.dataset.ends) > now; })
-        .sort(function (a, b) { return new Date(a.dataset.starts) - new Date(b.dataset.starts); });
+        .filter(function (node) { return !("cancelled" in node.dataset) && !node.hidden && endsOf(node) > now; })
+        .sort(function (a, b) { return startsOf(a) - startsOf(b); });
       var target = talks[0];
-      if (!target || venueDate(new Date(target.dataset.starts), container.dataset.timeZone) !==
+      if (!target || venueDate(startsOf(target), container.dataset.timeZone) !==
           venueDate(now, container.dataset.timeZone)) return;
       event.preventDefault();
-      target.scrollIntoView({ block: "center" });
+      target.scrollIntoView({ block: "center", inline: "center" });
       var title = target.querySelector(".talk-title a");
       if (title) title.focus({ preventScroll: true });
       window.history.replaceState(null, "", "#" + target.id);
@@ -317,12 +434,31 @@
   }
 
   function talkLink(node) {
+    var info = starInfo(node);
     var p = el("p");
-    var a = el("a", "", node.dataset.title);
-    a.href = node.dataset.url;
+    var a = el("a", "", info.title);
+    a.href = info.url;
     p.appendChild(a);
-    p.appendChild(document.createTextNode(" · " + node.dataset.when));
+    p.appendChild(document.createTextNode(" · " + node.dataset.when + (info.room ? " · " + info.room : "")));
     return p;
+  }
+
+  // Today's talks: those on this page where it shows today, else those of today's page of the schedule, read
+  // once (the page every visitor shares, kept by the cache and by the service worker).
+  var todaysTalks = null;
+  function talksOfToday(container, today, done) {
+    var here = Array.prototype.slice.call(container.querySelectorAll(".talk[data-talk]"))
+      .filter(function (node) { return venueDate(startsOf(node), container.dataset.timeZone) === today; });
+    if (here.length || !container.dataset.scheduleUrl) return done(here, false);
+    if (todaysTalks && todaysTalks.day === today) return done(todaysTalks.talks, true);
+    fetch(container.dataset.scheduleUrl + "?day=" + today, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (html) {
+        var page = new DOMParser().parseFromString(html, "text/html");
+        todaysTalks = { day: today, talks: Array.prototype.slice.call(page.querySelectorAll(".schedule .talk[data-talk]")) };
+        done(todaysTalks.talks, true);
+      })
+      .catch(function () { done([], true); });
   }
 
   function showWhatsOn(container) {
@@ -330,33 +466,43 @@
     if (!live) return;
     var now = new Date();
     var today = venueDate(now, container.dataset.timeZone);
-    document.querySelectorAll(".now-line").forEach(function (line) { line.remove(); });
-    document.querySelectorAll(".talk.is-live").forEach(function (node) { node.classList.remove("is-live"); });
     if (today < container.dataset.eventStarts || today > container.dataset.eventEnds) {
       live.hidden = true;
       return;
     }
-    var talks = Array.prototype.slice.call(container.querySelectorAll(".talk[data-talk]"))
-      .filter(function (node) { return !("cancelled" in node.dataset); });
-    var running = talks.filter(function (node) {
-      return new Date(node.dataset.starts) <= now && now < new Date(node.dataset.ends);
-    });
-    var later = talks.filter(function (node) { return new Date(node.dataset.starts) > now; })
-      .sort(function (a, b) { return new Date(a.dataset.starts) - new Date(b.dataset.starts); });
-    var next = later.filter(function (node) { return node.dataset.starts === later[0].dataset.starts; });
+    talksOfToday(container, today, function (found, elsewhere) { paintWhatsOn(container, live, found, elsewhere, now); });
+  }
+
+  // What runs now and what comes next today, never tomorrow's first talk; on another day's page, with the way
+  // to today's.
+  function paintWhatsOn(container, live, found, elsewhere, now) {
+    document.querySelectorAll(".now-line").forEach(function (line) { line.remove(); });
+    document.querySelectorAll(".talk.is-live").forEach(function (node) { node.classList.remove("is-live"); });
+    var talks = found.filter(function (node) { return !("cancelled" in node.dataset); });
+    var running = talks.filter(function (node) { return startsOf(node) <= now && now < endsOf(node); });
+    var later = talks.filter(function (node) { return startsOf(node) > now; })
+      .sort(function (a, b) { return startsOf(a) - startsOf(b); });
+    var next = later.filter(function (node) { return startsOf(node).getTime() === startsOf(later[0]).getTime(); });
 
     var nowBox = live.querySelector("[data-live-now]");
     var nextBox = live.querySelector("[data-live-next]");
     nowBox.replaceChildren();
     nextBox.replaceChildren();
-    running.forEach(function (node) { node.classList.add("is-live"); nowBox.appendChild(talkLink(node)); });
-    next.forEach(function (node) { nextBox.appendChild(talkLink(node)); });
+    running.forEach(function (node) { if (!elsewhere) node.classList.add("is-live"); nowBox.appendChild(talkLink(node)); });
+    next.slice(0, 12).forEach(function (node) { nextBox.appendChild(talkLink(node)); });
+    if (next.length > 12) nextBox.appendChild(el("p", "", interpolate(gettext("and %(count)s more."), { count: next.length - 12 })));
     if (!running.length) nowBox.appendChild(el("p", "", gettext("No talk right now.")));
-    if (!next.length) nextBox.appendChild(el("p", "", gettext("No more talks in this schedule.")));
+    if (!next.length) nextBox.appendChild(el("p", "", gettext("No more talks today.")));
+    var toToday = live.querySelector("[data-live-today]");
+    if (toToday) {
+      toToday.hidden = !elsewhere;
+      toToday.querySelector("a").href = container.dataset.scheduleUrl + "?day=" + venueDate(now, container.dataset.timeZone);
+    }
     live.hidden = false;
+    if (elsewhere) return;
 
     // The "now" line goes before the first block of today that has not started yet.
-    var day = container.querySelector("#day-" + today + " .blocks");
+    var day = container.querySelector("#day-" + venueDate(now, container.dataset.timeZone) + " .blocks");
     if (!day) return;
     var venueTime = new Intl.DateTimeFormat("en-US", {
       hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: container.dataset.timeZone
@@ -492,6 +638,42 @@
     });
   }
 
+  // ----- The visitor's own language ------------------------------------------------------------
+
+  // Pages are the same for every visitor (and kept so): a browser that prefers a language the portal speaks,
+  // other than the page's, is offered it in one line, written in that language, until the visitor chooses.
+  var OFFERS = {
+    es: ["Esta página también está en español.", "Leer en español", "No, gracias"],
+    de: ["Diese Seite gibt es auch auf Deutsch.", "Auf Deutsch lesen", "Nein, danke"]
+  };
+
+  function offerTheBrowsersLanguage() {
+    var switcher = document.querySelector("form.language-switch");
+    if (!switcher || chosenLanguage() || load("language-offer-declined", false)) return;
+    var wanted = (navigator.languages || [navigator.language || ""]).map(function (code) { return code.slice(0, 2).toLowerCase(); });
+    var offered = null;
+    for (var i = 0; i < wanted.length; i += 1) {
+      if (wanted[i] === pageLanguage) return; // the page already speaks a language the visitor reads first
+      if (OFFERS[wanted[i]] && switcher.querySelector("button[value='" + wanted[i] + "']")) { offered = wanted[i]; break; }
+    }
+    if (!offered) return;
+    var words = OFFERS[offered];
+    var line = el("p", "language-offer");
+    line.lang = offered;
+    line.appendChild(document.createTextNode(words[0] + " "));
+    var take = el("button", "link-button", words[1]);
+    take.type = "button";
+    take.addEventListener("click", function () { switcher.querySelector("button[value='" + offered + "']").click(); });
+    var decline = el("button", "link-button", words[2]);
+    decline.type = "button";
+    decline.addEventListener("click", function () { save("language-offer-declined", true); line.remove(); });
+    line.appendChild(take);
+    line.appendChild(document.createTextNode(" · "));
+    line.appendChild(decline);
+    var header = document.querySelector(".site-header");
+    if (header) header.after(line);
+  }
+
   function start() {
     document.documentElement.classList.add("js");
     showOfflineNote();
@@ -499,7 +681,9 @@
     setUpServiceWorker();
     setUpStars();
     setUpLocalTimeSwitch();
+    setUpZoneForm();
     setUpWhatsOn();
+    offerTheBrowsersLanguage();
     setUpSearchAsYouType();
     setUpJumpToNow();
     setUpRoomGrids();
