@@ -213,7 +213,7 @@ def test_sessions_after_midnight_stay_on_the_day_the_programme_lists_them_under(
     talks = list(event.talks.all())
     night = [talk for talk in talks if talk.starts_at.astimezone(BERLIN).hour < 4]
 
-    days = dict(schedule.group_by_day(talks, event.tzinfo, event.day_change))
+    days = dict(schedule.group_by_day(talks, event))
     page = client.get(reverse("events:schedule", kwargs={"event": "conf"}), {"day": "2014-12-27"})
 
     assert event.day_change == dt.time(4, 0)

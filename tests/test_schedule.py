@@ -11,7 +11,7 @@ from events import schedule
 from events.models import Talk, Track
 
 MADRID = ZoneInfo("Europe/Madrid")
-VENUE = SimpleNamespace(tzinfo=MADRID)  # what the day functions read of an event
+VENUE = SimpleNamespace(tzinfo=MADRID, day_change=dt.time.min)  # what the day functions read of an event
 UTC = dt.UTC
 
 

@@ -104,7 +104,17 @@ def test_which_day_a_talk_belongs_to_is_its_date_at_the_venue():
     late = dt.datetime(2022, 5, 16, 23, 30, tzinfo=dt.UTC)  # 01:30 on 17 May in Madrid
 
     assert schedule.day_of(VENUE, late) == dt.date(2022, 5, 17)
-    assert schedule.day_of(SimpleNamespace(tzinfo=ZoneInfo("America/New_York")), late) == dt.date(2022, 5, 16)
+    assert schedule.day_of(
+        SimpleNamespace(tzinfo=ZoneInfo("America/New_York"), day_change=dt.time.min), late
+    ) == dt.date(2022, 5, 16)
+
+
+def test_a_session_before_the_day_change_belongs_to_the_day_before():
+    night = SimpleNamespace(tzinfo=ZoneInfo("Europe/Berlin"), day_change=dt.time(4, 0))
+    after_midnight = dt.datetime(2024, 12, 28, 0, 15, tzinfo=ZoneInfo("Europe/Berlin"))
+
+    assert schedule.day_of(night, after_midnight) == dt.date(2024, 12, 27)
+    assert schedule.day_of(night, after_midnight.replace(hour=4)) == dt.date(2024, 12, 28)
 
 
 def test_what_is_on_today_never_offers_tomorrows_first_talk():

@@ -2,11 +2,13 @@
 
 from collections import defaultdict
 
+from ..times import programme_date
+
 
 def day_of(event, moment):
     """The schedule day of `moment` at `event`: its date at the venue, a moment before the event's day change
     (a session at 00:15 of a night programme) counting as the day before. The one place that decides it."""
-    return event.programme_date(moment)
+    return programme_date(moment, event.tzinfo, event.day_change)
 
 
 def group_by_day(talks, event):
