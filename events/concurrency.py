@@ -85,11 +85,18 @@ def _rows_state(formset):
     }
 
 
+def _object_fields(form):
+    """The form's fields that edit its object: a field of the form alone (a confirmation such as the talk form's
+    "keep both talks in this room") is no part of what another organiser can have changed."""
+    names = {field.name for field in form._meta.model._meta.get_fields()}
+    return {name: form_field for name, form_field in form.fields.items() if name in names}
+
+
 def saved_state(form, formsets):
     """What is saved now of the form's object, as the form (unbound, or bound to a save) read it: its fields and
     its editable inlines' rows by key. No query of its own: the form and formsets have read all of it."""
     return {
-        "fields": {name: _canon(form.initial.get(name)) for name in form.fields},
+        "fields": {name: _canon(form.initial.get(name)) for name in _object_fields(form)},
         "inlines": {formset.prefix: _rows_state(formset) for formset in _editable(formsets)},
     }
 
@@ -321,7 +328,7 @@ def find_conflict(obj, token, form, formsets):
         conflict.by = _history(type(obj), obj.pk, since=opened[1])
     unknown = pgettext("a version nobody knows", "(not known)")
 
-    for name, form_field in form.fields.items():
+    for name, form_field in _object_fields(form).items():
         saved = now["fields"][name]
         typed = _canon(form.cleaned_data[name]) if name in form.cleaned_data else _UNKNOWN
         if isinstance(typed, str) and typed.startswith("upload:"):

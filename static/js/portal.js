@@ -177,8 +177,10 @@
     if (current && !select.querySelector("option[selected]:not(:first-child)")) {
       var mine = el("option", "", interpolate(gettext("%(zone)s (your browser's)"), { zone: visitorZone }));
       mine.value = visitorZone;
+      // Chosen for the visitor unless they chose already: the script may run after they did.
+      var untouched = select.selectedIndex === 0;
       select.insertBefore(mine, select.options[1] || null);
-      select.value = visitorZone;
+      if (untouched) select.value = visitorZone;
     }
     form.addEventListener("submit", function () {
       var venue = select.options[0].value;
@@ -192,6 +194,9 @@
   // ----- Stars and "My schedule" ---------------------------------------------------------------
 
   function starsKey(event) { return "stars:" + event; }
+
+  // A talk's slug: a card of the room grid carries it only in its id (talk-<slug>), to keep a big day small.
+  function slugOf(node) { return node.dataset.talk || node.id.replace(/^talk-/, ""); }
 
   // What a star remembers of its talk: also what the visitor last saw of it, to tell them when it changed.
   // A card of the room grid carries only its slug and time in words: the rest is read from the card itself.
@@ -238,7 +243,7 @@
   }
 
   function starButton(node, stars, onChange, wide) {
-    var slug = node.dataset.talk;
+    var slug = slugOf(node);
     var button = el("button", wide ? "button star-wide" : "star");
     button.type = "button";
     function paint() {
@@ -284,8 +289,8 @@
   // On "My schedule": each starred talk says what changed since the visitor last looked, until "Got it".
   function markChanges(container, stars, onSeen) {
     container.querySelectorAll(".my-schedule-change").forEach(function (note) { note.remove(); });
-    container.querySelectorAll(".talk[data-talk]").forEach(function (node) {
-      var seen = stars[node.dataset.talk];
+    container.querySelectorAll(".talk[id^='talk-']").forEach(function (node) {
+      var seen = stars[slugOf(node)];
       var changes = seen ? changesSince(seen, node) : [];
       if (!changes.length) return;
       var note = el("p", "my-schedule-change");
@@ -293,7 +298,7 @@
       note.appendChild(document.createTextNode(changes.join("; ") + ". "));
       var button = el("button", "link-button", gettext("Got it"));
       button.type = "button";
-      button.addEventListener("click", function () { onSeen(node.dataset.talk, node); });
+      button.addEventListener("click", function () { onSeen(slugOf(node), node); });
       note.appendChild(button);
       node.appendChild(note);
     });
@@ -338,7 +343,7 @@
       };
       markChanges(container, stars(), seen);
     }
-    container.querySelectorAll("li.talk[data-talk]").forEach(function (node) {
+    container.querySelectorAll("li.talk[id^='talk-']").forEach(function (node) {
       node.appendChild(starButton(node, stars, toggle, false));
     });
   }
@@ -357,15 +362,15 @@
     if (!input || !container || !window.fetch) return;
     var form = input.form;
     var hint = form.querySelector("[data-search-hint]");
-    var talks = Array.prototype.slice.call(container.querySelectorAll(".talk[data-talk]"));
+    var talks = Array.prototype.slice.call(container.querySelectorAll(".talk[id^='talk-']"));
     var timer = null;
     var asked = 0;
     function show(found, count) {
-      talks.forEach(function (node) { node.hidden = found !== null && !found[node.dataset.talk]; });
+      talks.forEach(function (node) { node.hidden = found !== null && !found[slugOf(node)]; });
       container.querySelectorAll(".extras, .grid-time").forEach(function (part) { part.hidden = found !== null; });
       hint.hidden = found === null;
       if (found === null) return;
-      var here = talks.filter(function (node) { return found[node.dataset.talk]; }).length;
+      var here = talks.filter(function (node) { return found[slugOf(node)]; }).length;
       hint.textContent = interpolate(
         ngettext(
           "%(count)s talk matches (%(here)s of them on this page). Press Enter to list it.",
@@ -388,8 +393,8 @@
             if (ask !== asked) return; // the visitor has typed on since
             var page = new DOMParser().parseFromString(html, "text/html");
             var found = {};
-            var results = page.querySelectorAll(".results .talk[data-talk]");
-            results.forEach(function (node) { found[node.dataset.talk] = true; });
+            var results = page.querySelectorAll(".results .talk[id^='talk-']");
+            results.forEach(function (node) { found[slugOf(node)] = true; });
             show(found, results.length);
           })
           .catch(function () { /* offline or refused: the form still searches on Enter */ });
@@ -411,7 +416,7 @@
     }
     link.addEventListener("click", function (event) {
       var now = new Date();
-      var talks = Array.prototype.slice.call(container.querySelectorAll(".talk[data-talk]"))
+      var talks = Array.prototype.slice.call(container.querySelectorAll(".talk[id^='talk-']"))
         .filter(function (node) { return !("cancelled" in node.dataset) && !node.hidden && endsOf(node) > now; })
         .sort(function (a, b) { return startsOf(a) - startsOf(b); });
       var target = talks[0];
@@ -447,7 +452,7 @@
   // once (the page every visitor shares, kept by the cache and by the service worker).
   var todaysTalks = null;
   function talksOfToday(container, today, done) {
-    var here = Array.prototype.slice.call(container.querySelectorAll(".talk[data-talk]"))
+    var here = Array.prototype.slice.call(container.querySelectorAll(".talk[id^='talk-']"))
       .filter(function (node) { return venueDate(startsOf(node), container.dataset.timeZone) === today; });
     if (here.length || !container.dataset.scheduleUrl) return done(here, false);
     if (todaysTalks && todaysTalks.day === today) return done(todaysTalks.talks, true);
@@ -455,7 +460,7 @@
       .then(function (response) { return response.ok ? response.text() : ""; })
       .then(function (html) {
         var page = new DOMParser().parseFromString(html, "text/html");
-        todaysTalks = { day: today, talks: Array.prototype.slice.call(page.querySelectorAll(".schedule .talk[data-talk]")) };
+        todaysTalks = { day: today, talks: Array.prototype.slice.call(page.querySelectorAll(".schedule .talk[id^='talk-']")) };
         done(todaysTalks.talks, true);
       })
       .catch(function () { done([], true); });
