@@ -26,6 +26,7 @@ from django.db.models.fields.files import FieldFile
 from django.forms.formsets import INITIAL_FORM_COUNT, TOTAL_FORM_COUNT
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
@@ -350,6 +351,16 @@ def find_conflict(obj, token, form, formsets):
         # Left as it was opened: the other version goes into the form, so that saving again keeps it.
         if base is not None and typed == before:
             _set_field(conflict.data, form_field, form.add_prefix(name), form.initial.get(name))
+
+    # Fields the form no longer edits (an attendee's details once erased): what the organiser typed there is
+    # not saved, so the table says so rather than showing no change at all.
+    closed = pgettext("a field of a form", "(cannot be changed any more)")
+    for name in sorted(base["fields"].keys() - now["fields"].keys()) if base else ():
+        label = capfirst(obj._meta.get_field(name).verbose_name)
+        typed = form.data.get(form.add_prefix(name), "")
+        conflict.changes.append(
+            Change(label=str(label), now=closed, opened=str(base["fields"][name] or "–"), typed=typed or "–")
+        )
 
     for formset in formsets:
         _inline_changes(conflict, formset, now["inlines"][formset.prefix], base, unknown)

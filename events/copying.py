@@ -25,6 +25,7 @@ def copy_event(event, *, name, slug, start_date):
             name=name,
             slug=slug,
             time_zone=event.time_zone,
+            day_change=event.day_change,
             start_date=start_date,
             end_date=event.end_date + days,
             venue=event.venue,

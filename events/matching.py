@@ -39,6 +39,6 @@ def matches(query, texts):
 
 
 def talk_texts(talk):
-    """What a talk found in a programme (events.imports.FoundTalk) is matched on: its title, its abstract, and
+    """What a talk found in a programme (events.exchange.programme.FoundTalk) is matched on: its title, its abstract, and
     its speakers' names and affiliations."""
     return [talk.title, talk.abstract, *(part for s in talk.speakers for part in (s.name, s.affiliation))]

@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
+from portal import accounts
+
 from . import versionwatch
 from .models import Event
 
@@ -44,7 +46,7 @@ class EventMiddleware:
             slug, lambda slug: Event.objects.public().filter(slug=slug).first()
         )
         request.previewing_draft = False
-        if request.event is None and request.user.is_authenticated:
+        if request.event is None and accounts.is_signed_in_staff(request):
             request.event = Event.objects.visible_to(request.user).filter(slug=slug).first()
             request.previewing_draft = request.event is not None
         if request.event is None:

@@ -130,7 +130,7 @@ class EventQuerySet(models.QuerySet):
         around = self.filter(end_date__range=(utc_today - one_day, utc_today + one_day))
         ended = [
             event.pk
-            for event in around.only("pk", "end_date", "time_zone")
+            for event in around.only("pk", "end_date", "time_zone", "day_change")
             if event.end_date < event.today(now)
         ]
         return Q(end_date__lt=utc_today - one_day) | Q(pk__in=ended)
@@ -554,7 +554,7 @@ class Talk(models.Model):
     )
     uuid = models.UUIDField(_("uuid"), default=uuid.uuid4, unique=True, editable=False)
     conference_url = models.URLField(_("official conference page"), max_length=500, blank=True)
-    # The UID (iCalendar) or guid (frab) of the talk in the programme it was imported from (events/imports.py):
+    # The UID (iCalendar) or guid (frab) of the talk in the programme it was imported from (events/exchange/):
     # importing the programme again updates the talk instead of adding it twice.
     source_uid = models.CharField(
         _("UID in the imported programme"), max_length=255, blank=True, editable=False

@@ -12,6 +12,7 @@ from email.utils import parseaddr
 import icalendar
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -63,13 +64,19 @@ def send(signup, kind, *, before=None, with_calendar=None, free_slots=(), key=No
     slots of the session with seats left, offered to someone who joined a waiting list. `key` names a notice
     that goes out once however often it is sent (see outbox.post).
     """
-    if signup.erased_at is not None:
-        return []  # no address left, and nothing more to tell
-    with translation.override(signup.language):
-        emails = _send(
-            signup, kind, before=before, with_calendar=with_calendar, free_slots=free_slots, key=key
+    with transaction.atomic():
+        # Read under the signup's lock: an erasure that commits first leaves nothing to tell and no address; one
+        # that comes after waits, then erases this email with the rest.
+        erased_at = (
+            Signup.objects.select_for_update().filter(pk=signup.pk).values_list("erased_at", flat=True)
         )
-    signup.emails.add(*emails)  # erased with the signup's details
+        if signup.erased_at is not None or not erased_at or erased_at[0] is not None:
+            return []  # no address left, and nothing more to tell
+        with translation.override(signup.language):
+            emails = _send(
+                signup, kind, before=before, with_calendar=with_calendar, free_slots=free_slots, key=key
+            )
+        signup.emails.add(*emails)  # erased with the signup's details
     return emails
 
 
@@ -212,6 +219,15 @@ def send_organiser_message(signups, *, subject, message):
     """Queue an organiser's own message (e.g. "we start five minutes late") to the people of `signups` in the
     outbox: one email per address, naming the slots of theirs it is about and the way to each signup's page.
     Cancelled signups are left out. Returns the Email rows."""
+    with transaction.atomic():
+        # Under the signups' locks: an attendee who erases their details meanwhile is left out, or waits and then
+        # erases this email with the rest (see send()).
+        return _send_organiser_message(
+            signups.select_for_update(of=("self",)), subject=subject, message=message
+        )
+
+
+def _send_organiser_message(signups, *, subject, message):
     by_address = {}
     for signup in (
         signups.active().unerased().select_related("office_hours__event").order_by("slot_start", "pk")

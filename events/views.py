@@ -91,7 +91,7 @@ class EventDetailView(EventMixin, TemplateView):
         now = timezone.now()
         return super().get_context_data(
             days=schedule.lay_out_schedule(talks, event, extras=_happenings(event)),
-            whats_on=schedule.whats_on(talks, now),
+            whats_on=schedule.whats_on_today(event, talks, now),
             is_over=_is_over(event, now),
             **kwargs,
         )

@@ -288,6 +288,20 @@ RECHECK_SECONDS = 60
 LAST_SEEN_KEY = "admin_last_seen"
 
 
+def is_signed_in_staff(request):
+    """Whether a member of staff is signed in as the admin lets them in: active, with the second factor where
+    it is required or set up, and not idle for ADMIN_SESSION_IDLE_MINUTES. What only staff get outside the admin
+    (previews of draft events, requests without the anonymous deadline) is for them alone: a session signed in
+    with a password but not yet its code gets what everybody gets."""
+    user = request.user
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    last = request.session.get(LAST_SEEN_KEY)
+    if last is not None and time.time() - last > settings.ADMIN_SESSION_IDLE_MINUTES * 60:
+        return False
+    return missing_step(request) is None
+
+
 def end_if_idle(request):
     """Sign the staff member out if the admin saw nothing of them for ADMIN_SESSION_IDLE_MINUTES; True if so.
     The time of the last request is written at most once a minute, so the session may end up to a minute

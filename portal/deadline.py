@@ -17,6 +17,8 @@ import threading
 
 from django.conf import settings
 
+from . import accounts
+
 
 class RequestTimeout(Exception):
     """The request ran out of time; portal/errors.py answers it."""
@@ -30,7 +32,7 @@ def _is_staff(request):
     """Whether a member of staff is signed in. Without the session cookie nobody is: the session is not asked,
     which would cost a query and mark the response as varying by cookie (Vary: Cookie), pages for everyone
     included."""
-    return settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_staff
+    return settings.SESSION_COOKIE_NAME in request.COOKIES and accounts.is_signed_in_staff(request)
 
 
 class DeadlineMiddleware:

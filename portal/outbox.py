@@ -97,7 +97,9 @@ def deliver(context, email_id):
     claimed_until = (context.task_result.started_at or now) + lease()
     if not Email.objects.claimable(now).filter(pk=email_id).update(claimed_until=claimed_until):
         return  # sent already, held by another worker, not due yet, or deleted by an organiser
-    email = Email.objects.get(pk=email_id)
+    email = Email.objects.filter(pk=email_id).first()
+    if email is None:
+        return  # erased or deleted since it was claimed
     try:
         as_message(email).send()
     except Exception as exc:

@@ -27,7 +27,7 @@ from events.models import (
     Talk,
     TalkSpeaker,
 )
-from events.signups import cancel_signup
+from events.signups import cancel_signup, erase_signup
 from tests.adminforms import form_data, opened_form
 from tests.factories import (
     MADRID,
@@ -432,6 +432,24 @@ def test_a_signup_cancelled_by_the_attendee_is_not_confirmed_again_by_an_open_fo
     assert response.status_code == 409
     assert conflict_rows(response) == {"Status": ("Cancelled", "Confirmed", "Confirmed")}
     assert Signup.objects.get().status == Signup.Status.CANCELLED
+
+
+def test_a_signup_erased_meanwhile_is_refused_naming_the_fields_that_cannot_be_changed_any_more(
+    organiser_client,
+):
+    signup = make_signup(_session(), slot_start=FUTURE, name="Ana Lima", email="ana@example.org")
+    url = change_url(signup)
+    mine = opened_form(organiser_client, url)
+    erase_signup(signup, now=FUTURE - dt.timedelta(days=1))
+    mine["name"] = "Ana Lima-Souza"
+
+    response = organiser_client.post(url, mine)
+
+    assert response.status_code == 409
+    rows = conflict_rows(response)
+    assert rows["Name"] == ("(cannot be changed any more)", "Ana Lima", "Ana Lima-Souza")
+    assert rows["Email"][0] == "(cannot be changed any more)"
+    assert Signup.objects.get().name == ""
 
 
 # What hangs on a talk's save

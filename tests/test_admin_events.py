@@ -649,6 +649,16 @@ def test_copying_an_event_moves_booth_and_office_hours_to_the_new_dates(last_yea
     assert event.booths.get().shifts.get().starts_at == at(17, 10)  # the original stays
 
 
+def test_a_copy_keeps_the_hour_its_programme_day_changes(last_year):
+    event, _shift = last_year
+    Event.objects.filter(pk=event.pk).update(day_change=dt.time(4, 0))
+    event.refresh_from_db()
+
+    copy = copy_event(event, name="KubeCon Paris 2023", slug="paris-2023", start_date=dt.date(2022, 11, 14))
+
+    assert copy.day_change == dt.time(4, 0)
+
+
 def test_the_copy_action_asks_for_name_address_and_first_day(organiser_client, last_year):
     event, _shift = last_year
 

@@ -236,3 +236,34 @@ def test_a_visitor_without_javascript_follows_two_rooms_at_once(chromium, live_s
         )
     finally:
         context.close()
+
+
+def test_after_midnight_a_night_programme_still_shows_what_runs_now_on_its_last_day(page, live_server, db):
+    from zoneinfo import ZoneInfo
+
+    from tests.factories import make_event, make_talk
+
+    berlin = ZoneInfo("Europe/Berlin")
+    event = make_event(
+        slug="night",
+        name="Night",
+        time_zone="Europe/Berlin",
+        start_date=dt.date(2024, 12, 27),
+        end_date=dt.date(2024, 12, 27),
+        day_change=dt.time(4, 0),
+    )
+    for title, starts, ends in [
+        ("Evening talk", dt.datetime(2024, 12, 27, 20), dt.datetime(2024, 12, 27, 21)),
+        ("Night talk", dt.datetime(2024, 12, 28, 0, 15), dt.datetime(2024, 12, 28, 1)),
+    ]:
+        make_talk(
+            event, title=title, starts_at=starts.replace(tzinfo=berlin), ends_at=ends.replace(tzinfo=berlin)
+        )
+    # 00:30 in Berlin: the calendar says the 28th, the programme still the 27th, its last day.
+    page.clock.set_fixed_time(dt.datetime(2024, 12, 28, 0, 30, tzinfo=berlin))
+
+    page.goto(live_server.url + "/night/schedule/")
+
+    live = page.locator("#live")
+    live.locator("[data-live-now] a").first.wait_for()
+    assert live.locator("[data-live-now] a").all_inner_texts() == ["Night talk"]

@@ -18,6 +18,7 @@ from events.models import AnnouncedTalk, Event, ScheduleUpdate, Signup, Talk, Ta
 
 # Forms posted as browsers post them (urlencoded); the portal refuses multipart bodies outside the admin.
 from tests.conftest import FormClient as Client
+from tests.conftest import sign_in_with_second_factor
 from tests.factories import (
     MADRID,
     make_booth,
@@ -105,11 +106,16 @@ def user_client(who):
         return client
     # No password: hashing one would be most of the test's time, and force_login needs none.
     user, _created = User.objects.get_or_create(
-        username=who.replace(" ", "-"), defaults={"is_staff": True, "is_superuser": who == "superuser"}
+        username=who.replace(" ", "-"),
+        defaults={"is_staff": True, "is_superuser": who.startswith("superuser")},
     )
     if who == "organiser":
         user.groups.add(Group.objects.get(name="Organisers"))
-    client.force_login(user)
+    if who == "superuser":
+        sign_in_with_second_factor(client, user)  # as the admin requires of superusers
+    else:
+        # "superuser without the second factor": signed in with the password, the app's code not given yet.
+        client.force_login(user)
     return client
 
 
@@ -120,7 +126,16 @@ def visit(client, method, address, session, signup, who):
 
 
 @pytest.mark.parametrize("status", [Event.Status.DRAFT, Event.Status.PUBLISHED])
-@pytest.mark.parametrize("who", ["anonymous", "organiser", "superuser", "staff without permission"])
+@pytest.mark.parametrize(
+    "who",
+    [
+        "anonymous",
+        "organiser",
+        "superuser",
+        "superuser without the second factor",
+        "staff without permission",
+    ],
+)
 @pytest.mark.parametrize("what, method, address, shown_status", ADDRESSES, ids=[a[0] for a in ADDRESSES])
 def test_who_sees_which_address_of_a_draft_and_a_published_event(
     status, who, what, method, address, shown_status

@@ -340,3 +340,39 @@ def test_the_zone_form_goes_back_to_the_page_it_came_from_with_its_filters(clien
     assert tree.xpath("//form[@data-zone-form]/@action") == ["/big/schedule/"]
     assert tree.xpath("//form[@data-zone-form]/input[@type='hidden']/@name") == ["day", "room"]
     assert tree.xpath("//select[@name='tz']/option[@selected]/text()") == ["Asia/Tokyo"]
+
+
+def test_the_search_keeps_every_room_followed(client, big):
+    tree = parse(client.get("/big/schedule/?room=hall-a&room=hall-c&day=2022-05-16"))
+
+    search = tree.xpath("//form[.//input[@name='q']]")[0]
+    assert search.xpath(".//input[@type='hidden' and @name='room']/@value") == ["hall-a", "hall-c"]
+
+
+def test_jump_to_now_keeps_the_pages_filters_without_javascript(client, big):
+    with during(18, 10):
+        tree = parse(client.get("/big/schedule/?room=hall-a&room=hall-c&day=2022-05-16"))
+
+    assert tree.xpath("//a[@data-jump-now]/@href") == ["/big/schedule/now/?room=hall-a&room=hall-c"]
+
+
+def test_a_zone_chosen_on_one_visit_never_reaches_the_venues_page_of_the_next(client):
+    # Without rooms, a day is laid out in blocks, each kept on its own: the zone is part of what a block shows.
+    event = make_event(slug="blocks", name="Blocks")
+    make_talk(event, title="Opening", starts_at=at(16, 10, 45), ends_at=at(16, 11, 15))
+
+    in_new_york = parse(client.get("/blocks/schedule/?tz=America/New_York&times=instead"))
+    at_the_venue = parse(client.get("/blocks/schedule/"))
+
+    assert "04:45" in " ".join(texts(in_new_york, "//li[contains(@class, 'talk')]//p[@class='talk-time']"))
+    venue_times = " ".join(texts(at_the_venue, "//li[contains(@class, 'talk')]//p[@class='talk-time']"))
+    assert "10:45" in venue_times and "04:45" not in venue_times
+
+
+def test_a_zone_chosen_beside_the_venues_is_shown_on_every_talk_of_a_day_in_blocks(client):
+    event = make_event(slug="blocks", name="Blocks")
+    make_talk(event, title="Opening", starts_at=at(16, 10, 45), ends_at=at(16, 11, 15))
+
+    tree = parse(client.get("/blocks/schedule/?tz=America/New_York&times=beside"))
+
+    assert texts(tree, "//li[contains(@class, 'talk')]//span[@class='local-time']") == ["04:45–05:15 EDT"]

@@ -87,6 +87,15 @@ class SchedulePage:
         return 400 if self.error else 200
 
     @property
+    def now_query(self):
+        """The query string "Jump to now" carries: the page's filters and zone, but the day and the search, which
+        now decides ("?room=a&room=b", or "" without filters)."""
+        query = self.filter_query.copy()
+        for name in ("day", "q"):
+            query.pop(name, None)
+        return f"?{query.urlencode()}" if query else ""
+
+    @property
     def previous_day(self):
         return self._neighbour(-1)
 

@@ -410,7 +410,7 @@
     var link = document.querySelector("[data-jump-now]");
     var container = document.querySelector(".schedule[data-event]");
     if (!link || !container) return;
-    var today = venueDate(new Date(), container.dataset.timeZone);
+    var today = venueDate(new Date(), container.dataset.timeZone, container.dataset.dayChange);
     if (today >= container.dataset.eventStarts && today <= container.dataset.eventEnds) {
       link.closest("[data-jump-now-item]").hidden = false;
     }
@@ -420,8 +420,8 @@
         .filter(function (node) { return !("cancelled" in node.dataset) && !node.hidden && endsOf(node) > now; })
         .sort(function (a, b) { return startsOf(a) - startsOf(b); });
       var target = talks[0];
-      if (!target || venueDate(startsOf(target), container.dataset.timeZone) !==
-          venueDate(now, container.dataset.timeZone)) return;
+      if (!target || venueDate(startsOf(target), container.dataset.timeZone, container.dataset.dayChange) !==
+          venueDate(now, container.dataset.timeZone, container.dataset.dayChange)) return;
       event.preventDefault();
       target.scrollIntoView({ block: "center", inline: "center" });
       var title = target.querySelector(".talk-title a");
@@ -432,10 +432,13 @@
 
   // ----- What is on now ------------------------------------------------------------------------
 
-  function venueDate(date, zone) {
+  function venueDate(date, zone, dayChange) {
+    // The programme's day: a moment before its day change ("04:00", a night programme's) is the day before.
+    var parts = (dayChange || "00:00").split(":");
+    var shifted = new Date(date.getTime() - (Number(parts[0]) * 60 + Number(parts[1])) * 60000);
     // en-CA writes dates as YYYY-MM-DD, the form the page's data attributes use.
     return new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" })
-      .format(date);
+      .format(shifted);
   }
 
   function talkLink(node) {
@@ -453,7 +456,7 @@
   var todaysTalks = null;
   function talksOfToday(container, today, done) {
     var here = Array.prototype.slice.call(container.querySelectorAll(".talk[id^='talk-']"))
-      .filter(function (node) { return venueDate(startsOf(node), container.dataset.timeZone) === today; });
+      .filter(function (node) { return venueDate(startsOf(node), container.dataset.timeZone, container.dataset.dayChange) === today; });
     if (here.length || !container.dataset.scheduleUrl) return done(here, false);
     if (todaysTalks && todaysTalks.day === today) return done(todaysTalks.talks, true);
     fetch(container.dataset.scheduleUrl + "?day=" + today, { credentials: "same-origin" })
@@ -470,7 +473,7 @@
     var live = container.querySelector("#live");
     if (!live) return;
     var now = new Date();
-    var today = venueDate(now, container.dataset.timeZone);
+    var today = venueDate(now, container.dataset.timeZone, container.dataset.dayChange);
     if (today < container.dataset.eventStarts || today > container.dataset.eventEnds) {
       live.hidden = true;
       return;
@@ -501,13 +504,13 @@
     var toToday = live.querySelector("[data-live-today]");
     if (toToday) {
       toToday.hidden = !elsewhere;
-      toToday.querySelector("a").href = container.dataset.scheduleUrl + "?day=" + venueDate(now, container.dataset.timeZone);
+      toToday.querySelector("a").href = container.dataset.scheduleUrl + "?day=" + venueDate(now, container.dataset.timeZone, container.dataset.dayChange);
     }
     live.hidden = false;
     if (elsewhere) return;
 
     // The "now" line goes before the first block of today that has not started yet.
-    var day = container.querySelector("#day-" + venueDate(now, container.dataset.timeZone) + " .blocks");
+    var day = container.querySelector("#day-" + venueDate(now, container.dataset.timeZone, container.dataset.dayChange) + " .blocks");
     if (!day) return;
     var venueTime = new Intl.DateTimeFormat("en-US", {
       hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: container.dataset.timeZone
