@@ -121,10 +121,28 @@ def committed(django_capture_on_commit_callbacks):
     return run
 
 
+def organisers_group():
+    """The Organisers group, with the permissions its migrations give it. A test that commits (transaction=True)
+    leaves the tables empty behind it, the group too: it is made again, as the migrations make it."""
+    from importlib import import_module
+
+    from django.contrib.auth.models import Permission
+
+    group, created = Group.objects.get_or_create(name="Organisers")
+    if created:  # the flush after a committing test made the permissions again, not the group
+        events = import_module("events.migrations.0002_organisers_group")
+        portal = import_module("portal.migrations.0003_organisers_see_the_outbox")
+        group.permissions.set(
+            Permission.objects.filter(content_type__app_label="events", content_type__model__in=events.MODELS)
+            | Permission.objects.filter(content_type__app_label="portal", codename__in=portal.PERMISSIONS)
+        )
+    return group
+
+
 @pytest.fixture
 def organiser(db):
     user = User.objects.create_user("olga", "olga@example.org", ORGANISER_PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name="Organisers"))
+    user.groups.add(organisers_group())
     return user
 
 

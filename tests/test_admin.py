@@ -6,7 +6,7 @@ import io
 
 import lxml.html
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.urls import reverse
 
 from events.models import (
@@ -22,6 +22,7 @@ from events.models import (
     Track,
 )
 from tests.adminforms import edit_token
+from tests.conftest import organisers_group
 from tests.factories import (
     MADRID,
     at,
@@ -88,7 +89,7 @@ def test_organisers_are_refused_users_and_groups(organiser_client, url):
 
 
 def test_the_organisers_group_holds_events_permissions_and_the_outbox_only():
-    group = Group.objects.get(name="Organisers")
+    group = organisers_group()
     app_labels = set(group.permissions.values_list("content_type__app_label", flat=True))
     outside_events = group.permissions.exclude(content_type__app_label="events")
 

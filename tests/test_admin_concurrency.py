@@ -8,7 +8,7 @@ import lxml.html
 import pytest
 from django.contrib.admin import ModelAdmin
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -29,6 +29,7 @@ from events.models import (
 )
 from events.signups import cancel_signup, erase_signup
 from tests.adminforms import form_data, opened_form
+from tests.conftest import organisers_group
 from tests.factories import (
     MADRID,
     make_booth,
@@ -50,7 +51,7 @@ FUTURE = dt.datetime(2030, 5, 15, 12, 30, tzinfo=MADRID)
 @pytest.fixture
 def second_organiser(db):
     user = User.objects.create_user("ines", "ines@example.org", "another-long-password", is_staff=True)
-    user.groups.add(Group.objects.get(name="Organisers"))
+    user.groups.add(organisers_group())
     return user
 
 

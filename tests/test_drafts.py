@@ -7,7 +7,7 @@ import io
 import feedparser
 import lxml.html
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
@@ -18,7 +18,7 @@ from events.models import AnnouncedTalk, Event, ScheduleUpdate, Signup, Talk, Ta
 
 # Forms posted as browsers post them (urlencoded); the portal refuses multipart bodies outside the admin.
 from tests.conftest import FormClient as Client
-from tests.conftest import sign_in_with_second_factor
+from tests.conftest import organisers_group, sign_in_with_second_factor
 from tests.factories import (
     MADRID,
     make_booth,
@@ -110,7 +110,7 @@ def user_client(who):
         defaults={"is_staff": True, "is_superuser": who.startswith("superuser")},
     )
     if who == "organiser":
-        user.groups.add(Group.objects.get(name="Organisers"))
+        user.groups.add(organisers_group())
     if who == "superuser":
         sign_in_with_second_factor(client, user)  # as the admin requires of superusers
     else:
@@ -458,9 +458,7 @@ def test_the_publish_address_takes_only_a_post_from_someone_who_may_change_the_e
     event, _session, _signup = summit(Event.Status.DRAFT)
     url = reverse("admin:events_event_publish", args=[event.pk])
     viewer = django_user_model.objects.create_user("vera", password="x" * 20, is_staff=True)
-    viewer.user_permissions.add(
-        *Group.objects.get(name="Organisers").permissions.filter(codename="view_event")
-    )
+    viewer.user_permissions.add(*organisers_group().permissions.filter(codename="view_event"))
     client.force_login(viewer)
 
     refused = client.post(url)
