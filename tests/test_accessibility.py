@@ -11,6 +11,7 @@ from django.test import Client
 
 from events.models import Event
 from tests.browser import skip_or_fail
+from tests.conftest import sign_in_with_second_factor
 
 pytestmark = pytest.mark.browser
 
@@ -88,7 +89,7 @@ def test_a_draft_shown_to_an_organiser_has_no_serious_accessibility_violations(
 ):
     Event.objects.filter(pk=kubecon.pk).update(status=Event.Status.DRAFT)
     signed_in = Client()
-    signed_in.force_login(User.objects.create_superuser("root", "root@example.org", None))
+    sign_in_with_second_factor(signed_in, User.objects.create_superuser("root", "root@example.org", None))
     session = signed_in.cookies[settings.SESSION_COOKIE_NAME].value
     audited_page.context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]

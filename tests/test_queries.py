@@ -227,6 +227,7 @@ SIGNUP_QUERIES = (
     + 12  # a counter per client address and one per email, each: update, savepoint, insert, release, tidy, read
     + 6  # savepoint, the session locked with its event, the address not signed up yet, seats, waiting list, seats
     + 1  # the signup
+    + 3  # the confirmation written under the signup's lock, lest an erasure come between: savepoint, lock, release
     + 4  # its confirmation in the outbox: savepoint, email, delivery task, release
     + 1  # the confirmation's link to the signup, so that it is erased with its details
     + 2  # the reminders a day and an hour before
